@@ -1,0 +1,239 @@
+//! The check interface: metadata, the evaluation context and what a check returns.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Serialize;
+
+use crate::cert::CertFacts;
+use crate::snapshot::Snapshot;
+
+/// linkerd's base URL for hints; the hint anchor is the check id.
+pub const HINT_BASE_URL: &str = "https://linkerd.io/2/checks/#";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Category {
+    #[serde(rename = "linkerd-identity")]
+    LinkerdIdentity,
+}
+
+impl Category {
+    pub fn id(self) -> &'static str {
+        match self {
+            Category::LinkerdIdentity => "linkerd-identity",
+        }
+    }
+}
+
+/// What a failing check means for the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The run fails (exit 1).
+    Error,
+    /// Reported; the run fails only with `--fail-on warning`.
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A check's identity and documentation. The id is linkerd's hint anchor: stable, and what
+/// `--skip`, JSON and `meshcert explain` use. The description is linkerd's positive statement.
+#[derive(Debug)]
+pub struct CheckMeta {
+    pub id: &'static str,
+    pub category: Category,
+    pub description: &'static str,
+    pub severity: Severity,
+    /// linkerd aborts its whole run when a fatal check fails; meshcert keeps going, and records
+    /// the flag for reference.
+    pub fatal: bool,
+    /// The description states the expiry margin ("… valid for at least 60 days").
+    pub uses_margin: bool,
+    /// The check's page, `checks/docs/<id>.md`.
+    pub docs: &'static str,
+}
+
+impl CheckMeta {
+    pub fn hint_url(&self) -> String {
+        format!("{HINT_BASE_URL}{}", self.id)
+    }
+
+    /// The description as shown for this run: the margin checks state the margin in force.
+    pub fn description_for(&self, cx: &Context) -> String {
+        if self.uses_margin {
+            self.description
+                .replace("60 days", &cx.min_validity.to_string())
+        } else {
+            self.description.to_string()
+        }
+    }
+}
+
+/// The expiry margin: a whole number of days, hours or minutes (`60d`, `48h`, `90m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Margin(TimeDelta);
+
+impl Margin {
+    pub const LINKERD_DEFAULT: Margin = Margin(TimeDelta::days(60));
+
+    pub fn delta(self) -> TimeDelta {
+        self.0
+    }
+}
+
+impl Default for Margin {
+    fn default() -> Self {
+        Margin::LINKERD_DEFAULT
+    }
+}
+
+impl FromStr for Margin {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let bad = || {
+            format!(
+                "invalid duration {s:?}: expected a whole number of days, hours or minutes, such as 60d, 48h or 90m"
+            )
+        };
+        let unit = s.chars().last().ok_or_else(bad)?;
+        let n: i64 = s[..s.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
+        if n < 0 {
+            return Err(bad());
+        }
+        let delta = match unit {
+            'd' => TimeDelta::try_days(n),
+            'h' => TimeDelta::try_hours(n),
+            'm' => TimeDelta::try_minutes(n),
+            _ => None,
+        };
+        delta.map(Margin).ok_or_else(bad)
+    }
+}
+
+impl fmt::Display for Margin {
+    /// `60 days`, `1 day`, `36 hours`, `90 minutes`: the largest unit that divides exactly.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mins = self.0.num_minutes();
+        let (n, unit) = if mins % (24 * 60) == 0 {
+            (mins / (24 * 60), "day")
+        } else if mins % 60 == 0 {
+            (mins / 60, "hour")
+        } else {
+            (mins, "minute")
+        };
+        write!(f, "{n} {unit}{}", if n == 1 { "" } else { "s" })
+    }
+}
+
+/// Which results fail the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    #[default]
+    Error,
+    Warning,
+}
+
+/// Everything a check may know besides the Snapshot. Checks read no clock, flag or file.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The evaluation instant (`--at`).
+    pub at: DateTime<Utc>,
+    /// The expiry margin (`--min-validity`).
+    pub min_validity: Margin,
+    pub fail_on: FailOn,
+}
+
+impl Context {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Context {
+            at,
+            min_validity: Margin::default(),
+            fail_on: FailOn::default(),
+        }
+    }
+}
+
+/// One certificate a check looked at, for the report's `details`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertDetail {
+    /// `trust-anchor`, `issuer`, `issuer-chain`.
+    pub role: &'static str,
+    /// Where it was read (`key crt.pem of Secret linkerd/linkerd-identity-issuer`).
+    pub source: String,
+    #[serde(flatten)]
+    pub facts: CertFacts,
+    /// What this check found wrong with it, if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// The issuer's private key as reported: its algorithm and where it was read, never its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyDetail {
+    pub source: String,
+    pub algorithm: String,
+    pub matches_certificate: bool,
+}
+
+/// Structured facts behind a result.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Details {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<CertDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_key: Option<KeyDetail>,
+}
+
+impl Details {
+    pub fn is_empty(&self) -> bool {
+        self.certificates.is_empty() && self.issuer_key.is_none()
+    }
+}
+
+/// What a check found. Severity is not decided here: the runner applies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Pass(Details),
+    Fail {
+        error: String,
+        details: Details,
+    },
+    /// The check could not run; the reason says why (a missing input, a component not installed).
+    Skip(String),
+}
+
+pub trait Check: Sync {
+    fn meta(&self) -> &'static CheckMeta;
+    fn run(&self, snapshot: &Snapshot, cx: &Context) -> Outcome;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margins_parse_and_print() {
+        assert_eq!("60d".parse::<Margin>().unwrap(), Margin::LINKERD_DEFAULT);
+        assert_eq!(Margin::LINKERD_DEFAULT.to_string(), "60 days");
+        assert_eq!("1d".parse::<Margin>().unwrap().to_string(), "1 day");
+        assert_eq!("48h".parse::<Margin>().unwrap().to_string(), "2 days");
+        assert_eq!("36h".parse::<Margin>().unwrap().to_string(), "36 hours");
+        assert_eq!("90m".parse::<Margin>().unwrap().to_string(), "90 minutes");
+        for bad in ["", "60", "d", "-1d", "1.5d", "10w", "99999999999999d"] {
+            assert!(bad.parse::<Margin>().is_err(), "{bad:?} should not parse");
+        }
+    }
+}

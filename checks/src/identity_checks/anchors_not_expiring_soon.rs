@@ -1,0 +1,62 @@
+use crate::check::{Category, Check, CheckMeta, Context, Outcome, Severity};
+use crate::rules::expiring_problem;
+use crate::snapshot::Snapshot;
+
+/// No trust anchor expires within the margin (60 days unless `--min-validity` says otherwise).
+pub struct TrustAnchorsNotExpiringSoon;
+
+static META: CheckMeta = CheckMeta {
+    id: "l5d-identity-trustAnchors-not-expiring-soon",
+    category: Category::LinkerdIdentity,
+    description: "trust anchors are valid for at least 60 days",
+    severity: Severity::Warning,
+    fatal: false,
+    uses_margin: true,
+    docs: include_str!("../../docs/l5d-identity-trustAnchors-not-expiring-soon.md"),
+};
+
+impl Check for TrustAnchorsNotExpiringSoon {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+        super::each_anchor(snap, "Anchors expiring soon", |c| {
+            expiring_problem(c, cx.at, cx.min_validity)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::testutil::*;
+    use crate::identity_checks::testutil::*;
+
+    #[test]
+    fn anchor_inside_the_margin_is_listed_and_a_shorter_margin_clears_it() {
+        let mut spec = Spec::ca("soon", 5);
+        spec.not_after = "2026-12-22T12:00:00Z";
+        let anchor = self_signed(spec, p256());
+        let issuer = signed(Spec::ca("issuer", 6), p256(), &anchor);
+        let snap = installed(&anchor.pem, &issuer);
+        assert_eq!(
+            error_of(TrustAnchorsNotExpiringSoon.run(&snap, &cx())),
+            "Anchors expiring soon:\n\t* 5 soon will expire on 2026-12-22T12:00:00Z"
+        );
+        let mut short = cx();
+        short.min_validity = "30d".parse().unwrap();
+        assert!(matches!(
+            TrustAnchorsNotExpiringSoon.run(&snap, &short),
+            Outcome::Pass(_)
+        ));
+        assert_eq!(
+            META.description_for(&short),
+            "trust anchors are valid for at least 30 days"
+        );
+        assert_eq!(
+            META.description_for(&cx()),
+            "trust anchors are valid for at least 60 days"
+        );
+    }
+}

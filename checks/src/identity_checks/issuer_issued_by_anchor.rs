@@ -1,0 +1,140 @@
+use crate::check::{Category, Check, CheckMeta, Context, Details, Outcome, Severity};
+use crate::snapshot::Snapshot;
+use crate::verify::{Options, verify};
+
+/// The issuer certificate chains to one of the trust anchors (Go x509 verification rules).
+pub struct IssuerIssuedByTrustAnchor;
+
+static META: CheckMeta = CheckMeta {
+    id: "l5d-identity-issuer-cert-issued-by-trust-anchor",
+    category: Category::LinkerdIdentity,
+    description: "issuer cert is issued by the trust anchor",
+    severity: Severity::Error,
+    fatal: false,
+    uses_margin: false,
+    docs: include_str!("../../docs/l5d-identity-issuer-cert-issued-by-trust-anchor.md"),
+};
+
+impl Check for IssuerIssuedByTrustAnchor {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+        let id = snap.identity();
+        let (anchors, chain) = match (&id.anchors, &id.issuer) {
+            (Ok(a), Ok(c)) => (a, c),
+            (Err(why), _) | (_, Err(why)) => return Outcome::Skip(why.clone()),
+        };
+        let opts = Options {
+            roots: &anchors.value,
+            intermediates: &chain.value[1..],
+            dns_name: None,
+            at: cx.at,
+        };
+        let result = verify(&chain.value[0], &opts);
+        let signer = result.as_ref().ok().and_then(|c| c.last()).map(|c| c.der());
+        let mut certificates = super::issuer_details(chain, None);
+        // The anchors, the one that signed the issuer (if any) marked by being listed first.
+        let mut anchor_details: Vec<_> = anchors
+            .value
+            .iter()
+            .map(|a| super::cert_detail("trust-anchor", anchors, a, None))
+            .collect();
+        if let Some(pos) = anchors.value.iter().position(|a| Some(a.der()) == signer) {
+            let signing = anchor_details.remove(pos);
+            anchor_details.insert(
+                0,
+                crate::check::CertDetail {
+                    role: "signing-trust-anchor",
+                    ..signing
+                },
+            );
+        }
+        certificates.extend(anchor_details);
+        let details = Details {
+            certificates,
+            issuer_key: None,
+        };
+        match result {
+            Ok(_) => Outcome::Pass(details),
+            Err(e) => Outcome::Fail {
+                error: e.to_string(),
+                details,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::testutil::*;
+    use crate::identity_checks::testutil::*;
+
+    #[test]
+    fn issuer_from_the_anchor_passes_and_names_the_signing_anchor() {
+        let old = self_signed(Spec::ca("old", 8), p256());
+        let (anchor, issuer) = healthy_pair();
+        let bundle = format!("{}{}", old.pem, anchor.pem);
+        let Outcome::Pass(details) =
+            IssuerIssuedByTrustAnchor.run(&installed(&bundle, &issuer), &cx())
+        else {
+            panic!()
+        };
+        let roles: Vec<_> = details
+            .certificates
+            .iter()
+            .map(|c| (c.role, c.facts.serial.as_str()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("issuer", "2"),
+                ("signing-trust-anchor", "1"),
+                ("trust-anchor", "8")
+            ]
+        );
+    }
+
+    #[test]
+    fn issuer_from_another_root_fails_with_go_words() {
+        let (anchor, _) = healthy_pair();
+        let other = self_signed(Spec::ca("other-root", 3), p256());
+        let issuer = signed(Spec::ca("identity", 4), p256(), &other);
+        assert_eq!(
+            error_of(IssuerIssuedByTrustAnchor.run(&installed(&anchor.pem, &issuer), &cx())),
+            "x509: certificate signed by unknown authority"
+        );
+    }
+
+    #[test]
+    fn issuer_identical_to_the_anchor_passes() {
+        // linkerd's unit tests use one self-signed CA as both anchor and issuer.
+        let ca = self_signed(Spec::ca("identity.linkerd.cluster.local", 1), p256());
+        assert!(matches!(
+            IssuerIssuedByTrustAnchor.run(&installed(&ca.pem, &ca), &cx()),
+            Outcome::Pass(_)
+        ));
+    }
+
+    #[test]
+    fn intermediates_in_crt_pem_are_used() {
+        let root = self_signed(Spec::ca("root", 1), p256());
+        let inter = signed(Spec::ca("inter", 2), p256(), &root);
+        let issuer = signed(
+            Spec {
+                ca: Some(Some(0)),
+                ..Spec::ca("identity", 3)
+            },
+            p256(),
+            &inter,
+        );
+        let mut with_chain = issuer;
+        with_chain.pem = format!("{}{}", with_chain.pem, inter.pem);
+        assert!(matches!(
+            IssuerIssuedByTrustAnchor.run(&installed(&root.pem, &with_chain), &cx()),
+            Outcome::Pass(_)
+        ));
+    }
+}

@@ -1,0 +1,54 @@
+use crate::check::{Category, Check, CheckMeta, Context, Outcome, Severity};
+use crate::rules::expiring_problem;
+use crate::snapshot::Snapshot;
+
+/// The issuer certificate does not expire within the margin.
+pub struct IssuerNotExpiringSoon;
+
+static META: CheckMeta = CheckMeta {
+    id: "l5d-identity-issuer-cert-not-expiring-soon",
+    category: Category::LinkerdIdentity,
+    description: "issuer cert is valid for at least 60 days",
+    severity: Severity::Warning,
+    fatal: false,
+    uses_margin: true,
+    docs: include_str!("../../docs/l5d-identity-issuer-cert-not-expiring-soon.md"),
+};
+
+impl Check for IssuerNotExpiringSoon {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+        super::issuer_leaf(snap, |c| {
+            expiring_problem(c, cx.at, cx.min_validity).map(|p| format!("issuer certificate {p}"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::testutil::*;
+    use crate::identity_checks::testutil::*;
+
+    #[test]
+    fn issuer_inside_the_margin_warns() {
+        let (anchor, _) = healthy_pair();
+        let mut spec = Spec::ca("identity", 2);
+        spec.not_after = "2026-12-12T12:00:00Z";
+        let issuer = signed(spec, p256(), &anchor);
+        let snap = installed(&anchor.pem, &issuer);
+        assert_eq!(
+            error_of(IssuerNotExpiringSoon.run(&snap, &cx())),
+            "issuer certificate will expire on 2026-12-12T12:00:00Z"
+        );
+        let mut short = cx();
+        short.min_validity = "48h".parse().unwrap();
+        assert!(matches!(
+            IssuerNotExpiringSoon.run(&snap, &short),
+            Outcome::Pass(_)
+        ));
+    }
+}

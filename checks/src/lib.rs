@@ -1,0 +1,17 @@
+//! meshcert's check engine: the Snapshot model, certificate parsing and verification with
+//! linkerd's semantics, the registry of checks and the runner that turns them into a Report.
+//!
+//! Nothing in this crate performs I/O or reads the clock: a check is a pure function of a
+//! [`snapshot::Snapshot`] and a [`check::Context`].
+
+pub mod cert;
+pub mod check;
+pub mod identity;
+pub mod identity_checks;
+pub mod key;
+pub mod pem;
+pub mod registry;
+pub mod report;
+pub mod rules;
+pub mod snapshot;
+pub mod verify;

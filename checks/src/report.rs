@@ -1,0 +1,216 @@
+//! Running checks and the report they produce. The report is data; reporters in the binary only
+//! render it, so every output format carries the same verdicts.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cert::format_time;
+use crate::check::{Category, Check, Context, Details, FailOn, Outcome, Severity};
+use crate::snapshot::Snapshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Success,
+    Skipped,
+    Warning,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Success => "success",
+            Status::Skipped => "skipped",
+            Status::Warning => "warning",
+            Status::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckResult {
+    pub id: &'static str,
+    pub description: String,
+    pub result: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// Why a skipped check did not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Details::is_empty")]
+    pub details: Details,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryReport {
+    #[serde(rename = "categoryName")]
+    pub name: &'static str,
+    pub checks: Vec<CheckResult>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// No result fails the run (errors, and warnings too with `--fail-on warning`).
+    pub success: bool,
+    #[serde(serialize_with = "rfc3339")]
+    pub evaluated_at: DateTime<Utc>,
+    pub source: String,
+    pub categories: Vec<CategoryReport>,
+}
+
+fn rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_time(*t))
+}
+
+impl Report {
+    pub fn results(&self) -> impl Iterator<Item = &CheckResult> {
+        self.categories.iter().flat_map(|c| c.checks.iter())
+    }
+
+    /// The worst result of the run.
+    pub fn worst(&self) -> Status {
+        self.results()
+            .map(|r| r.result)
+            .max()
+            .unwrap_or(Status::Success)
+    }
+}
+
+/// Whether a result fails the run under `fail_on`.
+pub fn fails(status: Status, fail_on: FailOn) -> bool {
+    match status {
+        Status::Error => true,
+        Status::Warning => fail_on == FailOn::Warning,
+        Status::Success | Status::Skipped => false,
+    }
+}
+
+/// Runs `checks` in order; severity is applied here, and only here.
+pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
+    let mut categories: Vec<CategoryReport> = Vec::new();
+    for check in checks {
+        let meta = check.meta();
+        let (result, error, reason, details) = match check.run(snapshot, cx) {
+            Outcome::Pass(d) => (Status::Success, None, None, d),
+            Outcome::Fail { error, details } => {
+                let status = match meta.severity {
+                    Severity::Error => Status::Error,
+                    Severity::Warning => Status::Warning,
+                };
+                (status, Some(error), None, details)
+            }
+            Outcome::Skip(why) => (Status::Skipped, None, Some(why), Details::default()),
+        };
+        let hint = error.as_ref().map(|_| meta.hint_url());
+        let entry = CheckResult {
+            id: meta.id,
+            description: meta.description_for(cx),
+            result,
+            error,
+            hint,
+            reason,
+            details,
+        };
+        let name = category_name(meta.category);
+        match categories.last_mut() {
+            Some(c) if c.name == name => c.checks.push(entry),
+            _ => categories.push(CategoryReport {
+                name,
+                checks: vec![entry],
+            }),
+        }
+    }
+    let success = !categories
+        .iter()
+        .flat_map(|c| &c.checks)
+        .any(|r| fails(r.result, cx.fail_on));
+    Report {
+        success,
+        evaluated_at: cx.at,
+        source: snapshot.source.clone(),
+        categories,
+    }
+}
+
+fn category_name(c: Category) -> &'static str {
+    c.id()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{CheckMeta, Context};
+
+    struct Fixed(&'static CheckMeta, fn() -> Outcome);
+    impl Check for Fixed {
+        fn meta(&self) -> &'static CheckMeta {
+            self.0
+        }
+        fn run(&self, _: &Snapshot, _: &Context) -> Outcome {
+            (self.1)()
+        }
+    }
+    static WARN: CheckMeta = CheckMeta {
+        id: "w",
+        category: Category::LinkerdIdentity,
+        description: "w is valid for at least 60 days",
+        severity: Severity::Warning,
+        fatal: false,
+        uses_margin: true,
+        docs: "",
+    };
+    static ERR: CheckMeta = CheckMeta {
+        id: "e",
+        description: "e",
+        severity: Severity::Error,
+        uses_margin: false,
+        ..WARN
+    };
+
+    fn fail() -> Outcome {
+        Outcome::Fail {
+            error: "boom".into(),
+            details: Details::default(),
+        }
+    }
+
+    #[test]
+    fn severity_and_fail_on_decide_success() {
+        let snap = Snapshot::new("linkerd", "t");
+        let mut cx = Context::new(DateTime::UNIX_EPOCH);
+        let warn_only: [&dyn Check; 1] = [&Fixed(&WARN, fail)];
+        let report = run(&snap, &cx, &warn_only);
+        assert!(report.success);
+        assert_eq!(report.worst(), Status::Warning);
+        let r = report.results().next().unwrap();
+        assert_eq!(r.hint.as_deref(), Some("https://linkerd.io/2/checks/#w"));
+        cx.fail_on = FailOn::Warning;
+        assert!(!run(&snap, &cx, &warn_only).success);
+
+        let with_error: [&dyn Check; 2] = [
+            &Fixed(&WARN, || Outcome::Pass(Details::default())),
+            &Fixed(&ERR, fail),
+        ];
+        let report = run(&snap, &Context::new(DateTime::UNIX_EPOCH), &with_error);
+        assert!(!report.success);
+        assert_eq!(report.categories.len(), 1, "same category, one group");
+        assert_eq!(report.worst(), Status::Error);
+    }
+
+    #[test]
+    fn skipped_checks_carry_their_reason_and_no_hint() {
+        let snap = Snapshot::new("linkerd", "t");
+        let checks: [&dyn Check; 1] = [&Fixed(&ERR, || Outcome::Skip("not installed".into()))];
+        let report = run(&snap, &Context::new(DateTime::UNIX_EPOCH), &checks);
+        let r = report.results().next().unwrap();
+        assert_eq!(r.result, Status::Skipped);
+        assert_eq!(r.reason.as_deref(), Some("not installed"));
+        assert!(r.hint.is_none() && r.error.is_none());
+        assert!(report.success);
+    }
+}

@@ -1,0 +1,274 @@
+//! The Snapshot: everything the checks read, as plain data, each piece with where it came from.
+//!
+//! Sources (manifest files, PEM files, later the Kubernetes API) build a Snapshot; checks only
+//! read it. An object that a source looked for and could not see is recorded as such
+//! (`Forbidden`); an object that is simply absent is `Missing`, which is also what an offline
+//! source implies for every object its files do not contain.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use crate::identity::IdentityMaterial;
+
+/// The kinds of Kubernetes object meshcert reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    ConfigMap,
+    Secret,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::ConfigMap => "ConfigMap",
+            Kind::Secret => "Secret",
+        }
+    }
+}
+
+/// `Kind namespace/name`, the way meshcert names an object in every message.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectRef {
+    pub kind: Kind,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectRef {
+    pub fn new(kind: Kind, namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        ObjectRef {
+            kind,
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}/{}", self.kind.as_str(), self.namespace, self.name)
+    }
+}
+
+/// Where one piece of certificate material came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A data key of a ConfigMap or Secret.
+    Key { object: ObjectRef, key: String },
+    /// A field inside a YAML document stored under a data key (linkerd-config's `values`).
+    Field {
+        object: ObjectRef,
+        key: String,
+        field: String,
+    },
+    /// A file given on the command line.
+    File(String),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Key { object, key } => write!(f, "key {key} of {object}"),
+            Origin::Field { object, key, field } => {
+                write!(f, "field {field} in key {key} of {object}")
+            }
+            Origin::File(path) => write!(f, "file {path}"),
+        }
+    }
+}
+
+/// Bytes that may hold private key material. Its `Debug` never shows the bytes, so a stray
+/// `{:?}` cannot leak a key into a log or an error message.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SecretBytes(Vec<u8>);
+
+impl SecretBytes {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        SecretBytes(bytes)
+    }
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretBytes(<{} bytes redacted>)", self.0.len())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConfigMap {
+    pub data: BTreeMap<String, String>,
+}
+
+/// One value of a Secret's `data`: decoded bytes, or the reason it could not be decoded (kept so
+/// that the check that needs this key can say so, while every other check still runs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretValue {
+    Bytes(SecretBytes),
+    Undecodable(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Secret {
+    pub type_: Option<String>,
+    pub data: BTreeMap<String, SecretValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Object {
+    ConfigMap(ConfigMap),
+    Secret(Secret),
+}
+
+impl Object {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Object::ConfigMap(_) => Kind::ConfigMap,
+            Object::Secret(_) => Kind::Secret,
+        }
+    }
+}
+
+/// What a source found for one object it read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectState {
+    Present {
+        object: Object,
+        /// Where the object was read from (a file and document, or the API server).
+        from: String,
+    },
+    /// The source was not allowed to read it; the text says why.
+    Forbidden(String),
+}
+
+/// An object as a check sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetched<'a, T> {
+    Present(&'a T),
+    Missing,
+    Forbidden(&'a str),
+}
+
+/// The three PEM files of `meshcert check --trust-anchors F --issuer-cert F --issuer-key F`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityFiles {
+    pub trust_anchors: (String, Vec<u8>),
+    pub issuer_cert: (String, Vec<u8>),
+    pub issuer_key: (String, SecretBytes),
+}
+
+/// Everything the checks read.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The Linkerd control-plane namespace (`-L`).
+    pub linkerd_namespace: String,
+    /// A short description of where the snapshot came from, for reports.
+    pub source: String,
+    objects: BTreeMap<ObjectRef, ObjectState>,
+    identity_files: Option<IdentityFiles>,
+    identity: OnceLock<IdentityMaterial>,
+}
+
+impl Snapshot {
+    pub fn new(linkerd_namespace: impl Into<String>, source: impl Into<String>) -> Self {
+        Snapshot {
+            linkerd_namespace: linkerd_namespace.into(),
+            source: source.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Records an object; returns the state it replaces, if any.
+    pub fn insert(&mut self, key: ObjectRef, state: ObjectState) -> Option<ObjectState> {
+        self.identity = OnceLock::new();
+        self.objects.insert(key, state)
+    }
+
+    pub fn get(&self, key: &ObjectRef) -> Option<&ObjectState> {
+        self.objects.get(key)
+    }
+
+    pub fn objects(&self) -> impl Iterator<Item = (&ObjectRef, &ObjectState)> {
+        self.objects.iter()
+    }
+
+    pub fn set_identity_files(&mut self, files: IdentityFiles) {
+        self.identity = OnceLock::new();
+        self.identity_files = Some(files);
+    }
+
+    pub fn identity_files(&self) -> Option<&IdentityFiles> {
+        self.identity_files.as_ref()
+    }
+
+    pub fn config_map(&self, namespace: &str, name: &str) -> Fetched<'_, ConfigMap> {
+        match self.get(&ObjectRef::new(Kind::ConfigMap, namespace, name)) {
+            Some(ObjectState::Present {
+                object: Object::ConfigMap(cm),
+                ..
+            }) => Fetched::Present(cm),
+            Some(ObjectState::Forbidden(why)) => Fetched::Forbidden(why),
+            _ => Fetched::Missing,
+        }
+    }
+
+    pub fn secret(&self, namespace: &str, name: &str) -> Fetched<'_, Secret> {
+        match self.get(&ObjectRef::new(Kind::Secret, namespace, name)) {
+            Some(ObjectState::Present {
+                object: Object::Secret(s),
+                ..
+            }) => Fetched::Present(s),
+            Some(ObjectState::Forbidden(why)) => Fetched::Forbidden(why),
+            _ => Fetched::Missing,
+        }
+    }
+
+    /// The identity material (trust anchors, issuer certificate and key), derived once from the
+    /// objects or files and shared by every `linkerd-identity` check.
+    pub fn identity(&self) -> &IdentityMaterial {
+        self.identity.get_or_init(|| IdentityMaterial::derive(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_bytes_debug_never_shows_content() {
+        let s = SecretBytes::new(b"-----BEGIN EC PRIVATE KEY-----".to_vec());
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("PRIVATE"), "{shown}");
+        assert!(shown.contains("30 bytes redacted"), "{shown}");
+    }
+
+    #[test]
+    fn lookups_distinguish_missing_forbidden_and_present() {
+        let mut snap = Snapshot::new("linkerd", "test");
+        snap.insert(
+            ObjectRef::new(Kind::Secret, "linkerd", "a"),
+            ObjectState::Forbidden("secrets is forbidden".into()),
+        );
+        snap.insert(
+            ObjectRef::new(Kind::ConfigMap, "linkerd", "b"),
+            ObjectState::Present {
+                object: Object::ConfigMap(ConfigMap::default()),
+                from: "x.yaml".into(),
+            },
+        );
+        assert_eq!(
+            snap.secret("linkerd", "a"),
+            Fetched::Forbidden("secrets is forbidden")
+        );
+        assert!(matches!(
+            snap.config_map("linkerd", "b"),
+            Fetched::Present(_)
+        ));
+        assert_eq!(snap.config_map("linkerd", "a"), Fetched::Missing);
+        // Same name, other kind: not confused.
+        assert_eq!(snap.secret("linkerd", "b"), Fetched::Missing);
+    }
+}
