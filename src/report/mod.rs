@@ -1,0 +1,5 @@
+//! Reporters: they render a Report and decide nothing.
+
+pub mod json;
+pub mod list;
+pub mod table;
