@@ -246,12 +246,10 @@ fn read_objects(snap: &Snapshot, problems: &mut Vec<String>) -> (Option<String>,
 
 /// Linkerd 2.9 kept the values under `global:`; later versions read them from the root.
 fn flatten_global(mut values: Value) -> Value {
-    if let Some(Value::Object(global)) = values.as_object_mut().and_then(|m| m.remove("global")) {
-        if let Some(root) = values.as_object_mut() {
-            for (k, v) in global {
-                root.insert(k, v);
-            }
-        }
+    if let Some(Value::Object(global)) = values.as_object_mut().and_then(|m| m.remove("global"))
+        && let Some(root) = values.as_object_mut()
+    {
+        root.extend(global);
     }
     values
 }

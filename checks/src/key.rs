@@ -210,10 +210,10 @@ impl PrivateKey {
                     ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, EcdsaKeyPair,
                 };
                 let cert_curve = cert.facts.key_algorithm.as_str();
-                if let Some(named) = curve {
-                    if format!("ECDSA {named}") != cert_curve {
-                        return Err(KeyError::Mismatch);
-                    }
+                if let Some(named) = curve
+                    && format!("ECDSA {named}") != cert_curve
+                {
+                    return Err(KeyError::Mismatch);
                 }
                 let (alg, len) = match bits {
                     256 => (&ECDSA_P256_SHA256_ASN1_SIGNING, 32),

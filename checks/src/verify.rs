@@ -309,13 +309,15 @@ mod tests {
 
     fn run(
         leaf: &Cert,
-        roots: &[Cert],
-        inter: &[Cert],
+        roots: &[&Cert],
+        inter: &[&Cert],
         dns: Option<&str>,
     ) -> Result<usize, VerifyError> {
+        let roots: Vec<Cert> = roots.iter().map(|&c| c.clone()).collect();
+        let inter: Vec<Cert> = inter.iter().map(|&c| c.clone()).collect();
         let opts = Options {
-            roots,
-            intermediates: inter,
+            roots: &roots,
+            intermediates: &inter,
             dns_name: dns,
             at: at("2026-11-22T12:00:00Z"),
         };
@@ -333,7 +335,7 @@ mod tests {
             p256(),
             &root,
         );
-        assert_eq!(run(&issuer.cert, &[root.cert.clone()], &[], None), Ok(2));
+        assert_eq!(run(&issuer.cert, &[&root.cert], &[], None), Ok(2));
     }
 
     #[test]
@@ -341,7 +343,7 @@ mod tests {
         let old = self_signed(Spec::ca("old", 1), p256());
         let new = self_signed(Spec::ca("new", 2), p256());
         let issuer = signed(Spec::ca("issuer", 3), p256(), &new);
-        let roots = [old.cert.clone(), new.cert.clone()];
+        let roots = [&old.cert, &new.cert];
         assert_eq!(run(&issuer.cert, &roots, &[], None), Ok(2));
     }
 
@@ -350,14 +352,14 @@ mod tests {
         let root = self_signed(Spec::ca("root", 1), p256());
         let other = self_signed(Spec::ca("root", 9), p256());
         let issuer = signed(Spec::ca("issuer", 2), p256(), &other);
-        let err = run(&issuer.cert, &[root.cert.clone()], &[], None).unwrap_err();
+        let err = run(&issuer.cert, &[&root.cert], &[], None).unwrap_err();
         // Same subject: Go tries the candidate and reports why it failed.
         assert_eq!(
             err.to_string(),
             "x509: certificate signed by unknown authority (possibly because of \"x509: ECDSA verification failure\" while trying to verify candidate authority certificate \"root\")"
         );
         let unrelated = self_signed(Spec::ca("unrelated", 5), p256());
-        let err = run(&issuer.cert, &[unrelated.cert.clone()], &[], None).unwrap_err();
+        let err = run(&issuer.cert, &[&unrelated.cert], &[], None).unwrap_err();
         assert_eq!(
             err.to_string(),
             "x509: certificate signed by unknown authority"
@@ -369,7 +371,7 @@ mod tests {
         let mut spec = Spec::leaf("webhook", 1);
         spec.dns = vec!["linkerd-proxy-injector.linkerd.svc"];
         let leaf = self_signed(spec, p256());
-        let roots = [leaf.cert.clone()];
+        let roots = [&leaf.cert];
         assert_eq!(
             run(
                 &leaf.cert,
@@ -387,12 +389,12 @@ mod tests {
         spec.not_after = "2026-01-01T00:00:00Z";
         let root = self_signed(spec, p256());
         let issuer = signed(Spec::ca("issuer", 2), p256(), &root);
-        let err = run(&issuer.cert, &[root.cert.clone()], &[], None).unwrap_err();
+        let err = run(&issuer.cert, &[&root.cert], &[], None).unwrap_err();
         assert_eq!(
             err.to_string(),
             "x509: certificate signed by unknown authority (possibly because of \"x509: certificate has expired or is not yet valid: current time 2026-11-22T12:00:00Z is after 2026-01-01T00:00:00Z\" while trying to verify candidate authority certificate \"root\")"
         );
-        let err = run(&root.cert, &[root.cert.clone()], &[], None).unwrap_err();
+        let err = run(&root.cert, &[&root.cert], &[], None).unwrap_err();
         assert_eq!(
             err,
             VerifyError::Expired(
@@ -405,7 +407,7 @@ mod tests {
     fn parent_must_be_a_ca_with_cert_sign() {
         let not_ca = self_signed(Spec::leaf("root", 1), p256());
         let child = signed(Spec::leaf("child", 2), p256(), &not_ca);
-        let err = run(&child.cert, &[not_ca.cert.clone()], &[], None).unwrap_err();
+        let err = run(&child.cert, &[&not_ca.cert], &[], None).unwrap_err();
         assert!(
             err.to_string().contains("parent certificate cannot sign"),
             "{err}"
@@ -415,7 +417,7 @@ mod tests {
         spec.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         let no_sign = self_signed(spec, p256());
         let child = signed(Spec::leaf("child", 4), p256(), &no_sign);
-        let err = run(&child.cert, &[no_sign.cert.clone()], &[], None).unwrap_err();
+        let err = run(&child.cert, &[&no_sign.cert], &[], None).unwrap_err();
         assert!(
             err.to_string().contains("parent certificate cannot sign"),
             "{err}"
@@ -433,29 +435,15 @@ mod tests {
         );
         let inter = signed(Spec::ca("inter", 2), p256(), &root);
         let leaf = signed(Spec::leaf("leaf", 3), p256(), &inter);
-        let err = run(
-            &leaf.cert,
-            &[root.cert.clone()],
-            &[inter.cert.clone()],
-            None,
-        )
-        .unwrap_err();
+        let err = run(&leaf.cert, &[&root.cert], &[&inter.cert], None).unwrap_err();
         assert!(err.to_string().contains("too many intermediates"), "{err}");
 
         let root = self_signed(Spec::ca("root", 1), p256());
         let inter = signed(Spec::ca("inter", 2), p256(), &root);
         let leaf = signed(Spec::leaf("leaf", 3), p256(), &inter);
-        assert_eq!(
-            run(
-                &leaf.cert,
-                &[root.cert.clone()],
-                &[inter.cert.clone()],
-                None
-            ),
-            Ok(3)
-        );
+        assert_eq!(run(&leaf.cert, &[&root.cert], &[&inter.cert], None), Ok(3));
         // Without the intermediate there is no path.
-        assert!(run(&leaf.cert, &[root.cert.clone()], &[], None).is_err());
+        assert!(run(&leaf.cert, &[&root.cert], &[], None).is_err());
     }
 
     #[test]
@@ -465,7 +453,7 @@ mod tests {
         spec.ekus = vec![ExtendedKeyUsagePurpose::ClientAuth];
         let issuer = signed(spec, p256(), &root);
         assert_eq!(
-            run(&issuer.cert, &[root.cert.clone()], &[], None),
+            run(&issuer.cert, &[&root.cert], &[], None),
             Err(VerifyError::IncompatibleUsage)
         );
         let mut spec = Spec::ca("issuer", 3);
@@ -474,7 +462,7 @@ mod tests {
             ExtendedKeyUsagePurpose::ClientAuth,
         ];
         let issuer = signed(spec, p256(), &root);
-        assert_eq!(run(&issuer.cert, &[root.cert.clone()], &[], None), Ok(2));
+        assert_eq!(run(&issuer.cert, &[&root.cert], &[], None), Ok(2));
     }
 
     #[test]
@@ -482,7 +470,7 @@ mod tests {
         let mut spec = Spec::leaf("tap.linkerd-viz.svc", 1);
         spec.dns = vec!["*.linkerd-viz.svc"];
         let leaf = self_signed(spec, p256());
-        let roots = [leaf.cert.clone()];
+        let roots = [&leaf.cert];
         assert_eq!(
             run(&leaf.cert, &roots, &[], Some("tap.linkerd-viz.svc")),
             Ok(1)
@@ -497,7 +485,7 @@ mod tests {
         assert_eq!(
             run(
                 &no_san.cert,
-                &[no_san.cert.clone()],
+                &[&no_san.cert],
                 &[],
                 Some("tap.linkerd-viz.svc")
             ),
@@ -513,6 +501,6 @@ mod tests {
         let root = self_signed(Spec::ca("root", 1), rsa);
         let issuer = signed(Spec::ca("issuer", 2), p256(), &root);
         assert_eq!(issuer.cert.signature_algorithm, "SHA256-RSA");
-        assert_eq!(run(&issuer.cert, &[root.cert.clone()], &[], None), Ok(2));
+        assert_eq!(run(&issuer.cert, &[&root.cert], &[], None), Ok(2));
     }
 }

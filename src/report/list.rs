@@ -19,6 +19,9 @@ pub fn table(checks: &[&dyn Check]) -> String {
             &m.hint_url(),
         ]);
     }
+    for column in t.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
     let mut s = t.trim_fmt();
     s.push('\n');
     s

@@ -97,13 +97,14 @@ fn documents(name: &str, text: &str, json: bool) -> anyhow::Result<Vec<Value>> {
     serde_saphyr::from_multiple::<Value>(text).map_err(|e| {
         // The parser's snippet would quote the input, which may be a private key: say where, not what.
         let e = e.without_snippet();
+        let text = e.to_string();
         match e.location() {
-            Some(loc) => anyhow!(
-                "{name}: invalid YAML at line {}, column {}: {e}",
+            Some(loc) if !text.contains("line") => anyhow!(
+                "{name}: invalid YAML at line {}, column {}: {text}",
                 loc.line(),
                 loc.column()
             ),
-            None => anyhow!("{name}: invalid YAML: {e}"),
+            _ => anyhow!("{name}: invalid YAML: {text}"),
         }
     })
 }
@@ -197,12 +198,9 @@ fn add_document(snap: &mut Snapshot, doc: &Value, from: &str) -> anyhow::Result<
             object: earlier,
             from: earlier_from,
         }) = snap.insert(oref.clone(), state)
+            && earlier != object
         {
-            if earlier != object {
-                bail!(
-                    "{oref} appears twice with different contents: in {earlier_from} and in {from}"
-                );
-            }
+            bail!("{oref} appears twice with different contents: in {earlier_from} and in {from}");
         }
     }
     Ok(())

@@ -1,0 +1,882 @@
+//! CLI tests over fixtures/: every scenario's verdicts in every format, exit codes, the exact
+//! layouts, malformed input, and that no private key material reaches any output.
+//! Every run pins the evaluation instant with --at.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use base64::Engine as _;
+use serde_json::Value;
+
+const AT: &str = "2026-11-22T12:00:00Z";
+
+const CONFIG: &str = "l5d-identity-cert-config-valid";
+const A_CRYPTO: &str = "l5d-identity-trustAnchors-use-supported-crypto";
+const A_TIME: &str = "l5d-identity-trustAnchors-are-time-valid";
+const A_SOON: &str = "l5d-identity-trustAnchors-not-expiring-soon";
+const I_CRYPTO: &str = "l5d-identity-issuer-cert-uses-supported-crypto";
+const I_TIME: &str = "l5d-identity-issuer-cert-is-time-valid";
+const I_SOON: &str = "l5d-identity-issuer-cert-not-expiring-soon";
+const I_SIGNED: &str = "l5d-identity-issuer-cert-issued-by-trust-anchor";
+
+fn meshcert(args: &[&str]) -> Output {
+    Command::cargo_bin("meshcert")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn check_from(scenario: &str, extra: &[&str]) -> Output {
+    let path = format!("fixtures/{scenario}");
+    let mut args = vec!["check", "--from", path.as_str(), "--at", AT];
+    args.extend_from_slice(extra);
+    meshcert(&args)
+}
+
+fn json_of(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+/// id → result, from `-o json`.
+fn results(report: &Value) -> BTreeMap<String, String> {
+    report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["checks"].as_array().unwrap())
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// description → mark, from `-o table` or `-o short`.
+fn marks(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| {
+            let (mark, rest) = l.split_once(' ')?;
+            ["√", "‼", "×", "-"]
+                .contains(&mark)
+                .then(|| (rest.to_string(), mark.to_string()))
+        })
+        .collect()
+}
+
+fn mark_of(result: &str) -> &'static str {
+    match result {
+        "success" => "√",
+        "warning" => "‼",
+        "error" => "×",
+        "skipped" => "-",
+        other => panic!("unknown result {other}"),
+    }
+}
+
+/// Expected non-success results per scenario (everything else succeeds) and the exit code.
+/// (scenario, its non-success results as (check id, result), exit code)
+type Scenario = (&'static str, Vec<(&'static str, &'static str)>, i32);
+
+fn scenarios() -> Vec<Scenario> {
+    vec![
+        ("healthy", vec![], 0),
+        ("rsa4096-anchor", vec![], 0),
+        ("external-issuer", vec![], 0),
+        ("two-anchors", vec![], 0),
+        (
+            "expired-anchor",
+            vec![(A_TIME, "error"), (A_SOON, "warning"), (I_SIGNED, "error")],
+            1,
+        ),
+        (
+            "anchor-not-yet-valid",
+            vec![(A_TIME, "error"), (I_SIGNED, "error")],
+            1,
+        ),
+        (
+            "expiring-soon",
+            vec![(A_SOON, "warning"), (I_SOON, "warning")],
+            0,
+        ),
+        ("issuer-other-root", vec![(I_SIGNED, "error")], 1),
+        ("rsa-issuer", vec![(I_CRYPTO, "error")], 1),
+        (
+            "p384-anchor",
+            vec![(A_CRYPTO, "error"), (I_CRYPTO, "error")],
+            1,
+        ),
+        ("issuer-key-mismatch", vec![(CONFIG, "error")], 1),
+        (
+            "missing-issuer-secret",
+            vec![
+                (CONFIG, "error"),
+                (I_CRYPTO, "skipped"),
+                (I_TIME, "skipped"),
+                (I_SOON, "skipped"),
+                (I_SIGNED, "skipped"),
+            ],
+            1,
+        ),
+    ]
+}
+
+const ALL_IDS: [&str; 8] = [
+    CONFIG, A_CRYPTO, A_TIME, A_SOON, I_CRYPTO, I_TIME, I_SOON, I_SIGNED,
+];
+
+#[test]
+fn every_scenario_gives_its_verdicts_in_json_table_and_short() {
+    for (scenario, non_success, code) in scenarios() {
+        let json_run = check_from(scenario, &["-o", "json"]);
+        assert_eq!(
+            json_run.status.code(),
+            Some(code),
+            "{scenario}: {}",
+            stderr(&json_run)
+        );
+        let report = json_of(&json_run);
+        let mut expected: BTreeMap<String, String> = ALL_IDS
+            .iter()
+            .map(|id| (id.to_string(), "success".to_string()))
+            .collect();
+        for (id, result) in &non_success {
+            expected.insert(id.to_string(), result.to_string());
+        }
+        assert_eq!(results(&report), expected, "{scenario}");
+        assert_eq!(report["success"], code == 0, "{scenario}");
+        assert_eq!(report["evaluatedAt"], AT);
+
+        // The table shows the same verdict for every check, by description.
+        let descriptions: BTreeMap<String, String> = report["categories"][0]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["description"].as_str().unwrap().to_string(),
+                    mark_of(c["result"].as_str().unwrap()).to_string(),
+                )
+            })
+            .collect();
+        let table = check_from(scenario, &[]);
+        assert_eq!(table.status.code(), Some(code), "{scenario} table");
+        assert_eq!(marks(&stdout(&table)), descriptions, "{scenario} table");
+
+        // Short shows exactly the warnings and errors.
+        let short = check_from(scenario, &["-o", "short"]);
+        assert_eq!(short.status.code(), Some(code), "{scenario} short");
+        let problems: BTreeMap<_, _> = descriptions
+            .into_iter()
+            .filter(|(_, m)| m == "‼" || m == "×")
+            .collect();
+        assert_eq!(marks(&stdout(&short)), problems, "{scenario} short");
+    }
+}
+
+#[test]
+fn table_layout_is_linkerds() {
+    let out = check_from("expired-anchor", &["--color", "never"]);
+    assert_eq!(
+        stdout(&out),
+        "linkerd-identity
+----------------
+√ certificate config is valid
+√ trust anchors are using supported crypto algorithm
+× trust anchors are within their validity period
+    Invalid anchors:
+\t* 1 root.linkerd.cluster.local not valid anymore. Expired on 2026-01-01T00:00:00Z
+    see https://linkerd.io/2/checks/#l5d-identity-trustAnchors-are-time-valid for hints
+‼ trust anchors are valid for at least 60 days
+    Anchors expiring soon:
+\t* 1 root.linkerd.cluster.local will expire on 2026-01-01T00:00:00Z
+    see https://linkerd.io/2/checks/#l5d-identity-trustAnchors-not-expiring-soon for hints
+√ issuer cert is using supported crypto algorithm
+√ issuer cert is within its validity period
+√ issuer cert is valid for at least 60 days
+× issuer cert is issued by the trust anchor
+    x509: certificate signed by unknown authority (possibly because of \"x509: certificate has expired or is not yet valid: current time 2026-11-22T12:00:00Z is after 2026-01-01T00:00:00Z\" while trying to verify candidate authority certificate \"root.linkerd.cluster.local\")
+    see https://linkerd.io/2/checks/#l5d-identity-issuer-cert-issued-by-trust-anchor for hints
+
+Status check results are ×
+"
+    );
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn short_output_of_a_green_run_is_only_the_footer() {
+    let out = check_from("healthy", &["-o", "short"]);
+    assert_eq!(stdout(&out), "Status check results are √\n");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn short_output_keeps_category_header_and_trailing_blank_line() {
+    let out = check_from("expiring-soon", &["-o", "short"]);
+    assert_eq!(
+        stdout(&out),
+        "linkerd-identity
+----------------
+‼ trust anchors are valid for at least 60 days
+    Anchors expiring soon:
+\t* 1 root.linkerd.cluster.local will expire on 2026-12-22T12:00:00Z
+    see https://linkerd.io/2/checks/#l5d-identity-trustAnchors-not-expiring-soon for hints
+‼ issuer cert is valid for at least 60 days
+    issuer certificate will expire on 2026-12-12T12:00:00Z
+    see https://linkerd.io/2/checks/#l5d-identity-issuer-cert-not-expiring-soon for hints
+
+Status check results are √
+"
+    );
+}
+
+#[test]
+fn skipped_checks_are_shown_with_their_reason_in_the_table_and_json() {
+    let out = check_from("missing-issuer-secret", &[]);
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "× certificate config is valid\n    Secret linkerd/linkerd-identity-issuer not found\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("- issuer cert is within its validity period\n    skipped: the issuer certificate could not be read (see \"certificate config is valid\")\n"),
+        "{text}"
+    );
+    let report = json_of(&check_from("missing-issuer-secret", &["-o", "json"]));
+    let skipped = &report["categories"][0]["checks"][5];
+    assert_eq!(skipped["id"], I_TIME);
+    assert_eq!(skipped["result"], "skipped");
+    assert!(
+        skipped["reason"]
+            .as_str()
+            .unwrap()
+            .contains("certificate config is valid")
+    );
+    assert!(skipped.get("hint").is_none() && skipped.get("error").is_none());
+}
+
+#[test]
+fn json_shape_and_details() {
+    let report = json_of(&check_from("healthy", &["-o", "json"]));
+    assert_eq!(report["success"], true);
+    assert_eq!(report["source"], "manifests: fixtures/healthy");
+    assert_eq!(report["categories"][0]["categoryName"], "linkerd-identity");
+    let checks = report["categories"][0]["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 8);
+    for c in checks {
+        assert!(c.get("error").is_none() && c.get("hint").is_none(), "{c}");
+    }
+    let config = &checks[0]["details"]["issuerKey"];
+    assert_eq!(config["algorithm"], "ECDSA P-256");
+    assert_eq!(config["matchesCertificate"], true);
+    let signed = &checks[7]["details"]["certificates"];
+    assert_eq!(signed[0]["role"], "issuer");
+    assert_eq!(signed[0]["commonName"], "identity.linkerd.cluster.local");
+    assert_eq!(signed[0]["notAfter"], "2124-12-31T00:00:00Z");
+    assert_eq!(signed[1]["role"], "signing-trust-anchor");
+    assert_eq!(signed[1]["keyAlgorithm"], "ECDSA P-256");
+    assert_eq!(signed[1]["sha256Fingerprint"].as_str().unwrap().len(), 64);
+
+    let failing = json_of(&check_from("rsa-issuer", &["-o", "json"]));
+    let c = &failing["categories"][0]["checks"][4];
+    assert_eq!(
+        c["error"],
+        "issuer certificate must use ECDSA for public key algorithm, instead RSA was used"
+    );
+    assert_eq!(
+        c["hint"],
+        "https://linkerd.io/2/checks/#l5d-identity-issuer-cert-uses-supported-crypto"
+    );
+    assert_eq!(c["details"]["certificates"][0]["keyAlgorithm"], "RSA 2048");
+    assert_eq!(c["details"]["certificates"][0]["problem"], c["error"]);
+}
+
+#[test]
+fn fail_on_warning_turns_warnings_into_a_failing_run() {
+    let out = check_from("expiring-soon", &["--fail-on", "warning", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_of(&out)["success"], false);
+    let table = check_from("expiring-soon", &["--fail-on", "warning"]);
+    assert_eq!(table.status.code(), Some(1));
+    assert!(stdout(&table).ends_with("Status check results are ×\n"));
+    // Nothing to warn about: still green.
+    assert_eq!(
+        check_from("healthy", &["--fail-on", "warning"])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn min_validity_sets_the_margin_and_the_descriptions() {
+    let out = check_from("expiring-soon", &["--min-validity", "7d", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let report = json_of(&out);
+    assert!(
+        results(&report).values().all(|r| r == "success"),
+        "{report}"
+    );
+    let checks = report["categories"][0]["checks"].as_array().unwrap();
+    assert_eq!(
+        checks[3]["description"],
+        "trust anchors are valid for at least 7 days"
+    );
+    assert_eq!(
+        checks[6]["description"],
+        "issuer cert is valid for at least 7 days"
+    );
+    // 25 days: the anchor (30 days left) passes, the issuer (20 days left) warns.
+    let report = json_of(&check_from(
+        "expiring-soon",
+        &["--min-validity", "25d", "-o", "json"],
+    ));
+    assert_eq!(results(&report)[A_SOON], "success");
+    assert_eq!(results(&report)[I_SOON], "warning");
+    // 480h = exactly the issuer's 20 days left: not warned (linkerd's boundary); one hour more is.
+    let report = json_of(&check_from(
+        "expiring-soon",
+        &["--min-validity", "480h", "-o", "json"],
+    ));
+    assert_eq!(results(&report)[I_SOON], "success");
+    assert_eq!(
+        report["categories"][0]["checks"][6]["description"],
+        "issuer cert is valid for at least 20 days"
+    );
+    let report = json_of(&check_from(
+        "expiring-soon",
+        &["--min-validity", "481h", "-o", "json"],
+    ));
+    assert_eq!(results(&report)[I_SOON], "warning");
+    assert_eq!(
+        report["categories"][0]["checks"][6]["description"],
+        "issuer cert is valid for at least 481 hours"
+    );
+}
+
+#[test]
+fn evaluation_instant_decides_validity() {
+    // Before the anchor expired, the expired-anchor scenario only warns.
+    let out = meshcert(&[
+        "check",
+        "--from",
+        "fixtures/expired-anchor",
+        "--at",
+        "2025-12-01T00:00:00Z",
+        "-o",
+        "json",
+    ]);
+    let r = results(&json_of(&out));
+    assert_eq!(r[A_TIME], "success");
+    assert_eq!(r[A_SOON], "warning");
+    assert_eq!(r[I_SIGNED], "success");
+    assert_eq!(out.status.code(), Some(0));
+    // Far in the future the healthy demo expires too.
+    let out = meshcert(&[
+        "check",
+        "--from",
+        "fixtures/healthy",
+        "--at",
+        "2200-01-01T00:00:00Z",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(results(&json_of(&out))[A_TIME], "error");
+}
+
+#[test]
+fn pem_file_form_checks_files_before_install() {
+    let out = meshcert(&[
+        "check",
+        "--trust-anchors",
+        "fixtures/pem/healthy/ca.crt",
+        "--issuer-cert",
+        "fixtures/pem/healthy/issuer.crt",
+        "--issuer-key",
+        "fixtures/pem/healthy/issuer.key",
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let report = json_of(&out);
+    assert!(results(&report).values().all(|r| r == "success"));
+    assert_eq!(
+        report["categories"][0]["checks"][7]["details"]["certificates"][0]["source"],
+        "file fixtures/pem/healthy/issuer.crt"
+    );
+
+    let out = meshcert(&[
+        "check",
+        "--trust-anchors",
+        "fixtures/pem/ec-parameters/ca.crt",
+        "--issuer-cert",
+        "fixtures/pem/ec-parameters/issuer.crt",
+        "--issuer-key",
+        "fixtures/pem/ec-parameters/issuer.key",
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json_of(&out);
+    let err = report["categories"][0]["checks"][0]["error"]
+        .as_str()
+        .unwrap();
+    assert!(err.starts_with("could not parse issuer private key from file fixtures/pem/ec-parameters/issuer.key: unsupported block type: 'EC PARAMETERS'"), "{err}");
+    assert!(err.contains("openssl ecparam -genkey -noout"), "{err}");
+    // The certificate checks still ran.
+    assert_eq!(results(&report)[I_SIGNED], "success");
+}
+
+#[test]
+fn pem_file_form_needs_all_three_files_and_excludes_from() {
+    let out = meshcert(&["check", "--trust-anchors", "fixtures/pem/healthy/ca.crt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--issuer-cert"));
+    let out = meshcert(&[
+        "check",
+        "--from",
+        "fixtures/healthy",
+        "--trust-anchors",
+        "a",
+        "--issuer-cert",
+        "b",
+        "--issuer-key",
+        "c",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = meshcert(&[
+        "check",
+        "--trust-anchors",
+        "nope.crt",
+        "--issuer-cert",
+        "b",
+        "--issuer-key",
+        "c",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read the trust anchors file nope.crt"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn linkerd_namespace_selects_the_control_plane() {
+    let out = check_from("healthy", &["-L", "linkerd-other", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json_of(&out);
+    assert_eq!(
+        report["categories"][0]["checks"][0]["error"],
+        "ConfigMap linkerd-other/linkerd-config not found"
+    );
+}
+
+#[test]
+fn stdin_and_multiple_inputs() {
+    let yaml = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/healthy/linkerd-identity.yaml"),
+    )
+    .unwrap();
+    let out = Command::cargo_bin("meshcert")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--from", "-", "--at", AT, "-o", "short"])
+        .write_stdin(yaml)
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "Status check results are √\n",
+        "{}",
+        stderr(&out)
+    );
+    // Two scenarios holding the same objects with different contents: refused, naming both files.
+    let out = meshcert(&[
+        "check",
+        "--from",
+        "fixtures/healthy",
+        "--from",
+        "fixtures/two-anchors",
+        "--at",
+        AT,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("ConfigMap linkerd/linkerd-config appears twice with different contents"),
+        "{err}"
+    );
+    assert!(
+        err.contains("fixtures/healthy/linkerd-identity.yaml")
+            && err.contains("fixtures/two-anchors/linkerd-install.yaml"),
+        "{err}"
+    );
+    // The same file twice is fine.
+    let out = meshcert(&[
+        "check",
+        "--from",
+        "fixtures/healthy",
+        "--from",
+        "fixtures/healthy/linkerd-identity.yaml",
+        "--at",
+        AT,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// Writes `files` into a temporary directory and runs `check --from` on it.
+fn check_files(files: &[(&str, &[u8])], extra: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).unwrap();
+    }
+    let path = dir.path().to_str().unwrap().to_string();
+    let mut args = vec!["check", "--from", path.as_str(), "--at", AT];
+    args.extend_from_slice(extra);
+    meshcert(&args)
+}
+
+fn healthy_yaml() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/healthy/linkerd-identity.yaml"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn directories_are_read_recursively_and_other_files_and_kinds_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+    std::fs::write(dir.path().join("a/b/dump.yml"), healthy_yaml()).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a manifest: [").unwrap();
+    std::fs::write(
+        dir.path().join("deploy.yaml"),
+        "kind: Deployment\nmetadata:\n  name: web\n---\n",
+    )
+    .unwrap();
+    let out = meshcert(&[
+        "check",
+        "--from",
+        dir.path().to_str().unwrap(),
+        "--at",
+        AT,
+        "-o",
+        "short",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "Status check results are √\n",
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn malformed_input_exits_2_naming_the_file() {
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("syntax.yaml", b"kind: ConfigMap\nmetadata: [unclosed\n".to_vec(), "syntax.yaml: invalid YAML"),
+        ("binary.yaml", vec![0x7f, b'E', b'L', b'F', 0xff, 0xfe, 0, 1, 2], "binary.yaml: not UTF-8 text"),
+        ("trunc.json", b"{\"kind\": \"List\", \"items\": [".to_vec(), "trunc.json: invalid JSON"),
+        ("noname.yaml", b"kind: Secret\nmetadata:\n  namespace: linkerd\n".to_vec(), "noname.yaml: a Secret without metadata.name"),
+        (
+            "baddata.yaml",
+            b"kind: ConfigMap\nmetadata:\n  name: linkerd-config\n  namespace: linkerd\ndata:\n  values: [1, 2]\n".to_vec(),
+            "baddata.yaml: ConfigMap linkerd/linkerd-config: data.values is not a string",
+        ),
+    ];
+    for (name, content, expected) in cases {
+        let out = check_files(&[(name, &content)], &[]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = stderr(&out);
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        assert_eq!(stdout(&out), "", "{name}");
+    }
+    let out = meshcert(&["check", "--from", "fixtures/does-not-exist", "--at", AT]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read fixtures/does-not-exist"));
+}
+
+#[test]
+fn bad_values_inside_objects_fail_the_check_that_reads_them() {
+    // A Secret value that is not base64: the config check names the object and key; the others run.
+    let yaml = healthy_yaml();
+    let key_line = yaml
+        .lines()
+        .find(|l| l.trim_start().starts_with("key.pem:"))
+        .unwrap()
+        .to_string();
+    let broken = yaml.replace(&key_line, "    key.pem: \"not*base64!\"");
+    let out = check_files(&[("dump.yaml", broken.as_bytes())], &["-o", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json_of(&out);
+    let err = report["categories"][0]["checks"][0]["error"]
+        .as_str()
+        .unwrap();
+    assert!(
+        err.starts_with(
+            "key key.pem of Secret linkerd/linkerd-identity-issuer is not valid base64"
+        ),
+        "{err}"
+    );
+    assert_eq!(results(&report)[I_SIGNED], "success");
+
+    // Garbage inside the anchor PEM: the config check says so; anchor checks are skipped.
+    let garbage = yaml.replacen(
+        "-----BEGIN CERTIFICATE-----\n        MII",
+        "-----BEGIN CERTIFICATE-----\n        !!!MII",
+        1,
+    );
+    assert_ne!(garbage, yaml);
+    let out = check_files(&[("dump.yaml", garbage.as_bytes())], &["-o", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json_of(&out);
+    assert_eq!(
+        report["categories"][0]["checks"][0]["error"],
+        "could not parse trust anchors from field identityTrustAnchorsPEM in key values of ConfigMap linkerd/linkerd-config: not a PEM certificate"
+    );
+    assert_eq!(results(&report)[A_TIME], "skipped");
+    assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let plain = check_from("healthy", &[]);
+    assert!(
+        !stdout(&plain).contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+    let coloured = check_from("healthy", &["--color", "always"]);
+    assert!(stdout(&coloured).contains("\x1b["), "{}", stdout(&coloured));
+    assert_eq!(marks(&stdout(&plain)).len(), 8);
+    let never = Command::cargo_bin("meshcert")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .args(["check", "--from", "fixtures/healthy", "--at", AT])
+        .output()
+        .unwrap();
+    assert!(!stdout(&never).contains('\x1b'));
+}
+
+#[test]
+fn checks_lists_the_registry_and_explain_prints_a_page() {
+    let out = meshcert(&["checks", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let list = json_of(&out);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 8);
+    assert_eq!(list[0]["id"], CONFIG);
+    assert_eq!(list[0]["category"], "linkerd-identity");
+    assert_eq!(list[0]["severity"], "error");
+    assert_eq!(list[3]["severity"], "warning");
+    assert_eq!(
+        list[7]["hint"],
+        "https://linkerd.io/2/checks/#l5d-identity-issuer-cert-issued-by-trust-anchor"
+    );
+
+    let table = stdout(&meshcert(&["checks"]));
+    assert!(table.lines().next().unwrap().starts_with("ID"), "{table}");
+    assert!(table.contains("l5d-identity-trustAnchors-not-expiring-soon"));
+    assert!(
+        table.lines().all(|l| !l.ends_with(' ')),
+        "no trailing spaces"
+    );
+
+    let page = meshcert(&["explain", A_TIME]);
+    assert_eq!(page.status.code(), Some(0));
+    assert!(stdout(&page).starts_with("# l5d-identity-trustAnchors-are-time-valid\n"));
+    let unknown = meshcert(&["explain", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("unknown check id \"nope\""));
+}
+
+#[test]
+fn no_input_and_bad_flags_exit_2() {
+    let out = meshcert(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nothing to read"));
+    for args in [
+        vec!["check", "--from", "fixtures/healthy", "--at", "yesterday"],
+        vec![
+            "check",
+            "--from",
+            "fixtures/healthy",
+            "--min-validity",
+            "10w",
+        ],
+        vec!["check", "--from", "fixtures/healthy", "-o", "wide"],
+        vec!["check", "--from", "fixtures/healthy", "--fail-on", "never"],
+    ] {
+        let out = meshcert(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stdout(&out).is_empty(), "{args:?}");
+    }
+}
+
+// --- Secrets stay secret ---
+
+/// Every textual form of every private key in the fixtures: the PEM body lines, the base64 of the
+/// whole PEM (as Secret data holds it), the DER in hex and in one-line base64.
+fn key_material() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut pems = Vec::new();
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            // Keys stored as PEM files, or base64 in Secret data / JSON strings, or stringData.
+            for candidate in text.split(['"', ' ', '\n']).filter(|s| s.len() > 40) {
+                if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(candidate)
+                    && let Ok(decoded) = String::from_utf8(bytes)
+                    && decoded.contains("PRIVATE KEY-----")
+                {
+                    pems.push(decoded);
+                }
+            }
+            if text.contains("PRIVATE KEY-----") {
+                pems.push(text.replace("\\n", "\n"));
+            }
+        }
+    }
+    let mut forms = Vec::new();
+    for pem in pems {
+        let body: Vec<&str> = pem
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| !l.contains("PRIVATE KEY-----"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("-----END"))
+            .collect();
+        if body.is_empty() {
+            continue;
+        }
+        forms.extend(body.iter().filter(|l| l.len() >= 16).map(|l| l.to_string()));
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body.concat())
+            .unwrap();
+        forms.push(der.iter().map(|b| format!("{b:02x}")).collect::<String>()[..64].to_string());
+        forms.push(
+            base64::engine::general_purpose::STANDARD.encode(pem.as_bytes())[..40].to_string(),
+        );
+    }
+    assert!(forms.len() > 20, "the fixtures hold keys: {}", forms.len());
+    forms
+}
+
+#[test]
+fn no_output_contains_private_key_material() {
+    let forms = key_material();
+    // The detector sees the keys as the fixtures store them: PEM files and base64 Secret data.
+    let key_file = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pem/healthy/issuer.key"),
+    )
+    .unwrap();
+    assert!(forms.iter().any(|f| key_file.contains(f.as_str())));
+    assert!(forms.iter().any(|f| healthy_yaml().contains(f.as_str())));
+    let mut outputs = Vec::new();
+    for (scenario, _, _) in scenarios() {
+        for format in ["table", "short", "json"] {
+            outputs.push(check_from(scenario, &["-o", format]));
+        }
+    }
+    for dir in ["healthy", "ec-parameters"] {
+        let p = |f: &str| format!("fixtures/pem/{dir}/{f}");
+        let (a, c, k) = (p("ca.crt"), p("issuer.crt"), p("issuer.key"));
+        for format in ["table", "json"] {
+            outputs.push(meshcert(&[
+                "check",
+                "--trust-anchors",
+                &a,
+                "--issuer-cert",
+                &c,
+                "--issuer-key",
+                &k,
+                "--at",
+                AT,
+                "-o",
+                format,
+            ]));
+        }
+    }
+    // Errors about malformed keys and YAML near key data.
+    let yaml = healthy_yaml();
+    let key_line = yaml
+        .lines()
+        .find(|l| l.trim_start().starts_with("key.pem:"))
+        .unwrap()
+        .to_string();
+    outputs.push(check_files(
+        &[(
+            "k.yaml",
+            yaml.replace(&key_line, &format!("{key_line}!")).as_bytes(),
+        )],
+        &["-o", "json"],
+    ));
+    outputs.push(check_files(
+        &[(
+            "k.yaml",
+            format!("{yaml}\n  bad: \"unclosed {key_line}").as_bytes(),
+        )],
+        &[],
+    ));
+    let key = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pem/healthy/issuer.key"),
+    )
+    .unwrap();
+    let truncated = format!("{}\n-----END EC PRIVATE KEY-----\n", &key[..key.len() / 2]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.key"), &truncated).unwrap();
+    outputs.push(meshcert(&[
+        "check",
+        "--trust-anchors",
+        "fixtures/pem/healthy/ca.crt",
+        "--issuer-cert",
+        "fixtures/pem/healthy/issuer.crt",
+        "--issuer-key",
+        dir.path().join("bad.key").to_str().unwrap(),
+        "--at",
+        AT,
+    ]));
+    for out in &outputs {
+        let all = format!("{}{}", stdout(out), stderr(out));
+        assert!(
+            !all.contains("PRIVATE KEY-----"),
+            "a PEM key header leaked:\n{all}"
+        );
+        for form in &forms {
+            assert!(
+                !all.contains(form.as_str()),
+                "key material leaked ({form}):\n{all}"
+            );
+        }
+    }
+}
