@@ -288,6 +288,7 @@ pub(crate) mod testutil {
     use time::OffsetDateTime;
 
     pub const RSA2048_PKCS8: &str = include_str!("../../fixtures/generate/keys/rsa-2048.pem");
+    pub const RSA3072_PKCS8: &str = include_str!("../../fixtures/generate/keys/rsa-3072.pem");
     pub const RSA4096_PKCS8: &str = include_str!("../../fixtures/generate/keys/rsa-4096.pem");
 
     pub fn ts(s: &str) -> OffsetDateTime {

@@ -171,6 +171,15 @@ mod tests {
             "must be signed by an RSA 2048/4096 bit key, instead SHA384-RSA was used"
         );
 
+        let rsa3072 =
+            rcgen::KeyPair::from_pkcs8_pem_and_sign_algo(RSA3072_PKCS8, &rcgen::PKCS_RSA_SHA256)
+                .unwrap();
+        let rsa_root = self_signed(Spec::ca("r", 8), rsa3072);
+        assert_eq!(
+            anchor_algorithm_problem(&rsa_root.cert).unwrap(),
+            "RSA must use a 2048 or 4096 bit public key, instead 3072 bit public key was used"
+        );
+
         let ed = self_signed(Spec::ca("e", 7), key(&rcgen::PKCS_ED25519));
         assert_eq!(
             anchor_algorithm_problem(&ed.cert).unwrap(),
