@@ -12,16 +12,32 @@ use crate::snapshot::Snapshot;
 /// linkerd's base URL for hints; the hint anchor is the check id.
 pub const HINT_BASE_URL: &str = "https://linkerd.io/2/checks/#";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// Check categories, in linkerd's order; their ids are linkerd's category names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Category {
-    #[serde(rename = "linkerd-identity")]
     LinkerdIdentity,
+    LinkerdWebhooksAndApisvcTls,
+    LinkerdViz,
+    LinkerdJaeger,
 }
 
 impl Category {
     pub fn id(self) -> &'static str {
         match self {
             Category::LinkerdIdentity => "linkerd-identity",
+            Category::LinkerdWebhooksAndApisvcTls => "linkerd-webhooks-and-apisvc-tls",
+            Category::LinkerdViz => "linkerd-viz",
+            Category::LinkerdJaeger => "linkerd-jaeger",
+        }
+    }
+
+    /// Whether the category belongs in a report of this snapshot: an extension's category only
+    /// when the extension is installed (as `linkerd check` runs an extension's checks only then).
+    pub fn applies(self, snapshot: &Snapshot) -> bool {
+        match self {
+            Category::LinkerdViz => snapshot.extension_namespace("viz").is_some(),
+            Category::LinkerdJaeger => snapshot.extension_namespace("jaeger").is_some(),
+            Category::LinkerdIdentity | Category::LinkerdWebhooksAndApisvcTls => true,
         }
     }
 }

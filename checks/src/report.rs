@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cert::format_time;
-use crate::check::{Category, Check, Context, Details, FailOn, Outcome, Severity};
+use crate::check::{Check, Context, Details, FailOn, Outcome, Severity};
 use crate::snapshot::Snapshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -95,6 +95,9 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
     let mut categories: Vec<CategoryReport> = Vec::new();
     for check in checks {
         let meta = check.meta();
+        if !meta.category.applies(snapshot) {
+            continue;
+        }
         let (result, error, reason, details) = match check.run(snapshot, cx) {
             Outcome::Pass(d) => (Status::Success, None, None, d),
             Outcome::Fail { error, details } => {
@@ -116,7 +119,7 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
             reason,
             details,
         };
-        let name = category_name(meta.category);
+        let name = meta.category.id();
         match categories.last_mut() {
             Some(c) if c.name == name => c.checks.push(entry),
             _ => categories.push(CategoryReport {
@@ -137,14 +140,10 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
     }
 }
 
-fn category_name(c: Category) -> &'static str {
-    c.id()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{CheckMeta, Context};
+    use crate::check::{Category, CheckMeta, Context};
 
     struct Fixed(&'static CheckMeta, fn() -> Outcome);
     impl Check for Fixed {

@@ -16,6 +16,10 @@ use crate::identity::IdentityMaterial;
 pub enum Kind {
     ConfigMap,
     Secret,
+    Namespace,
+    MutatingWebhookConfiguration,
+    ValidatingWebhookConfiguration,
+    APIService,
 }
 
 impl Kind {
@@ -23,7 +27,28 @@ impl Kind {
         match self {
             Kind::ConfigMap => "ConfigMap",
             Kind::Secret => "Secret",
+            Kind::Namespace => "Namespace",
+            Kind::MutatingWebhookConfiguration => "MutatingWebhookConfiguration",
+            Kind::ValidatingWebhookConfiguration => "ValidatingWebhookConfiguration",
+            Kind::APIService => "APIService",
         }
+    }
+
+    /// Cluster-scoped kinds have no namespace; their ObjectRef's namespace is empty.
+    pub fn is_cluster_scoped(self) -> bool {
+        !matches!(self, Kind::ConfigMap | Kind::Secret)
+    }
+
+    pub fn from_name(kind: &str) -> Option<Kind> {
+        Some(match kind {
+            "ConfigMap" => Kind::ConfigMap,
+            "Secret" => Kind::Secret,
+            "Namespace" => Kind::Namespace,
+            "MutatingWebhookConfiguration" => Kind::MutatingWebhookConfiguration,
+            "ValidatingWebhookConfiguration" => Kind::ValidatingWebhookConfiguration,
+            "APIService" => Kind::APIService,
+            _ => return None,
+        })
     }
 }
 
@@ -39,15 +64,28 @@ impl ObjectRef {
     pub fn new(kind: Kind, namespace: impl Into<String>, name: impl Into<String>) -> Self {
         ObjectRef {
             kind,
-            namespace: namespace.into(),
+            namespace: if kind.is_cluster_scoped() {
+                String::new()
+            } else {
+                namespace.into()
+            },
             name: name.into(),
         }
+    }
+
+    /// A cluster-scoped object.
+    pub fn cluster(kind: Kind, name: impl Into<String>) -> Self {
+        ObjectRef::new(kind, "", name)
     }
 }
 
 impl fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}/{}", self.kind.as_str(), self.namespace, self.name)
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind.as_str(), self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind.as_str(), self.namespace, self.name)
+        }
     }
 }
 
@@ -62,6 +100,8 @@ pub enum Origin {
         key: String,
         field: String,
     },
+    /// A caBundle field of a webhook configuration or APIService (`webhooks[0].clientConfig.caBundle`).
+    CaBundle { object: ObjectRef, field: String },
     /// A file given on the command line.
     File(String),
 }
@@ -73,6 +113,7 @@ impl fmt::Display for Origin {
             Origin::Field { object, key, field } => {
                 write!(f, "field {field} in key {key} of {object}")
             }
+            Origin::CaBundle { object, field } => write!(f, "{field} of {object}"),
             Origin::File(path) => write!(f, "file {path}"),
         }
     }
@@ -117,19 +158,33 @@ pub struct Secret {
     pub data: BTreeMap<String, SecretValue>,
 }
 
+/// A caBundle as read: absent (`None`), its decoded bytes, or why it could not be decoded.
+pub type CaBundle = Option<Result<Vec<u8>, String>>;
+
+/// A Mutating- or ValidatingWebhookConfiguration: the caBundle of each webhook, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WebhookConfiguration {
+    pub ca_bundles: Vec<CaBundle>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ApiService {
+    pub ca_bundle: CaBundle,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Namespace {
+    pub labels: BTreeMap<String, String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Object {
     ConfigMap(ConfigMap),
     Secret(Secret),
-}
-
-impl Object {
-    pub fn kind(&self) -> Kind {
-        match self {
-            Object::ConfigMap(_) => Kind::ConfigMap,
-            Object::Secret(_) => Kind::Secret,
-        }
-    }
+    Namespace(Namespace),
+    /// Mutating or Validating: the ObjectRef's kind says which.
+    WebhookConfiguration(WebhookConfiguration),
+    ApiService(ApiService),
 }
 
 /// What a source found for one object it read.
@@ -169,6 +224,8 @@ pub struct Snapshot {
     pub source: String,
     objects: BTreeMap<ObjectRef, ObjectState>,
     identity_files: Option<IdentityFiles>,
+    /// `--viz-namespace` / `--jaeger-namespace`: where an extension is, overriding discovery.
+    pub extension_overrides: BTreeMap<String, String>,
     identity: OnceLock<IdentityMaterial>,
 }
 
@@ -204,26 +261,60 @@ impl Snapshot {
         self.identity_files.as_ref()
     }
 
-    pub fn config_map(&self, namespace: &str, name: &str) -> Fetched<'_, ConfigMap> {
-        match self.get(&ObjectRef::new(Kind::ConfigMap, namespace, name)) {
-            Some(ObjectState::Present {
-                object: Object::ConfigMap(cm),
-                ..
-            }) => Fetched::Present(cm),
+    /// The object `key` names, if it is present and of the shape `pick` accepts.
+    pub fn fetch<'a, T>(
+        &'a self,
+        key: &ObjectRef,
+        pick: impl Fn(&'a Object) -> Option<&'a T>,
+    ) -> Fetched<'a, T> {
+        match self.get(key) {
+            Some(ObjectState::Present { object, .. }) => {
+                pick(object).map_or(Fetched::Missing, Fetched::Present)
+            }
             Some(ObjectState::Forbidden(why)) => Fetched::Forbidden(why),
-            _ => Fetched::Missing,
+            None => Fetched::Missing,
         }
     }
 
+    pub fn config_map(&self, namespace: &str, name: &str) -> Fetched<'_, ConfigMap> {
+        self.fetch(
+            &ObjectRef::new(Kind::ConfigMap, namespace, name),
+            |o| match o {
+                Object::ConfigMap(cm) => Some(cm),
+                _ => None,
+            },
+        )
+    }
+
     pub fn secret(&self, namespace: &str, name: &str) -> Fetched<'_, Secret> {
-        match self.get(&ObjectRef::new(Kind::Secret, namespace, name)) {
-            Some(ObjectState::Present {
-                object: Object::Secret(s),
-                ..
-            }) => Fetched::Present(s),
-            Some(ObjectState::Forbidden(why)) => Fetched::Forbidden(why),
-            _ => Fetched::Missing,
+        self.fetch(
+            &ObjectRef::new(Kind::Secret, namespace, name),
+            |o| match o {
+                Object::Secret(s) => Some(s),
+                _ => None,
+            },
+        )
+    }
+
+    /// Where the extension `name` (`viz`, `jaeger`) is installed: the override, else the first
+    /// namespace (by name) labelled `linkerd.io/extension=<name>`.
+    pub fn extension_namespace(&self, name: &str) -> Option<String> {
+        if let Some(ns) = self.extension_overrides.get(name) {
+            return Some(ns.clone());
         }
+        self.objects.iter().find_map(|(key, state)| match state {
+            ObjectState::Present {
+                object: Object::Namespace(ns),
+                ..
+            } if ns
+                .labels
+                .get("linkerd.io/extension")
+                .is_some_and(|v| v == name) =>
+            {
+                Some(key.name.clone())
+            }
+            _ => None,
+        })
     }
 
     /// The identity material (trust anchors, issuer certificate and key), derived once from the
