@@ -52,6 +52,14 @@ pub struct CheckArgs {
     #[arg(short = 'L', long, value_name = "NS", default_value = "linkerd")]
     pub linkerd_namespace: String,
 
+    /// Namespace of the viz extension (default: the namespace labelled linkerd.io/extension=viz).
+    #[arg(long, value_name = "NS")]
+    pub viz_namespace: Option<String>,
+
+    /// Namespace of the jaeger extension (default: the namespace labelled linkerd.io/extension=jaeger).
+    #[arg(long, value_name = "NS")]
+    pub jaeger_namespace: Option<String>,
+
     /// Evaluate everything at this instant (RFC 3339, e.g. 2026-11-22T12:00:00Z) instead of now.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub at: Option<DateTime<Utc>>,

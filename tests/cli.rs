@@ -20,6 +20,25 @@ const I_CRYPTO: &str = "l5d-identity-issuer-cert-uses-supported-crypto";
 const I_TIME: &str = "l5d-identity-issuer-cert-is-time-valid";
 const I_SOON: &str = "l5d-identity-issuer-cert-not-expiring-soon";
 const I_SIGNED: &str = "l5d-identity-issuer-cert-issued-by-trust-anchor";
+const PI_VALID: &str = "l5d-proxy-injector-webhook-cert-valid";
+const PI_SOON: &str = "l5d-proxy-injector-webhook-cert-not-expiring-soon";
+const SP_VALID: &str = "l5d-sp-validator-webhook-cert-valid";
+const SP_SOON: &str = "l5d-sp-validator-webhook-cert-not-expiring-soon";
+const PV_VALID: &str = "l5d-policy-validator-webhook-cert-valid";
+const PV_SOON: &str = "l5d-policy-validator-webhook-cert-not-expiring-soon";
+const TAP_VALID: &str = "l5d-tap-cert-valid";
+const TAP_SOON: &str = "l5d-tap-cert-not-expiring-soon";
+const TI_VALID: &str = "l5d-tap-injector-webhook-cert-valid";
+const TI_SOON: &str = "l5d-tap-injector-webhook-cert-not-expiring-soon";
+const JI_VALID: &str = "l5d-jaeger-injector-webhook-cert-valid";
+const JI_SOON: &str = "l5d-jaeger-injector-webhook-cert-not-expiring-soon";
+
+const IDENTITY_IDS: [&str; 8] = [
+    CONFIG, A_CRYPTO, A_TIME, A_SOON, I_CRYPTO, I_TIME, I_SOON, I_SIGNED,
+];
+const WEBHOOK_IDS: [&str; 6] = [PI_VALID, PI_SOON, SP_VALID, SP_SOON, PV_VALID, PV_SOON];
+const VIZ_IDS: [&str; 4] = [TAP_VALID, TAP_SOON, TI_VALID, TI_SOON];
+const JAEGER_IDS: [&str; 2] = [JI_VALID, JI_SOON];
 
 fn meshcert(args: &[&str]) -> Output {
     Command::cargo_bin("meshcert")
@@ -89,39 +108,55 @@ fn mark_of(result: &str) -> &'static str {
 }
 
 /// Expected non-success results per scenario (everything else succeeds) and the exit code.
-/// (scenario, its non-success results as (check id, result), exit code)
-type Scenario = (&'static str, Vec<(&'static str, &'static str)>, i32);
+/// A fixture scenario: its non-success results as (check id, result), its exit code, and the
+/// extensions it installs (their categories appear only then).
+struct Scenario {
+    name: &'static str,
+    non_success: Vec<(&'static str, &'static str)>,
+    code: i32,
+    extensions: &'static [&'static str],
+}
+
+fn sc(name: &'static str, non_success: Vec<(&'static str, &'static str)>, code: i32) -> Scenario {
+    Scenario {
+        name,
+        non_success,
+        code,
+        extensions: &[],
+    }
+}
 
 fn scenarios() -> Vec<Scenario> {
     vec![
-        ("healthy", vec![], 0),
-        ("rsa4096-anchor", vec![], 0),
-        ("external-issuer", vec![], 0),
-        ("two-anchors", vec![], 0),
-        (
+        // linkerd-identity
+        sc("healthy", vec![], 0),
+        sc("rsa4096-anchor", vec![], 0),
+        sc("external-issuer", vec![], 0),
+        sc("two-anchors", vec![], 0),
+        sc(
             "expired-anchor",
             vec![(A_TIME, "error"), (A_SOON, "warning"), (I_SIGNED, "error")],
             1,
         ),
-        (
+        sc(
             "anchor-not-yet-valid",
             vec![(A_TIME, "error"), (I_SIGNED, "error")],
             1,
         ),
-        (
+        sc(
             "expiring-soon",
             vec![(A_SOON, "warning"), (I_SOON, "warning")],
             0,
         ),
-        ("issuer-other-root", vec![(I_SIGNED, "error")], 1),
-        ("rsa-issuer", vec![(I_CRYPTO, "error")], 1),
-        (
+        sc("issuer-other-root", vec![(I_SIGNED, "error")], 1),
+        sc("rsa-issuer", vec![(I_CRYPTO, "error")], 1),
+        sc(
             "p384-anchor",
             vec![(A_CRYPTO, "error"), (I_CRYPTO, "error")],
             1,
         ),
-        ("issuer-key-mismatch", vec![(CONFIG, "error")], 1),
-        (
+        sc("issuer-key-mismatch", vec![(CONFIG, "error")], 1),
+        sc(
             "missing-issuer-secret",
             vec![
                 (CONFIG, "error"),
@@ -132,16 +167,50 @@ fn scenarios() -> Vec<Scenario> {
             ],
             1,
         ),
+        // linkerd-webhooks-and-apisvc-tls and the extensions
+        sc("webhooks-cert-manager", vec![], 0),
+        sc(
+            "proxy-injector-expired",
+            vec![(PI_VALID, "error"), (PI_SOON, "warning")],
+            1,
+        ),
+        sc("sp-validator-expiring", vec![(SP_SOON, "warning")], 0),
+        sc("policy-validator-other-ca", vec![(PV_VALID, "error")], 1),
+        sc("proxy-injector-wrong-dns", vec![(PI_VALID, "error")], 1),
+        sc("legacy-secrets", vec![], 0),
+        sc(
+            "policy-validator-absent",
+            vec![(PV_VALID, "skipped"), (PV_SOON, "skipped")],
+            0,
+        ),
+        Scenario {
+            extensions: &["viz", "jaeger"],
+            ..sc(
+                "viz-tap-expired",
+                vec![(TAP_VALID, "error"), (TAP_SOON, "warning")],
+                1,
+            )
+        },
+        Scenario {
+            extensions: &["viz"],
+            ..sc(
+                "tap-injector-expired",
+                vec![(TI_VALID, "error"), (TI_SOON, "warning")],
+                1,
+            )
+        },
     ]
 }
 
-const ALL_IDS: [&str; 8] = [
-    CONFIG, A_CRYPTO, A_TIME, A_SOON, I_CRYPTO, I_TIME, I_SOON, I_SIGNED,
-];
-
 #[test]
 fn every_scenario_gives_its_verdicts_in_json_table_and_short() {
-    for (scenario, non_success, code) in scenarios() {
+    for Scenario {
+        name: scenario,
+        non_success,
+        code,
+        extensions,
+    } in scenarios()
+    {
         let json_run = check_from(scenario, &["-o", "json"]);
         assert_eq!(
             json_run.status.code(),
@@ -150,7 +219,14 @@ fn every_scenario_gives_its_verdicts_in_json_table_and_short() {
             stderr(&json_run)
         );
         let report = json_of(&json_run);
-        let mut expected: BTreeMap<String, String> = ALL_IDS
+        let mut ids: Vec<&str> = IDENTITY_IDS.iter().chain(&WEBHOOK_IDS).copied().collect();
+        if extensions.contains(&"viz") {
+            ids.extend(VIZ_IDS);
+        }
+        if extensions.contains(&"jaeger") {
+            ids.extend(JAEGER_IDS);
+        }
+        let mut expected: BTreeMap<String, String> = ids
             .iter()
             .map(|id| (id.to_string(), "success".to_string()))
             .collect();
@@ -162,10 +238,11 @@ fn every_scenario_gives_its_verdicts_in_json_table_and_short() {
         assert_eq!(report["evaluatedAt"], AT);
 
         // The table shows the same verdict for every check, by description.
-        let descriptions: BTreeMap<String, String> = report["categories"][0]["checks"]
+        let descriptions: BTreeMap<String, String> = report["categories"]
             .as_array()
             .unwrap()
             .iter()
+            .flat_map(|c| c["checks"].as_array().unwrap())
             .map(|c| {
                 (
                     c["description"].as_str().unwrap().to_string(),
@@ -211,6 +288,15 @@ fn table_layout_is_linkerds() {
 × issuer cert is issued by the trust anchor
     x509: certificate signed by unknown authority (possibly because of \"x509: certificate has expired or is not yet valid: current time 2026-11-22T12:00:00Z is after 2026-01-01T00:00:00Z\" while trying to verify candidate authority certificate \"root.linkerd.cluster.local\")
     see https://linkerd.io/2/checks/#l5d-identity-issuer-cert-issued-by-trust-anchor for hints
+
+linkerd-webhooks-and-apisvc-tls
+-------------------------------
+√ proxy-injector webhook has valid cert
+√ proxy-injector cert is valid for at least 60 days
+√ sp-validator webhook has valid cert
+√ sp-validator cert is valid for at least 60 days
+√ policy-validator webhook has valid cert
+√ policy-validator cert is valid for at least 60 days
 
 Status check results are ×
 "
@@ -503,7 +589,17 @@ fn stdin_and_multiple_inputs() {
     let out = Command::cargo_bin("meshcert")
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["check", "--from", "-", "--at", AT, "-o", "short"])
+        .args([
+            "check",
+            "--from",
+            "-",
+            "--from",
+            "fixtures/healthy/webhooks.yaml",
+            "--at",
+            AT,
+            "-o",
+            "short",
+        ])
         .write_stdin(yaml)
         .output()
         .unwrap();
@@ -566,11 +662,19 @@ fn healthy_yaml() -> String {
     .unwrap()
 }
 
+fn healthy_webhooks_yaml() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/healthy/webhooks.yaml"),
+    )
+    .unwrap()
+}
+
 #[test]
 fn directories_are_read_recursively_and_other_files_and_kinds_ignored() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
     std::fs::write(dir.path().join("a/b/dump.yml"), healthy_yaml()).unwrap();
+    std::fs::write(dir.path().join("a/webhooks.yaml"), healthy_webhooks_yaml()).unwrap();
     std::fs::write(dir.path().join("notes.txt"), "not a manifest: [").unwrap();
     std::fs::write(
         dir.path().join("deploy.yaml"),
@@ -671,7 +775,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
     );
     let coloured = check_from("healthy", &["--color", "always"]);
     assert!(stdout(&coloured).contains("\x1b["), "{}", stdout(&coloured));
-    assert_eq!(marks(&stdout(&plain)).len(), 8);
+    assert_eq!(marks(&stdout(&plain)).len(), 14);
     let never = Command::cargo_bin("meshcert")
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -688,7 +792,7 @@ fn checks_lists_the_registry_and_explain_prints_a_page() {
     assert_eq!(out.status.code(), Some(0));
     let list = json_of(&out);
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 8);
+    assert_eq!(list.len(), 20);
     assert_eq!(list[0]["id"], CONFIG);
     assert_eq!(list[0]["category"], "linkerd-identity");
     assert_eq!(list[0]["severity"], "error");
@@ -803,7 +907,7 @@ fn no_output_contains_private_key_material() {
     assert!(forms.iter().any(|f| key_file.contains(f.as_str())));
     assert!(forms.iter().any(|f| healthy_yaml().contains(f.as_str())));
     let mut outputs = Vec::new();
-    for (scenario, _, _) in scenarios() {
+    for Scenario { name: scenario, .. } in scenarios() {
         for format in ["table", "short", "json"] {
             outputs.push(check_from(scenario, &["-o", format]));
         }
@@ -879,4 +983,178 @@ fn no_output_contains_private_key_material() {
             );
         }
     }
+}
+
+// --- Webhooks and extensions ---
+
+fn category_names(report: &Value) -> Vec<String> {
+    report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["categoryName"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn extension_categories_appear_only_when_installed() {
+    let report = json_of(&check_from("healthy", &["-o", "json"]));
+    assert_eq!(
+        category_names(&report),
+        ["linkerd-identity", "linkerd-webhooks-and-apisvc-tls"]
+    );
+    let report = json_of(&check_from("viz-tap-expired", &["-o", "json"]));
+    assert_eq!(
+        category_names(&report),
+        [
+            "linkerd-identity",
+            "linkerd-webhooks-and-apisvc-tls",
+            "linkerd-viz",
+            "linkerd-jaeger"
+        ]
+    );
+    let report = json_of(&check_from("tap-injector-expired", &["-o", "json"]));
+    assert_eq!(
+        category_names(&report),
+        [
+            "linkerd-identity",
+            "linkerd-webhooks-and-apisvc-tls",
+            "linkerd-viz"
+        ]
+    );
+    // The PEM-file form has only identity material.
+    let out = meshcert(&[
+        "check",
+        "--trust-anchors",
+        "fixtures/pem/healthy/ca.crt",
+        "--issuer-cert",
+        "fixtures/pem/healthy/issuer.crt",
+        "--issuer-key",
+        "fixtures/pem/healthy/issuer.key",
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(category_names(&json_of(&out)), ["linkerd-identity"]);
+}
+
+#[test]
+fn extension_namespace_flags_override_discovery() {
+    // Jaeger said to be in linkerd-jaeger, where the healthy scenario has nothing: its checks fail.
+    let out = check_from(
+        "healthy",
+        &["--jaeger-namespace", "linkerd-jaeger", "-o", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report = json_of(&out);
+    assert_eq!(category_names(&report).last().unwrap(), "linkerd-jaeger");
+    let err = report["categories"][2]["checks"][0]["error"]
+        .as_str()
+        .unwrap();
+    assert!(
+        err.contains("* Secret linkerd-jaeger/jaeger-injector-k8s-tls not found"),
+        "{err}"
+    );
+    // Viz moved: the certificates are for tap.linkerd-viz.svc, not tap.elsewhere.svc.
+    let report = json_of(&check_from(
+        "tap-injector-expired",
+        &["--viz-namespace", "elsewhere", "-o", "json"],
+    ));
+    let err = report["categories"][2]["checks"][0]["error"]
+        .as_str()
+        .unwrap();
+    assert!(
+        err.contains("Secret elsewhere/tap-k8s-tls not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn webhook_warnings_gate_ci_with_fail_on_warning() {
+    assert_eq!(
+        check_from("sp-validator-expiring", &[]).status.code(),
+        Some(0)
+    );
+    let out = check_from(
+        "sp-validator-expiring",
+        &["--fail-on", "warning", "-o", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_of(&out)["success"], false);
+    // A margin shorter than the 10 days left clears it.
+    assert_eq!(
+        check_from(
+            "sp-validator-expiring",
+            &["--fail-on", "warning", "--min-validity", "7d"]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+}
+
+fn result_of<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["checks"].as_array().unwrap())
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report}"))
+}
+
+#[test]
+fn webhook_failures_name_object_key_certificate_and_problem() {
+    let report = json_of(&check_from("viz-tap-expired", &["-o", "json"]));
+    let tap = result_of(&report, TAP_VALID);
+    assert_eq!(
+        tap["error"],
+        "certificate 301 tap.linkerd-viz.svc (notAfter 2026-11-01T00:00:00Z) in key tls.crt of Secret linkerd-viz/tap-k8s-tls is not valid anymore. Expired on 2026-11-01T00:00:00Z"
+    );
+    assert_eq!(
+        tap["hint"],
+        "https://linkerd.io/2/checks/#l5d-tap-cert-valid"
+    );
+    let certs = tap["details"]["certificates"].as_array().unwrap();
+    assert_eq!(certs[0]["role"], "serving");
+    assert_eq!(certs[0]["dnsNames"][0], "tap.linkerd-viz.svc");
+    assert_eq!(certs[1]["role"], "ca-bundle");
+    assert_eq!(
+        certs[1]["source"],
+        "spec.caBundle of APIService v1alpha1.tap.linkerd.io"
+    );
+    assert_eq!(result_of(&report, JI_VALID)["result"], "success");
+
+    let report = json_of(&check_from("proxy-injector-wrong-dns", &["-o", "json"]));
+    let err = result_of(&report, PI_VALID)["error"].as_str().unwrap();
+    assert!(err.contains("is not valid for DNS name linkerd-proxy-injector.linkerd.svc (SANs: linkerd-proxy-injector.default.svc)"), "{err}");
+    assert!(
+        err.contains(
+            "certificate 113 linkerd-proxy-injector.default.svc (notAfter 2125-01-01T00:00:00Z)"
+        ),
+        "{err}"
+    );
+
+    let report = json_of(&check_from("policy-validator-other-ca", &["-o", "json"]));
+    let err = result_of(&report, PV_VALID)["error"].as_str().unwrap();
+    assert!(err.contains("is not signed by any certificate in webhooks[0].clientConfig.caBundle of ValidatingWebhookConfiguration linkerd-policy-validator-webhook-config"), "{err}");
+
+    let report = json_of(&check_from("proxy-injector-expired", &["-o", "json"]));
+    assert_eq!(
+        result_of(&report, PI_VALID)["error"],
+        "anchors not within their validity period (webhooks[0].clientConfig.caBundle of MutatingWebhookConfiguration linkerd-proxy-injector-webhook-config):\n\t* 111 linkerd-proxy-injector.linkerd.svc not valid anymore. Expired on 2026-01-01T00:00:00Z"
+    );
+
+    let report = json_of(&check_from("policy-validator-absent", &["-o", "json"]));
+    assert_eq!(
+        result_of(&report, PV_VALID)["reason"],
+        "policy-validator not installed"
+    );
+
+    let report = json_of(&check_from("legacy-secrets", &["-o", "json"]));
+    assert_eq!(
+        result_of(&report, SP_VALID)["details"]["certificates"][0]["source"],
+        "key crt.pem of Secret linkerd/linkerd-sp-validator-tls"
+    );
 }

@@ -32,12 +32,15 @@ impl Category {
     }
 
     /// Whether the category belongs in a report of this snapshot: an extension's category only
-    /// when the extension is installed (as `linkerd check` runs an extension's checks only then).
+    /// when the extension is installed (as `linkerd check` runs an extension's checks only then),
+    /// the webhooks not for the PEM-file form (`--trust-anchors …`), which has no cluster objects.
     pub fn applies(self, snapshot: &Snapshot) -> bool {
         match self {
             Category::LinkerdViz => snapshot.extension_namespace("viz").is_some(),
             Category::LinkerdJaeger => snapshot.extension_namespace("jaeger").is_some(),
-            Category::LinkerdIdentity | Category::LinkerdWebhooksAndApisvcTls => true,
+            // The PEM-file form holds only the identity material.
+            Category::LinkerdWebhooksAndApisvcTls => snapshot.identity_files().is_none(),
+            Category::LinkerdIdentity => true,
         }
     }
 }

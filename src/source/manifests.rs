@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow, bail};
 use base64::Engine as _;
 use meshcert_checks::snapshot::{
-    ConfigMap, Kind, Object, ObjectRef, ObjectState, Secret, SecretBytes, SecretValue, Snapshot,
+    ApiService, CaBundle, ConfigMap, Kind, Namespace, Object, ObjectRef, ObjectState, Secret,
+    SecretBytes, SecretValue, Snapshot, WebhookConfiguration,
 };
 use serde_json::Value;
 
@@ -130,12 +131,24 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A base64 field that may be absent (`caBundle`).
+fn ca_bundle(v: Option<&Value>) -> CaBundle {
+    match v {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(Value::String(s)) => Some(decode_base64(s)),
+        Some(_) => Some(Err("not a string".to_string())),
+    }
+}
+
 /// The object this document describes, if it is a kind meshcert reads.
 fn object(doc: &Value, from: &str) -> anyhow::Result<Option<(ObjectRef, Object)>> {
-    let kind = match doc.get("kind").and_then(Value::as_str) {
-        Some("ConfigMap") => Kind::ConfigMap,
-        Some("Secret") => Kind::Secret,
-        _ => return Ok(None),
+    let Some(kind) = doc
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(Kind::from_name)
+    else {
+        return Ok(None);
     };
     let name = doc
         .pointer("/metadata/name")
@@ -171,6 +184,33 @@ fn object(doc: &Value, from: &str) -> anyhow::Result<Option<(ObjectRef, Object)>
             }
             Object::Secret(secret)
         }
+        Kind::Namespace => {
+            let labels = doc
+                .pointer("/metadata/labels")
+                .cloned()
+                .unwrap_or(Value::Null);
+            Object::Namespace(Namespace {
+                labels: string_map(&serde_json::json!({ "labels": labels }), "labels", &what)?
+                    .into_iter()
+                    .collect(),
+            })
+        }
+        Kind::MutatingWebhookConfiguration | Kind::ValidatingWebhookConfiguration => {
+            let webhooks = match doc.get("webhooks") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(items)) => items.clone(),
+                Some(_) => bail!("{what}: webhooks is not a list"),
+            };
+            Object::WebhookConfiguration(WebhookConfiguration {
+                ca_bundles: webhooks
+                    .iter()
+                    .map(|w| ca_bundle(w.pointer("/clientConfig/caBundle")))
+                    .collect(),
+            })
+        }
+        Kind::APIService => Object::ApiService(ApiService {
+            ca_bundle: ca_bundle(doc.pointer("/spec/caBundle")),
+        }),
     };
     Ok(Some((oref, object)))
 }

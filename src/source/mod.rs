@@ -10,6 +10,19 @@ use crate::cli::CheckArgs;
 
 /// Builds the Snapshot the arguments ask for.
 pub fn load(args: &CheckArgs) -> anyhow::Result<Snapshot> {
+    let mut snap = read(args)?;
+    for (ext, ns) in [
+        ("viz", &args.viz_namespace),
+        ("jaeger", &args.jaeger_namespace),
+    ] {
+        if let Some(ns) = ns {
+            snap.extension_overrides.insert(ext.to_string(), ns.clone());
+        }
+    }
+    Ok(snap)
+}
+
+fn read(args: &CheckArgs) -> anyhow::Result<Snapshot> {
     let ns = args.linkerd_namespace.as_str();
     if let (Some(anchors), Some(cert), Some(key)) =
         (&args.trust_anchors, &args.issuer_cert, &args.issuer_key)
