@@ -3,6 +3,59 @@
 //! is valid for at least 60 days". One check type, parameterised by a [`Component`]; each
 //! component's file holds its descriptor and the metadata of its two checks.
 
+/// Declares one component's descriptor and its two checks: `COMPONENT`, `CERT_VALID` and
+/// `CERT_NOT_EXPIRING_SOON`, with their docs pages `checks/docs/<id>.md`.
+macro_rules! webhook_component {
+    (
+        name: $name:literal, home: $home:expr, secret: $secret:literal, legacy_secret: $legacy:expr,
+        ca_source: $ca:expr, service: $service:literal, optional: $optional:literal,
+        category: $category:ident, fatal_in_linkerd: $fatal:literal,
+        valid: ($vid:literal, $vdesc:literal), not_expiring_soon: ($sid:literal, $sdesc:literal) $(,)?
+    ) => {
+        pub static COMPONENT: $crate::webhook::Component = $crate::webhook::Component {
+            name: $name,
+            home: $home,
+            secret: $secret,
+            legacy_secret: $legacy,
+            ca_source: $ca,
+            service: $service,
+            optional: $optional,
+            checked_by: $vdesc,
+        };
+
+        static VALID: $crate::check::CheckMeta = $crate::check::CheckMeta {
+            id: $vid,
+            category: $crate::check::Category::$category,
+            description: $vdesc,
+            severity: $crate::check::Severity::Error,
+            fatal: $fatal,
+            uses_margin: false,
+            docs: include_str!(concat!("../../docs/", $vid, ".md")),
+        };
+
+        static NOT_EXPIRING_SOON: $crate::check::CheckMeta = $crate::check::CheckMeta {
+            id: $sid,
+            category: $crate::check::Category::$category,
+            description: $sdesc,
+            severity: $crate::check::Severity::Warning,
+            fatal: false,
+            uses_margin: true,
+            docs: include_str!(concat!("../../docs/", $sid, ".md")),
+        };
+
+        pub static CERT_VALID: $crate::webhook_checks::WebhookCertValid =
+            $crate::webhook_checks::WebhookCertValid {
+                component: &COMPONENT,
+                meta: &VALID,
+            };
+        pub static CERT_NOT_EXPIRING_SOON: $crate::webhook_checks::WebhookCertNotExpiringSoon =
+            $crate::webhook_checks::WebhookCertNotExpiringSoon {
+                component: &COMPONENT,
+                meta: &NOT_EXPIRING_SOON,
+            };
+    };
+}
+
 pub mod jaeger_injector;
 pub mod policy_validator;
 pub mod proxy_injector;
