@@ -52,6 +52,10 @@ pub struct CheckArgs {
     #[arg(short = 'L', long, value_name = "NS", default_value = "linkerd")]
     pub linkerd_namespace: String,
 
+    /// Scope the data-plane check to the meshed pods of one namespace (default: all namespaces).
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub data_plane_namespace: Option<String>,
+
     /// Namespace of the viz extension (default: the namespace labelled linkerd.io/extension=viz).
     #[arg(long, value_name = "NS")]
     pub viz_namespace: Option<String>,

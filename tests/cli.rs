@@ -32,6 +32,7 @@ const TI_VALID: &str = "l5d-tap-injector-webhook-cert-valid";
 const TI_SOON: &str = "l5d-tap-injector-webhook-cert-not-expiring-soon";
 const JI_VALID: &str = "l5d-jaeger-injector-webhook-cert-valid";
 const JI_SOON: &str = "l5d-jaeger-injector-webhook-cert-not-expiring-soon";
+const DP: &str = "l5d-identity-data-plane-proxies-certs-match-ca";
 
 const IDENTITY_IDS: [&str; 8] = [
     CONFIG, A_CRYPTO, A_TIME, A_SOON, I_CRYPTO, I_TIME, I_SOON, I_SIGNED,
@@ -220,6 +221,7 @@ fn every_scenario_gives_its_verdicts_in_json_table_and_short() {
         );
         let report = json_of(&json_run);
         let mut ids: Vec<&str> = IDENTITY_IDS.iter().chain(&WEBHOOK_IDS).copied().collect();
+        ids.push(DP);
         if extensions.contains(&"viz") {
             ids.extend(VIZ_IDS);
         }
@@ -297,6 +299,10 @@ linkerd-webhooks-and-apisvc-tls
 √ sp-validator cert is valid for at least 60 days
 √ policy-validator webhook has valid cert
 √ policy-validator cert is valid for at least 60 days
+
+linkerd-identity-data-plane
+---------------------------
+√ data plane proxies certificate match CA
 
 Status check results are ×
 "
@@ -775,7 +781,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
     );
     let coloured = check_from("healthy", &["--color", "always"]);
     assert!(stdout(&coloured).contains("\x1b["), "{}", stdout(&coloured));
-    assert_eq!(marks(&stdout(&plain)).len(), 14);
+    assert_eq!(marks(&stdout(&plain)).len(), 15);
     let never = Command::cargo_bin("meshcert")
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -792,7 +798,7 @@ fn checks_lists_the_registry_and_explain_prints_a_page() {
     assert_eq!(out.status.code(), Some(0));
     let list = json_of(&out);
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 20);
+    assert_eq!(list.len(), 21);
     assert_eq!(list[0]["id"], CONFIG);
     assert_eq!(list[0]["category"], "linkerd-identity");
     assert_eq!(list[0]["severity"], "error");
@@ -998,29 +1004,22 @@ fn category_names(report: &Value) -> Vec<String> {
 
 #[test]
 fn extension_categories_appear_only_when_installed() {
+    let core = [
+        "linkerd-identity",
+        "linkerd-webhooks-and-apisvc-tls",
+        "linkerd-identity-data-plane",
+    ];
     let report = json_of(&check_from("healthy", &["-o", "json"]));
-    assert_eq!(
-        category_names(&report),
-        ["linkerd-identity", "linkerd-webhooks-and-apisvc-tls"]
-    );
+    assert_eq!(category_names(&report), core);
     let report = json_of(&check_from("viz-tap-expired", &["-o", "json"]));
     assert_eq!(
         category_names(&report),
-        [
-            "linkerd-identity",
-            "linkerd-webhooks-and-apisvc-tls",
-            "linkerd-viz",
-            "linkerd-jaeger"
-        ]
+        [&core[..], &["linkerd-viz", "linkerd-jaeger"]].concat()
     );
     let report = json_of(&check_from("tap-injector-expired", &["-o", "json"]));
     assert_eq!(
         category_names(&report),
-        [
-            "linkerd-identity",
-            "linkerd-webhooks-and-apisvc-tls",
-            "linkerd-viz"
-        ]
+        [&core[..], &["linkerd-viz"]].concat()
     );
     // The PEM-file form has only identity material.
     let out = meshcert(&[
@@ -1049,9 +1048,7 @@ fn extension_namespace_flags_override_discovery() {
     assert_eq!(out.status.code(), Some(1));
     let report = json_of(&out);
     assert_eq!(category_names(&report).last().unwrap(), "linkerd-jaeger");
-    let err = report["categories"][2]["checks"][0]["error"]
-        .as_str()
-        .unwrap();
+    let err = result_of(&report, JI_VALID)["error"].as_str().unwrap();
     assert!(
         err.contains("* Secret linkerd-jaeger/jaeger-injector-k8s-tls not found"),
         "{err}"
@@ -1061,9 +1058,7 @@ fn extension_namespace_flags_override_discovery() {
         "tap-injector-expired",
         &["--viz-namespace", "elsewhere", "-o", "json"],
     ));
-    let err = report["categories"][2]["checks"][0]["error"]
-        .as_str()
-        .unwrap();
+    let err = result_of(&report, TAP_VALID)["error"].as_str().unwrap();
     assert!(
         err.contains("Secret elsewhere/tap-k8s-tls not found"),
         "{err}"

@@ -17,6 +17,7 @@ pub const HINT_BASE_URL: &str = "https://linkerd.io/2/checks/#";
 pub enum Category {
     LinkerdIdentity,
     LinkerdWebhooksAndApisvcTls,
+    LinkerdIdentityDataPlane,
     LinkerdViz,
     LinkerdJaeger,
 }
@@ -26,6 +27,7 @@ impl Category {
         match self {
             Category::LinkerdIdentity => "linkerd-identity",
             Category::LinkerdWebhooksAndApisvcTls => "linkerd-webhooks-and-apisvc-tls",
+            Category::LinkerdIdentityDataPlane => "linkerd-identity-data-plane",
             Category::LinkerdViz => "linkerd-viz",
             Category::LinkerdJaeger => "linkerd-jaeger",
         }
@@ -39,7 +41,9 @@ impl Category {
             Category::LinkerdViz => snapshot.extension_namespace("viz").is_some(),
             Category::LinkerdJaeger => snapshot.extension_namespace("jaeger").is_some(),
             // The PEM-file form holds only the identity material.
-            Category::LinkerdWebhooksAndApisvcTls => snapshot.identity_files().is_none(),
+            Category::LinkerdWebhooksAndApisvcTls | Category::LinkerdIdentityDataPlane => {
+                snapshot.identity_files().is_none()
+            }
             Category::LinkerdIdentity => true,
         }
     }
@@ -214,11 +218,13 @@ pub struct Details {
     pub certificates: Vec<CertDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer_key: Option<KeyDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_plane: Option<crate::data_plane::DataPlaneDetail>,
 }
 
 impl Details {
     pub fn is_empty(&self) -> bool {
-        self.certificates.is_empty() && self.issuer_key.is_none()
+        self.certificates.is_empty() && self.issuer_key.is_none() && self.data_plane.is_none()
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod cert;
 pub mod check;
+pub mod data_plane;
 pub mod identity;
 pub mod identity_checks;
 pub mod key;

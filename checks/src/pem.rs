@@ -147,6 +147,39 @@ pub fn decode_certificates(data: &[u8]) -> Result<Vec<Cert>, BundleError> {
     Ok(certs)
 }
 
+/// The certificates of a trust bundle, read leniently for comparison: CRLF line endings, blank
+/// lines and surrounding whitespace are ignored; anything else that is not a certificate is an
+/// error. (Used for the proxies' bundles, which linkerd compares as trimmed strings.)
+pub fn decode_bundle_lenient(text: &str) -> Result<Vec<Cert>, String> {
+    let normalized = text.replace("\r\n", "\n");
+    let mut rest = normalized.as_bytes();
+    let mut certs = Vec::new();
+    loop {
+        let trimmed = rest.trim_ascii_start();
+        if trimmed.is_empty() {
+            break;
+        }
+        if !trimmed.starts_with(BEGIN) {
+            return Err("unexpected text in the bundle: not a PEM certificate".to_string());
+        }
+        let Some((block, after)) = decode(trimmed) else {
+            return Err("not a PEM certificate".to_string());
+        };
+        if block.label != "CERTIFICATE" {
+            return Err(format!(
+                "unexpected PEM block {} in the bundle",
+                block.label
+            ));
+        }
+        certs.push(Cert::from_der(block.der)?);
+        rest = after;
+    }
+    if certs.is_empty() {
+        return Err("no certificate in the bundle".to_string());
+    }
+    Ok(certs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +237,28 @@ mod tests {
     #[test]
     fn a_non_certificate_block_ends_the_bundle() {
         assert_eq!(decode_certificates(BLOCK.as_bytes()).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn lenient_bundles_ignore_line_endings_and_blank_lines_only() {
+        use crate::cert::testutil::*;
+        let a = self_signed(Spec::ca("a", 1), p256()).pem;
+        let b = self_signed(Spec::ca("b", 2), p256()).pem;
+        let messy = format!("\n\n{}\n\n{}  \n", b.replace('\n', "\r\n"), a);
+        let certs = decode_bundle_lenient(&messy).unwrap();
+        assert_eq!(certs.len(), 2);
+        assert_eq!(certs[0].facts.common_name, "b");
+        assert!(
+            decode_bundle_lenient("")
+                .unwrap_err()
+                .contains("no certificate")
+        );
+        assert!(decode_bundle_lenient(&format!("{a}junk")).is_err());
+        assert!(
+            decode_bundle_lenient(&format!("{a}{BLOCK}"))
+                .unwrap_err()
+                .contains("TEST")
+        );
     }
 
     #[test]

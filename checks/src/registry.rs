@@ -2,6 +2,7 @@
 //! docs page; the tests below keep the registry honest.
 
 use crate::check::Check;
+use crate::data_plane::ProxiesCertsMatchCa;
 use crate::identity_checks::*;
 use crate::webhook_checks::{
     jaeger_injector, policy_validator, proxy_injector, sp_validator, tap, tap_injector,
@@ -22,6 +23,7 @@ pub static ALL: &[&dyn Check] = &[
     &sp_validator::CERT_NOT_EXPIRING_SOON,
     &policy_validator::CERT_VALID,
     &policy_validator::CERT_NOT_EXPIRING_SOON,
+    &ProxiesCertsMatchCa,
     &tap::CERT_VALID,
     &tap::CERT_NOT_EXPIRING_SOON,
     &tap_injector::CERT_VALID,

@@ -207,6 +207,74 @@ pub enum Fetched<'a, T> {
     Forbidden(&'a str),
 }
 
+/// The workload that owns a pod, derived from its owner references.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Workload {
+    /// `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`, `Job`, … or `Pod` for a bare pod.
+    pub kind: String,
+    pub name: String,
+}
+
+/// Where a proxy's trust bundle comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BundleRef {
+    /// A literal env value: an index into [`DataPlane::bundles`].
+    Value(u32),
+    /// `valueFrom` (a ConfigMap reference): resolved by the kubelet, not comparable here.
+    Reference,
+}
+
+/// One meshed pod, reduced to what the data-plane check needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSummary {
+    /// An index into [`DataPlane::namespaces`].
+    pub namespace: u32,
+    pub name: String,
+    pub workload: Workload,
+    pub bundle: BundleRef,
+    /// The proxy runs as a native sidecar (in `initContainers`).
+    pub native_sidecar: bool,
+}
+
+/// The meshed pods (label `linkerd.io/control-plane-ns`) whose proxy carries a trust bundle, with
+/// namespaces and bundle strings stored once each, however many pods share them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataPlane {
+    pub namespaces: Vec<String>,
+    pub bundles: Vec<String>,
+    pub pods: Vec<PodSummary>,
+    namespace_ids: std::collections::HashMap<String, u32>,
+    bundle_ids: std::collections::HashMap<String, u32>,
+}
+
+impl DataPlane {
+    fn intern(
+        table: &mut Vec<String>,
+        ids: &mut std::collections::HashMap<String, u32>,
+        s: &str,
+    ) -> u32 {
+        if let Some(&id) = ids.get(s) {
+            return id;
+        }
+        let id = table.len() as u32;
+        table.push(s.to_string());
+        ids.insert(s.to_string(), id);
+        id
+    }
+
+    pub fn namespace_id(&mut self, ns: &str) -> u32 {
+        Self::intern(&mut self.namespaces, &mut self.namespace_ids, ns)
+    }
+
+    pub fn bundle_id(&mut self, bundle: &str) -> u32 {
+        Self::intern(&mut self.bundles, &mut self.bundle_ids, bundle)
+    }
+
+    pub fn namespace(&self, pod: &PodSummary) -> &str {
+        &self.namespaces[pod.namespace as usize]
+    }
+}
+
 /// The three PEM files of `meshcert check --trust-anchors F --issuer-cert F --issuer-key F`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentityFiles {
@@ -226,6 +294,10 @@ pub struct Snapshot {
     identity_files: Option<IdentityFiles>,
     /// `--viz-namespace` / `--jaeger-namespace`: where an extension is, overriding discovery.
     pub extension_overrides: BTreeMap<String, String>,
+    /// The meshed pods.
+    pub data_plane: DataPlane,
+    /// `-n`: the data-plane namespace the check is scoped to (all namespaces when `None`).
+    pub data_plane_namespace: Option<String>,
     identity: OnceLock<IdentityMaterial>,
 }
 

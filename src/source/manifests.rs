@@ -2,20 +2,33 @@
 //! output, single objects. Files or directories (recursively: *.yaml, *.yml, *.json), or `-`
 //! for stdin. Only the kinds the checks read are kept; everything else is ignored.
 //!
+//! Documents are deserialized into a narrow type holding only the fields meshcert reads, so the
+//! rest of a large object (a pod's status, most of its spec) is skipped rather than stored. A JSON
+//! `List` streams its `items`: each pod is reduced to a small summary as soon as it is read, so
+//! memory does not grow with the size of the pod objects. YAML is read a document at a time.
+//!
 //! Errors name the file and, where the parser knows it, the line; a Secret value that is not
 //! base64 is kept as such, so that only the check that needs it fails.
 
-use std::collections::HashSet;
-use std::io::Read as _;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
 use base64::Engine as _;
 use meshcert_checks::snapshot::{
-    ApiService, CaBundle, ConfigMap, Kind, Namespace, Object, ObjectRef, ObjectState, Secret,
-    SecretBytes, SecretValue, Snapshot, WebhookConfiguration,
+    ApiService, BundleRef, CaBundle, ConfigMap, Kind, Namespace, Object, ObjectRef, ObjectState,
+    PodSummary, Secret, SecretBytes, SecretValue, Snapshot, WebhookConfiguration, Workload,
 };
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+
+/// The label that marks a meshed pod, and the proxy's trust-bundle variable.
+const MESHED_LABEL: &str = "linkerd.io/control-plane-ns";
+const PROXY_CONTAINER: &str = "linkerd-proxy";
+const TRUST_ANCHORS_ENV: &str = "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS";
 
 /// One input: a file, or stdin.
 struct Input {
@@ -88,30 +101,85 @@ fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Input>) -> anyhow
     Ok(())
 }
 
-/// Parses one file's text into its documents.
-fn documents(name: &str, text: &str, json: bool) -> anyhow::Result<Vec<Value>> {
-    if json {
-        let v: Value =
-            serde_json::from_str(text).map_err(|e| anyhow!("{name}: invalid JSON: {e}"))?;
-        return Ok(vec![v]);
-    }
-    serde_saphyr::from_multiple::<Value>(text).map_err(|e| {
-        // The parser's snippet would quote the input, which may be a private key: say where, not what.
-        let e = e.without_snippet();
-        let text = e.to_string();
-        match e.location() {
-            Some(loc) if !text.contains("line") => anyhow!(
-                "{name}: invalid YAML at line {}, column {}: {text}",
-                loc.line(),
-                loc.column()
-            ),
-            _ => anyhow!("{name}: invalid YAML: {text}"),
-        }
-    })
+// --- The narrow document type ---
+
+/// A manifest document or List item, holding only what meshcert reads.
+#[derive(Debug, Default, Deserialize)]
+struct Manifest {
+    kind: Option<String>,
+    metadata: Option<Metadata>,
+    #[serde(rename = "type")]
+    type_: Option<String>,
+    /// ConfigMap or Secret data; kept loose so a bad value is named, not a parse error.
+    data: Option<Value>,
+    #[serde(rename = "stringData")]
+    string_data: Option<Value>,
+    webhooks: Option<Vec<WebhookEntry>>,
+    spec: Option<Spec>,
+    /// A YAML List's items (a JSON List streams them instead).
+    items: Option<Vec<Manifest>>,
 }
 
-fn string_map(obj: &Value, field: &str, what: &str) -> anyhow::Result<Vec<(String, String)>> {
-    match obj.get(field) {
+#[derive(Debug, Default, Deserialize)]
+struct Metadata {
+    name: Option<String>,
+    namespace: Option<String>,
+    labels: Option<BTreeMap<String, Value>>,
+    #[serde(rename = "ownerReferences")]
+    owner_references: Option<Vec<OwnerReference>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OwnerReference {
+    kind: Option<String>,
+    name: Option<String>,
+    controller: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WebhookEntry {
+    #[serde(rename = "clientConfig")]
+    client_config: Option<ClientConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ClientConfig {
+    #[serde(rename = "caBundle")]
+    ca_bundle: Option<Value>,
+}
+
+/// A pod's or an APIService's spec, as far as meshcert reads either.
+#[derive(Debug, Default, Deserialize)]
+struct Spec {
+    containers: Option<Vec<Container>>,
+    #[serde(rename = "initContainers")]
+    init_containers: Option<Vec<Container>>,
+    #[serde(rename = "caBundle")]
+    ca_bundle: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Container {
+    name: Option<String>,
+    env: Option<Vec<EnvVar>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EnvVar {
+    name: Option<String>,
+    value: Option<String>,
+    #[serde(rename = "valueFrom")]
+    value_from: Option<IgnoredAny>,
+}
+
+// --- From documents to the Snapshot ---
+
+fn string_map(
+    value: Option<&Value>,
+    field: &str,
+    what: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    match value {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Object(m)) => m
             .iter()
@@ -141,95 +209,123 @@ fn ca_bundle(v: Option<&Value>) -> CaBundle {
     }
 }
 
-/// The object this document describes, if it is a kind meshcert reads.
-fn object(doc: &Value, from: &str) -> anyhow::Result<Option<(ObjectRef, Object)>> {
-    let Some(kind) = doc
-        .get("kind")
-        .and_then(Value::as_str)
-        .and_then(Kind::from_name)
-    else {
-        return Ok(None);
-    };
-    let name = doc
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| anyhow!("{from}: a {} without metadata.name", kind.as_str()))?;
-    let namespace = doc
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .unwrap_or("default");
-    let oref = ObjectRef::new(kind, namespace, name);
-    let what = format!("{from}: {oref}");
-    let object = match kind {
-        Kind::ConfigMap => Object::ConfigMap(ConfigMap {
-            data: string_map(doc, "data", &what)?.into_iter().collect(),
-        }),
-        Kind::Secret => {
-            let mut secret = Secret {
-                type_: doc.get("type").and_then(Value::as_str).map(String::from),
-                ..Default::default()
-            };
-            for (k, v) in string_map(doc, "data", &what)? {
-                let value = match decode_base64(&v) {
-                    Ok(bytes) => SecretValue::Bytes(SecretBytes::new(bytes)),
-                    Err(why) => SecretValue::Undecodable(why),
-                };
-                secret.data.insert(k, value);
-            }
-            // As the API server does, stringData wins over data.
-            for (k, v) in string_map(doc, "stringData", &what)? {
-                secret
-                    .data
-                    .insert(k, SecretValue::Bytes(SecretBytes::new(v.into_bytes())));
-            }
-            Object::Secret(secret)
-        }
-        Kind::Namespace => {
-            let labels = doc
-                .pointer("/metadata/labels")
-                .cloned()
-                .unwrap_or(Value::Null);
-            Object::Namespace(Namespace {
-                labels: string_map(&serde_json::json!({ "labels": labels }), "labels", &what)?
-                    .into_iter()
-                    .collect(),
-            })
-        }
-        Kind::MutatingWebhookConfiguration | Kind::ValidatingWebhookConfiguration => {
-            let webhooks = match doc.get("webhooks") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::Array(items)) => items.clone(),
-                Some(_) => bail!("{what}: webhooks is not a list"),
-            };
-            Object::WebhookConfiguration(WebhookConfiguration {
-                ca_bundles: webhooks
-                    .iter()
-                    .map(|w| ca_bundle(w.pointer("/clientConfig/caBundle")))
-                    .collect(),
-            })
-        }
-        Kind::APIService => Object::ApiService(ApiService {
-            ca_bundle: ca_bundle(doc.pointer("/spec/caBundle")),
-        }),
-    };
-    Ok(Some((oref, object)))
+fn is_list(m: &Manifest) -> bool {
+    m.kind
+        .as_deref()
+        .is_some_and(|k| k == "List" || k.ends_with("List"))
 }
 
-/// Adds every object of one document (a `List` contributes its items).
-fn add_document(snap: &mut Snapshot, doc: &Value, from: &str) -> anyhow::Result<()> {
-    let is_list = doc
-        .get("kind")
-        .and_then(Value::as_str)
-        .is_some_and(|k| k == "List" || k.ends_with("List"));
-    if is_list {
-        if let Some(items) = doc.get("items").and_then(Value::as_array) {
-            for item in items {
-                add_document(snap, item, from)?;
-            }
+/// The workload owning a pod: its controller, with a ReplicaSet named `<deploy>-<pod-template-hash>`
+/// read as its Deployment; a pod without owner is its own workload.
+fn workload(meta: &Metadata, pod_name: &str) -> Workload {
+    let owners = meta.owner_references.as_deref().unwrap_or_default();
+    let Some(owner) = owners
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .or(owners.first())
+    else {
+        return Workload {
+            kind: "Pod".into(),
+            name: pod_name.into(),
+        };
+    };
+    let kind = owner.kind.clone().unwrap_or_default();
+    let name = owner.name.clone().unwrap_or_default();
+    if kind == "ReplicaSet" {
+        let hash = meta
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("pod-template-hash"))
+            .and_then(Value::as_str);
+        if let Some(deploy) = hash.and_then(|h| name.strip_suffix(&format!("-{h}"))) {
+            return Workload {
+                kind: "Deployment".into(),
+                name: deploy.into(),
+            };
         }
-        return Ok(());
     }
-    if let Some((oref, object)) = object(doc, from)? {
+    Workload { kind, name }
+}
+
+/// Accumulates documents into a Snapshot.
+struct Builder {
+    snap: Snapshot,
+}
+
+impl Builder {
+    fn add(&mut self, doc: Manifest, from: &str) -> anyhow::Result<()> {
+        if is_list(&doc) {
+            for item in doc.items.unwrap_or_default() {
+                self.add(item, from)?;
+            }
+            return Ok(());
+        }
+        let Some(kind) = doc.kind.as_deref() else {
+            return Ok(());
+        };
+        if kind == "Pod" {
+            self.add_pod(doc);
+            return Ok(());
+        }
+        let Some(kind) = Kind::from_name(kind) else {
+            return Ok(());
+        };
+        let meta = doc.metadata.unwrap_or_default();
+        let name = meta
+            .name
+            .ok_or_else(|| anyhow!("{from}: a {} without metadata.name", kind.as_str()))?;
+        let oref = ObjectRef::new(kind, meta.namespace.as_deref().unwrap_or("default"), name);
+        let what = format!("{from}: {oref}");
+        let object = match kind {
+            Kind::ConfigMap => Object::ConfigMap(ConfigMap {
+                data: string_map(doc.data.as_ref(), "data", &what)?
+                    .into_iter()
+                    .collect(),
+            }),
+            Kind::Secret => {
+                let mut secret = Secret {
+                    type_: doc.type_,
+                    ..Default::default()
+                };
+                for (k, v) in string_map(doc.data.as_ref(), "data", &what)? {
+                    let value = match decode_base64(&v) {
+                        Ok(bytes) => SecretValue::Bytes(SecretBytes::new(bytes)),
+                        Err(why) => SecretValue::Undecodable(why),
+                    };
+                    secret.data.insert(k, value);
+                }
+                // As the API server does, stringData wins over data.
+                for (k, v) in string_map(doc.string_data.as_ref(), "stringData", &what)? {
+                    secret
+                        .data
+                        .insert(k, SecretValue::Bytes(SecretBytes::new(v.into_bytes())));
+                }
+                Object::Secret(secret)
+            }
+            Kind::Namespace => {
+                let labels = meta.labels.map(|l| Value::Object(l.into_iter().collect()));
+                Object::Namespace(Namespace {
+                    labels: string_map(labels.as_ref(), "metadata.labels", &what)?
+                        .into_iter()
+                        .collect(),
+                })
+            }
+            Kind::MutatingWebhookConfiguration | Kind::ValidatingWebhookConfiguration => {
+                Object::WebhookConfiguration(WebhookConfiguration {
+                    ca_bundles: doc
+                        .webhooks
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|w| {
+                            ca_bundle(w.client_config.as_ref().and_then(|c| c.ca_bundle.as_ref()))
+                        })
+                        .collect(),
+                })
+            }
+            Kind::APIService => Object::ApiService(ApiService {
+                ca_bundle: ca_bundle(doc.spec.as_ref().and_then(|s| s.ca_bundle.as_ref())),
+            }),
+        };
         let state = ObjectState::Present {
             object: object.clone(),
             from: from.to_string(),
@@ -237,44 +333,231 @@ fn add_document(snap: &mut Snapshot, doc: &Value, from: &str) -> anyhow::Result<
         if let Some(ObjectState::Present {
             object: earlier,
             from: earlier_from,
-        }) = snap.insert(oref.clone(), state)
+        }) = self.snap.insert(oref.clone(), state)
             && earlier != object
         {
             bail!("{oref} appears twice with different contents: in {earlier_from} and in {from}");
         }
+        Ok(())
+    }
+
+    /// Reduces a meshed pod to its summary; other pods, and proxies without a trust bundle
+    /// variable, are not recorded (as linkerd does not record them).
+    fn add_pod(&mut self, doc: Manifest) {
+        let meta = doc.metadata.unwrap_or_default();
+        if !meta
+            .labels
+            .as_ref()
+            .is_some_and(|l| l.contains_key(MESHED_LABEL))
+        {
+            return;
+        }
+        let spec = doc.spec.unwrap_or_default();
+        let proxies = [(true, spec.init_containers), (false, spec.containers)];
+        let found = proxies.into_iter().find_map(|(native, containers)| {
+            let proxy = containers?
+                .into_iter()
+                .find(|c| c.name.as_deref() == Some(PROXY_CONTAINER))?;
+            let var = proxy
+                .env?
+                .into_iter()
+                .find(|e| e.name.as_deref() == Some(TRUST_ANCHORS_ENV))?;
+            Some((native, var))
+        });
+        let Some((native_sidecar, var)) = found else {
+            return;
+        };
+        let dp = &mut self.snap.data_plane;
+        let bundle = match (var.value, var.value_from) {
+            (_, Some(_)) => BundleRef::Reference,
+            (value, None) => BundleRef::Value(dp.bundle_id(value.as_deref().unwrap_or(""))),
+        };
+        let name = meta.name.clone().unwrap_or_default();
+        let namespace = dp.namespace_id(meta.namespace.as_deref().unwrap_or("default"));
+        let workload = workload(&meta, &name);
+        dp.pods.push(PodSummary {
+            namespace,
+            name,
+            workload,
+            bundle,
+            native_sidecar,
+        });
+    }
+}
+
+// --- Streaming a JSON document's `items` ---
+
+/// A JSON document: its `items` are streamed into the builder one by one; any other top-level
+/// field is small and kept, so a non-List document is read as a whole.
+struct JsonDocument<'a> {
+    builder: &'a mut Builder,
+    from: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for JsonDocument<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonDocument<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Kubernetes object or List")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut rest = serde_json::Map::new();
+        let mut streamed = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "items" {
+                map.next_value_seed(JsonItems {
+                    builder: self.builder,
+                    from: self.from,
+                })?;
+                streamed = true;
+            } else {
+                rest.insert(key, map.next_value()?);
+            }
+        }
+        if !streamed {
+            let doc: Manifest =
+                serde_json::from_value(Value::Object(rest)).map_err(serde::de::Error::custom)?;
+            self.builder
+                .add(doc, self.from)
+                .map_err(|e| serde::de::Error::custom(format!("{e:#}")))?;
+        }
+        Ok(())
+    }
+
+    // Anything else at the top (a number, a string, an array): nothing meshcert reads.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+struct JsonItems<'a> {
+    builder: &'a mut Builder,
+    from: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for JsonItems<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonItems<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of Kubernetes objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element::<Manifest>()? {
+            self.builder
+                .add(item, self.from)
+                .map_err(|e| serde::de::Error::custom(format!("{e:#}")))?;
+        }
+        Ok(())
+    }
+}
+
+fn read_json(builder: &mut Builder, name: &str, reader: impl Read) -> anyhow::Result<()> {
+    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, reader));
+    JsonDocument {
+        builder,
+        from: name,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end())
+    .map_err(|e| anyhow!("{name}: invalid JSON: {e}"))
+}
+
+fn read_yaml(builder: &mut Builder, name: &str, text: &str) -> anyhow::Result<()> {
+    let docs = serde_saphyr::from_multiple::<Manifest>(text).map_err(|e| {
+        // The parser's snippet would quote the input, which may be a private key: say where, not what.
+        let e = e.without_snippet();
+        let text = e.to_string();
+        match e.location() {
+            Some(loc) if !text.contains("line") => {
+                anyhow!(
+                    "{name}: invalid YAML at line {}, column {}: {text}",
+                    loc.line(),
+                    loc.column()
+                )
+            }
+            _ => anyhow!("{name}: invalid YAML: {text}"),
+        }
+    })?;
+    for doc in docs {
+        builder.add(doc, name)?;
     }
     Ok(())
+}
+
+fn utf8<'a>(name: &str, bytes: &'a [u8]) -> anyhow::Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "{name}: not UTF-8 text (byte {}): is it a binary file?",
+            e.valid_up_to()
+        )
+    })
 }
 
 pub fn load(paths: &[PathBuf], ns: &str) -> anyhow::Result<Snapshot> {
     let inputs = expand(paths)?;
     let described: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let mut snap = Snapshot::new(ns, format!("manifests: {}", described.join(", ")));
+    let mut builder = Builder {
+        snap: Snapshot::new(ns, format!("manifests: {}", described.join(", "))),
+    };
     for input in inputs {
-        let bytes = match &input.path {
-            Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", input.name))?,
-            None => {
-                let mut buf = Vec::new();
-                std::io::stdin()
-                    .read_to_end(&mut buf)
-                    .context("cannot read stdin")?;
-                buf
+        let name = input.name.as_str();
+        match &input.path {
+            Some(p) if p.extension().is_some_and(|e| e == "json") => {
+                let file = std::fs::File::open(p).with_context(|| format!("cannot read {name}"))?;
+                read_json(&mut builder, name, file)?;
             }
-        };
-        let text = std::str::from_utf8(&bytes).map_err(|e| {
-            anyhow!(
-                "{}: not UTF-8 text (byte {}): is it a binary file?",
-                input.name,
-                e.valid_up_to()
-            )
-        })?;
-        let json = match &input.path {
-            Some(p) => p.extension().is_some_and(|e| e == "json"),
-            None => text.trim_start().starts_with(['{', '[']),
-        };
-        for doc in documents(&input.name, text, json)? {
-            add_document(&mut snap, &doc, &input.name)?;
+            Some(p) => {
+                let bytes = std::fs::read(p).with_context(|| format!("cannot read {name}"))?;
+                read_yaml(&mut builder, name, utf8(name, &bytes)?)?;
+            }
+            None => {
+                let mut bytes = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut bytes)
+                    .context("cannot read stdin")?;
+                let text = utf8(name, &bytes)?;
+                if text.trim_start().starts_with(['{', '[']) {
+                    read_json(&mut builder, name, text.as_bytes())?;
+                } else {
+                    read_yaml(&mut builder, name, text)?;
+                }
+            }
         }
     }
-    Ok(snap)
+    Ok(builder.snap)
 }

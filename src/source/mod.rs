@@ -11,6 +11,7 @@ use crate::cli::CheckArgs;
 /// Builds the Snapshot the arguments ask for.
 pub fn load(args: &CheckArgs) -> anyhow::Result<Snapshot> {
     let mut snap = read(args)?;
+    snap.data_plane_namespace = args.data_plane_namespace.clone();
     for (ext, ns) in [
         ("viz", &args.viz_namespace),
         ("jaeger", &args.jaeger_namespace),

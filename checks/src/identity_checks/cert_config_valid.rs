@@ -28,8 +28,8 @@ impl Check for CertConfigValid {
             matches_certificate: id.key_matches == Some(true),
         });
         let details = Details {
-            certificates: Vec::new(),
             issuer_key,
+            ..Details::default()
         };
         match id.problems.as_slice() {
             [] => Outcome::Pass(details),

@@ -54,7 +54,7 @@ impl Check for IssuerIssuedByTrustAnchor {
         certificates.extend(anchor_details);
         let details = Details {
             certificates,
-            issuer_key: None,
+            ..Details::default()
         };
         match result {
             Ok(_) => Outcome::Pass(details),

@@ -79,7 +79,7 @@ pub(crate) fn each_anchor(
     }
     let details = Details {
         certificates,
-        issuer_key: None,
+        ..Details::default()
     };
     if listed.is_empty() {
         Outcome::Pass(details)
@@ -100,7 +100,7 @@ pub(crate) fn issuer_leaf(snap: &Snapshot, rule: impl Fn(&Cert) -> Option<String
     let problem = rule(&chain.value[0]);
     let details = Details {
         certificates: issuer_details(chain, problem.clone()),
-        issuer_key: None,
+        ..Details::default()
     };
     match problem {
         None => Outcome::Pass(details),

@@ -1,0 +1,605 @@
+//! Category `linkerd-identity-data-plane`: "data plane proxies certificate match CA".
+//!
+//! linkerd compares each meshed proxy's `LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS` with ConfigMap
+//! `linkerd-identity-trust-roots` key `ca-bundle.crt` as trimmed strings. meshcert compares the
+//! certificates (by SHA-256 fingerprint) as sets, so order, line endings and blank lines do not
+//! matter; lists pods whose bundle cannot be read separately; and tells the operator what to
+//! restart and, during a rotation, which anchors the stale proxies trust.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::cert::{Cert, format_time};
+use crate::check::{Category, Check, CheckMeta, Context, Details, Outcome, Severity};
+use crate::pem::decode_bundle_lenient;
+use crate::snapshot::{BundleRef, Fetched, Kind, ObjectRef, PodSummary, Snapshot, Workload};
+
+pub const TRUST_ROOTS: &str = "linkerd-identity-trust-roots";
+pub const BUNDLE_KEY: &str = "ca-bundle.crt";
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnchorRef {
+    pub common_name: String,
+    pub sha256_fingerprint: String,
+    pub not_after: String,
+}
+
+impl AnchorRef {
+    fn of(c: &Cert) -> AnchorRef {
+        AnchorRef {
+            common_name: c.facts.common_name.clone(),
+            sha256_fingerprint: c.facts.sha256_fingerprint.clone(),
+            not_after: format_time(c.facts.not_after),
+        }
+    }
+
+    fn short(&self) -> String {
+        format!(
+            "{} (sha256 {}…)",
+            self.common_name,
+            &self.sha256_fingerprint[..16]
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodRef {
+    pub namespace: String,
+    pub name: String,
+    /// `deploy/web`, `sts/db`, `ds/agent`, `pod/name` …
+    pub workload: String,
+    pub native_sidecar: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnreadablePod {
+    pub namespace: String,
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadRestart {
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+    pub pods: usize,
+    pub command: String,
+}
+
+/// One distinct stale bundle: what its proxies trust, relative to the current bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaleBundle {
+    pub pods: usize,
+    /// `old only`, `new only` or `both`: the new anchor is the most recent one (latest
+    /// notBefore) of the current bundle; every other anchor is old.
+    pub trusts: &'static str,
+    /// Anchors these proxies trust that are not in the current bundle.
+    pub old_anchors: Vec<AnchorRef>,
+    /// Anchors of the current bundle these proxies do not trust.
+    pub missing_anchors: Vec<AnchorRef>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataPlaneDetail {
+    /// Pods whose proxy bundle was compared.
+    pub checked_pods: usize,
+    pub skipped_control_plane_pods: usize,
+    /// Proxies that read their bundle through `valueFrom`, resolved by the kubelet.
+    pub not_comparable_pods: usize,
+    pub current_anchors: Vec<AnchorRef>,
+    pub stale_pods: Vec<PodRef>,
+    pub unreadable_pods: Vec<UnreadablePod>,
+    pub workloads: Vec<WorkloadRestart>,
+    pub stale_bundles: Vec<StaleBundle>,
+}
+
+fn short_kind(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "Deployment" => "deploy",
+        "StatefulSet" => "sts",
+        "DaemonSet" => "ds",
+        _ => return None,
+    })
+}
+
+fn workload_label(w: &Workload) -> String {
+    match short_kind(&w.kind) {
+        Some(k) => format!("{k}/{}", w.name),
+        None => format!("{}/{}", w.kind.to_ascii_lowercase(), w.name),
+    }
+}
+
+fn restart_command(ns: &str, w: &Workload, pods: &[&PodRef]) -> String {
+    match short_kind(&w.kind) {
+        Some(k) => format!("kubectl -n {ns} rollout restart {k}/{}", w.name),
+        None if w.kind == "Pod" => format!(
+            "recreate pod {ns}/{} (it has no controller to restart it)",
+            w.name
+        ),
+        None => {
+            let names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
+            format!(
+                "kubectl -n {ns} delete pod {} (owned by {} {}, which recreates them)",
+                names.join(" "),
+                w.kind,
+                w.name
+            )
+        }
+    }
+}
+
+/// What a distinct proxy bundle is, once parsed.
+enum Parsed {
+    Current,
+    Stale(BTreeSet<String>),
+    Unreadable(String),
+}
+
+pub struct ProxiesCertsMatchCa;
+
+static META: CheckMeta = CheckMeta {
+    id: "l5d-identity-data-plane-proxies-certs-match-ca",
+    category: Category::LinkerdIdentityDataPlane,
+    description: "data plane proxies certificate match CA",
+    severity: Severity::Warning,
+    fatal: false,
+    uses_margin: false,
+    docs: include_str!("../docs/l5d-identity-data-plane-proxies-certs-match-ca.md"),
+};
+
+fn list(header: &str, items: &[String]) -> String {
+    format!("{header}\n\t{}", items.join("\n\t"))
+}
+
+impl Check for ProxiesCertsMatchCa {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, snap: &Snapshot, _cx: &Context) -> Outcome {
+        let ns = snap.linkerd_namespace.as_str();
+        let roots_ref = ObjectRef::new(Kind::ConfigMap, ns, TRUST_ROOTS);
+        let current = match snap.config_map(ns, TRUST_ROOTS) {
+            Fetched::Present(cm) => match cm.data.get(BUNDLE_KEY) {
+                Some(text) => decode_bundle_lenient(text)
+                    .map_err(|e| format!("could not parse key {BUNDLE_KEY} of {roots_ref}: {e}")),
+                None => Err(format!("key {BUNDLE_KEY} needs to exist in {roots_ref}")),
+            },
+            Fetched::Missing => Err(format!("{roots_ref} not found")),
+            Fetched::Forbidden(why) => Err(format!("cannot read {roots_ref}: {why}")),
+        };
+        let current = match current {
+            Ok(c) => c,
+            Err(error) => {
+                return Outcome::Fail {
+                    error,
+                    details: Details::default(),
+                };
+            }
+        };
+        let current_set: BTreeSet<String> = current
+            .iter()
+            .map(|c| c.facts.sha256_fingerprint.clone())
+            .collect();
+        let newest = current
+            .iter()
+            .max_by_key(|c| (c.facts.not_before, c.facts.sha256_fingerprint.clone()))
+            .map(|c| c.facts.sha256_fingerprint.clone())
+            .unwrap_or_default();
+        let mut anchors: BTreeMap<String, AnchorRef> = current
+            .iter()
+            .map(|c| (c.facts.sha256_fingerprint.clone(), AnchorRef::of(c)))
+            .collect();
+
+        // Each distinct bundle string is parsed once, however many pods carry it.
+        let dp = &snap.data_plane;
+        let parsed: Vec<Parsed> = dp
+            .bundles
+            .iter()
+            .map(|text| match decode_bundle_lenient(text) {
+                Err(e) => Parsed::Unreadable(e),
+                Ok(certs) => {
+                    let set: BTreeSet<String> = certs
+                        .iter()
+                        .map(|c| c.facts.sha256_fingerprint.clone())
+                        .collect();
+                    for c in &certs {
+                        anchors
+                            .entry(c.facts.sha256_fingerprint.clone())
+                            .or_insert_with(|| AnchorRef::of(c));
+                    }
+                    if set == current_set {
+                        Parsed::Current
+                    } else {
+                        Parsed::Stale(set)
+                    }
+                }
+            })
+            .collect();
+
+        let scope = snap.data_plane_namespace.as_deref();
+        let mut detail = DataPlaneDetail {
+            current_anchors: current.iter().map(AnchorRef::of).collect(),
+            ..Default::default()
+        };
+        let mut stale: Vec<(&PodSummary, u32)> = Vec::new();
+        for pod in &dp.pods {
+            let pod_ns = dp.namespace(pod);
+            if scope.is_some_and(|s| s != pod_ns) {
+                continue;
+            }
+            if pod_ns == ns {
+                detail.skipped_control_plane_pods += 1;
+                continue;
+            }
+            let BundleRef::Value(id) = pod.bundle else {
+                detail.not_comparable_pods += 1;
+                continue;
+            };
+            detail.checked_pods += 1;
+            match &parsed[id as usize] {
+                Parsed::Current => {}
+                Parsed::Stale(_) => stale.push((pod, id)),
+                Parsed::Unreadable(reason) => detail.unreadable_pods.push(UnreadablePod {
+                    namespace: pod_ns.to_string(),
+                    name: pod.name.clone(),
+                    reason: reason.clone(),
+                }),
+            }
+        }
+        if stale.is_empty() && detail.unreadable_pods.is_empty() {
+            return Outcome::Pass(Details {
+                data_plane: Some(detail),
+                ..Details::default()
+            });
+        }
+
+        stale.sort_by(|a, b| (dp.namespace(a.0), &a.0.name).cmp(&(dp.namespace(b.0), &b.0.name)));
+        detail
+            .unreadable_pods
+            .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        let name_of = |pod_ns: &str, name: &str| match scope {
+            Some(_) => name.to_string(),
+            None => format!("{pod_ns}/{name}"),
+        };
+        let mut by_workload: BTreeMap<(String, Workload), Vec<usize>> = BTreeMap::new();
+        let mut by_bundle: BTreeMap<u32, usize> = BTreeMap::new();
+        for (i, (pod, bundle)) in stale.iter().enumerate() {
+            let pod_ns = dp.namespace(pod).to_string();
+            by_workload
+                .entry((pod_ns.clone(), pod.workload.clone()))
+                .or_default()
+                .push(i);
+            *by_bundle.entry(*bundle).or_default() += 1;
+            detail.stale_pods.push(PodRef {
+                namespace: pod_ns,
+                name: pod.name.clone(),
+                workload: workload_label(&pod.workload),
+                native_sidecar: pod.native_sidecar,
+            });
+        }
+        for ((pod_ns, w), members) in &by_workload {
+            let pods: Vec<&PodRef> = members.iter().map(|&i| &detail.stale_pods[i]).collect();
+            detail.workloads.push(WorkloadRestart {
+                namespace: pod_ns.clone(),
+                kind: w.kind.clone(),
+                name: w.name.clone(),
+                pods: pods.len(),
+                command: restart_command(pod_ns, w, &pods),
+            });
+        }
+        for (id, pods) in by_bundle {
+            let Parsed::Stale(set) = &parsed[id as usize] else {
+                continue;
+            };
+            let old: Vec<AnchorRef> = set
+                .difference(&current_set)
+                .map(|f| anchors[f].clone())
+                .collect();
+            let missing: Vec<AnchorRef> = current_set
+                .difference(set)
+                .map(|f| anchors[f].clone())
+                .collect();
+            let trusts = match (set.contains(&newest), set.iter().any(|f| *f != newest)) {
+                (true, true) => "both",
+                (true, false) => "new only",
+                (false, _) => "old only",
+            };
+            detail.stale_bundles.push(StaleBundle {
+                pods,
+                trusts,
+                old_anchors: old,
+                missing_anchors: missing,
+            });
+        }
+        detail.stale_bundles.sort_by(|a, b| b.pods.cmp(&a.pods));
+
+        let mut sections = Vec::new();
+        if !detail.stale_pods.is_empty() {
+            let items: Vec<String> = detail
+                .stale_pods
+                .iter()
+                .map(|p| format!("* {}", name_of(&p.namespace, &p.name)))
+                .collect();
+            sections.push(list(
+                "Some pods do not have the current trust bundle and must be restarted:",
+                &items,
+            ));
+        }
+        if !detail.unreadable_pods.is_empty() {
+            let items: Vec<String> = detail
+                .unreadable_pods
+                .iter()
+                .map(|p| format!("* {}: {}", name_of(&p.namespace, &p.name), p.reason))
+                .collect();
+            sections.push(list(
+                "Some pods have a trust bundle that cannot be read:",
+                &items,
+            ));
+        }
+        if !detail.workloads.is_empty() {
+            let items: Vec<String> = detail
+                .workloads
+                .iter()
+                .map(|w| {
+                    format!(
+                        "* {} ({} pod{})",
+                        w.command,
+                        w.pods,
+                        if w.pods == 1 { "" } else { "s" }
+                    )
+                })
+                .collect();
+            sections.push(list("Restart them:", &items));
+        }
+        if !detail.stale_bundles.is_empty() {
+            let describe = |a: &[AnchorRef]| {
+                a.iter()
+                    .map(AnchorRef::short)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let items: Vec<String> = detail
+                .stale_bundles
+                .iter()
+                .map(|b| {
+                    let mut s = format!(
+                        "* {} pod{} trust {}",
+                        b.pods,
+                        if b.pods == 1 { "" } else { "s" },
+                        b.trusts
+                    );
+                    if !b.old_anchors.is_empty() {
+                        s.push_str(&format!(
+                            "; not in {TRUST_ROOTS}: {}",
+                            describe(&b.old_anchors)
+                        ));
+                    }
+                    if !b.missing_anchors.is_empty() {
+                        s.push_str(&format!("; missing: {}", describe(&b.missing_anchors)));
+                    }
+                    s
+                })
+                .collect();
+            sections.push(list("Their proxies' trust anchors:", &items));
+        }
+        Outcome::Fail {
+            error: sections.join("\n"),
+            details: Details {
+                data_plane: Some(detail),
+                ..Details::default()
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::testutil::*;
+    use crate::identity_checks::testutil::{cx, error_of};
+    use crate::snapshot::*;
+
+    fn deploy(name: &str) -> Workload {
+        Workload {
+            kind: "Deployment".into(),
+            name: name.into(),
+        }
+    }
+
+    /// A snapshot with the trust roots `roots` and pods `(ns, name, workload, bundle)`.
+    fn mesh(roots: &str, pods: &[(&str, &str, Workload, Option<&str>)]) -> Snapshot {
+        let mut snap = Snapshot::new("linkerd", "test");
+        let mut cm = ConfigMap::default();
+        cm.data.insert(BUNDLE_KEY.into(), roots.to_string());
+        snap.insert(
+            ObjectRef::new(Kind::ConfigMap, "linkerd", TRUST_ROOTS),
+            ObjectState::Present {
+                object: Object::ConfigMap(cm),
+                from: "t".into(),
+            },
+        );
+        for (ns, name, workload, bundle) in pods {
+            let namespace = snap.data_plane.namespace_id(ns);
+            let bundle = match bundle {
+                Some(b) => BundleRef::Value(snap.data_plane.bundle_id(b)),
+                None => BundleRef::Reference,
+            };
+            snap.data_plane.pods.push(PodSummary {
+                namespace,
+                name: name.to_string(),
+                workload: workload.clone(),
+                bundle,
+                native_sidecar: false,
+            });
+        }
+        snap
+    }
+
+    #[test]
+    fn matching_sets_pass_whatever_the_order_and_line_endings() {
+        let a = self_signed(Spec::ca("old", 1), p256()).pem;
+        let b = self_signed(Spec::ca("new", 2), p256()).pem;
+        let roots = format!("{b}{a}");
+        let reordered = format!("{}\r\n\r\n{}", a.replace('\n', "\r\n"), b);
+        let snap = mesh(
+            &roots,
+            &[
+                ("app", "web-1", deploy("web"), Some(&roots)),
+                ("app", "web-2", deploy("web"), Some(&reordered)),
+            ],
+        );
+        let Outcome::Pass(d) = ProxiesCertsMatchCa.run(&snap, &cx()) else {
+            panic!()
+        };
+        assert_eq!(d.data_plane.unwrap().checked_pods, 2);
+        assert_eq!(
+            snap.data_plane.bundles.len(),
+            2,
+            "two distinct strings, parsed once each"
+        );
+    }
+
+    fn newer(cn: &'static str, serial: u64) -> String {
+        let mut spec = Spec::ca(cn, serial);
+        spec.not_before = "2026-06-01T00:00:00Z";
+        self_signed(spec, p256()).pem
+    }
+
+    #[test]
+    fn stale_pods_are_listed_grouped_and_classified() {
+        let old = self_signed(Spec::ca("old", 1), p256()).pem;
+        let new = newer("new", 2);
+        let roots = format!("{new}{old}");
+        let snap = mesh(
+            &roots,
+            &[
+                ("emojivoto", "web-5d8f9-a", deploy("web"), Some(&old)),
+                ("emojivoto", "web-5d8f9-b", deploy("web"), Some(&old)),
+                ("emojivoto", "vote-1", deploy("voting"), Some(&roots)),
+                (
+                    "linkerd",
+                    "linkerd-destination-1",
+                    deploy("linkerd-destination"),
+                    None,
+                ),
+                (
+                    "books",
+                    "db-0",
+                    Workload {
+                        kind: "StatefulSet".into(),
+                        name: "db".into(),
+                    },
+                    None,
+                ),
+            ],
+        );
+        let err = error_of(ProxiesCertsMatchCa.run(&snap, &cx()));
+        let expected_start = "Some pods do not have the current trust bundle and must be restarted:\n\t* emojivoto/web-5d8f9-a\n\t* emojivoto/web-5d8f9-b\nRestart them:\n\t* kubectl -n emojivoto rollout restart deploy/web (2 pods)\nTheir proxies' trust anchors:\n\t* 2 pods trust old only; missing: new (sha256 ";
+        assert!(err.starts_with(expected_start), "{err}");
+        let Outcome::Fail { details, .. } = ProxiesCertsMatchCa.run(&snap, &cx()) else {
+            panic!()
+        };
+        let d = details.data_plane.unwrap();
+        assert_eq!(
+            (
+                d.checked_pods,
+                d.skipped_control_plane_pods,
+                d.not_comparable_pods
+            ),
+            (3, 1, 1)
+        );
+        assert_eq!(d.stale_bundles[0].trusts, "old only");
+        assert_eq!(d.stale_bundles[0].missing_anchors[0].common_name, "new");
+    }
+
+    #[test]
+    fn after_rotation_pods_with_both_anchors_are_stale_and_say_so() {
+        let old = self_signed(Spec::ca("old", 1), p256()).pem;
+        let new = newer("new", 2);
+        let both = format!("{new}{old}");
+        let snap = mesh(
+            &new,
+            &[
+                ("app", "a-1", deploy("a"), Some(&both)),
+                ("app", "b-1", deploy("b"), Some(&new)),
+            ],
+        );
+        let Outcome::Fail { error, details } = ProxiesCertsMatchCa.run(&snap, &cx()) else {
+            panic!()
+        };
+        assert!(
+            error.contains(
+                "\t* 1 pod trust both; not in linkerd-identity-trust-roots: old (sha256 "
+            ),
+            "{error}"
+        );
+        assert_eq!(details.data_plane.unwrap().stale_pods.len(), 1);
+    }
+
+    #[test]
+    fn unreadable_bundles_are_listed_separately_and_scope_drops_the_namespace() {
+        let root = self_signed(Spec::ca("root", 1), p256()).pem;
+        let mut snap = mesh(
+            &root,
+            &[
+                ("app", "x-1", deploy("x"), Some("not a bundle")),
+                ("other", "y-1", deploy("y"), Some("garbage")),
+            ],
+        );
+        snap.data_plane_namespace = Some("app".into());
+        assert_eq!(
+            error_of(ProxiesCertsMatchCa.run(&snap, &cx())),
+            "Some pods have a trust bundle that cannot be read:\n\t* x-1: unexpected text in the bundle: not a PEM certificate"
+        );
+    }
+
+    #[test]
+    fn missing_trust_roots_fail_and_no_pods_pass() {
+        let snap = Snapshot::new("linkerd", "t");
+        assert_eq!(
+            error_of(ProxiesCertsMatchCa.run(&snap, &cx())),
+            "ConfigMap linkerd/linkerd-identity-trust-roots not found"
+        );
+        let root = self_signed(Spec::ca("root", 1), p256()).pem;
+        assert!(matches!(
+            ProxiesCertsMatchCa.run(&mesh(&root, &[]), &cx()),
+            Outcome::Pass(_)
+        ));
+    }
+
+    #[test]
+    fn workloads_without_rollout_get_a_pod_level_command() {
+        let root = self_signed(Spec::ca("root", 1), p256()).pem;
+        let old = self_signed(Spec::ca("old", 2), p256()).pem;
+        let job = Workload {
+            kind: "Job".into(),
+            name: "migrate".into(),
+        };
+        let bare = Workload {
+            kind: "Pod".into(),
+            name: "debug".into(),
+        };
+        let snap = mesh(
+            &root,
+            &[
+                ("app", "migrate-x", job, Some(&old)),
+                ("app", "debug", bare, Some(&old)),
+            ],
+        );
+        let err = error_of(ProxiesCertsMatchCa.run(&snap, &cx()));
+        assert!(err.contains("* kubectl -n app delete pod migrate-x (owned by Job migrate, which recreates them) (1 pod)"), "{err}");
+        assert!(
+            err.contains("* recreate pod app/debug (it has no controller to restart it) (1 pod)"),
+            "{err}"
+        );
+    }
+}
