@@ -320,7 +320,7 @@ impl Check for ProxiesCertsMatchCa {
                 missing_anchors: missing,
             });
         }
-        detail.stale_bundles.sort_by(|a, b| b.pods.cmp(&a.pods));
+        detail.stale_bundles.sort_by_key(|b| std::cmp::Reverse(b.pods));
 
         let mut sections = Vec::new();
         if !detail.stale_pods.is_empty() {
