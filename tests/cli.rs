@@ -1153,3 +1153,215 @@ fn webhook_failures_name_object_key_certificate_and_problem() {
         "key crt.pem of Secret linkerd/linkerd-sp-validator-tls"
     );
 }
+
+// --- Data plane ---
+
+#[test]
+fn current_proxies_pass_and_control_plane_and_unmeshed_pods_are_not_compared() {
+    let report = json_of(&check_from("dataplane-current", &["-o", "json"]));
+    let dp = &result_of(&report, DP)["details"]["dataPlane"];
+    assert_eq!(dp["checkedPods"], 3, "{dp}");
+    assert_eq!(dp["skippedControlPlanePods"], 3);
+    assert_eq!(
+        dp["currentAnchors"][0]["commonName"],
+        "root.linkerd.cluster.local"
+    );
+}
+
+#[test]
+fn stale_pods_are_listed_as_linkerd_lists_them_with_their_workloads() {
+    let out = check_from("dataplane-stale", &["-o", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning does not fail the run"
+    );
+    let report = json_of(&out);
+    let dp = result_of(&report, DP);
+    let error = dp["error"].as_str().unwrap();
+    let web = dp["details"]["dataPlane"]["stalePods"][1]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(web.starts_with("web-"), "{web}");
+    assert!(
+        error.starts_with(&format!(
+            "Some pods do not have the current trust bundle and must be restarted:\n\t* books/db-0\n\t* emojivoto/{web}\nRestart them:\n\t* kubectl -n books rollout restart sts/db (1 pod)\n\t* kubectl -n emojivoto rollout restart deploy/web (1 pod)\nTheir proxies' trust anchors:\n\t* 2 pods trust old only; not in linkerd-identity-trust-roots: root.linkerd.cluster.local (sha256 "
+        )),
+        "{error}"
+    );
+    // The control-plane pod with a literal old bundle is not reported.
+    assert!(!error.contains("linkerd-tap-probe"), "{error}");
+    let stale = &dp["details"]["dataPlane"]["stalePods"];
+    assert_eq!(stale[0]["nativeSidecar"], true);
+    assert_eq!(stale[0]["workload"], "sts/db");
+    assert_eq!(stale[1]["nativeSidecar"], false);
+    assert_eq!(
+        check_from("dataplane-stale", &["--fail-on", "warning"])
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn namespace_flag_scopes_the_check_and_drops_the_namespace_from_the_list() {
+    let report = json_of(&check_from(
+        "dataplane-stale",
+        &["-n", "emojivoto", "-o", "json"],
+    ));
+    let dp = result_of(&report, DP);
+    let error = dp["error"].as_str().unwrap();
+    assert!(
+        error.starts_with(
+            "Some pods do not have the current trust bundle and must be restarted:\n\t* web-"
+        ),
+        "{error}"
+    );
+    assert!(
+        !error.contains("db-0") && !error.contains("emojivoto/"),
+        "{error}"
+    );
+    assert_eq!(dp["details"]["dataPlane"]["checkedPods"], 3);
+    let report = json_of(&check_from(
+        "dataplane-stale",
+        &["-n", "other", "-o", "json"],
+    ));
+    assert_eq!(result_of(&report, DP)["result"], "success");
+}
+
+#[test]
+fn rotation_reports_only_the_pod_on_the_old_anchor_alone() {
+    let report = json_of(&check_from("dataplane-rotation", &["-o", "json"]));
+    let dp = result_of(&report, DP);
+    let stale = dp["details"]["dataPlane"]["stalePods"].as_array().unwrap();
+    assert_eq!(stale.len(), 1, "{dp}");
+    assert!(stale[0]["name"].as_str().unwrap().starts_with("emoji-"));
+    let bundle = &dp["details"]["dataPlane"]["staleBundles"][0];
+    assert_eq!(bundle["trusts"], "old only");
+    assert_eq!(
+        bundle["missingAnchors"][0]["commonName"],
+        "root-2026.linkerd.cluster.local"
+    );
+    assert_eq!(
+        dp["details"]["dataPlane"]["checkedPods"], 3,
+        "the reordered CRLF bundle was compared and matched"
+    );
+}
+
+#[test]
+fn unreadable_bundles_are_listed_separately_with_the_reason() {
+    let report = json_of(&check_from("dataplane-unparseable", &["-o", "json"]));
+    let dp = result_of(&report, DP);
+    let error = dp["error"].as_str().unwrap();
+    assert!(
+        error.starts_with(
+            "Some pods have a trust bundle that cannot be read:\n\t* emojivoto/node-agent-"
+        ),
+        "{error}"
+    );
+    assert!(error.ends_with(": not a PEM certificate"), "{error}");
+    assert_eq!(
+        dp["details"]["dataPlane"]["unreadablePods"][0]["reason"],
+        "not a PEM certificate"
+    );
+}
+
+/// A minimal meshed pod as JSON.
+fn minimal_pod(ns: &str, name: &str, bundle: &str) -> Value {
+    serde_json::json!({
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": {"linkerd.io/control-plane-ns": "linkerd"}},
+        "spec": {"containers": [{"name": "linkerd-proxy", "env": [{"name": "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS", "value": bundle}]}]}
+    })
+}
+
+#[test]
+fn long_lists_are_summarised_in_the_table_and_complete_in_json() {
+    let pods: Vec<Value> = (0..25)
+        .map(|i| minimal_pod("apps", &format!("p-{i:02}"), "garbage"))
+        .collect();
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": pods});
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pods.json"), list.to_string()).unwrap();
+    let from = dir.path().to_str().unwrap();
+    let table = stdout(&meshcert(&[
+        "check",
+        "--from",
+        "fixtures/healthy",
+        "--from",
+        from,
+        "--at",
+        AT,
+        "-o",
+        "short",
+    ]));
+    assert!(table.contains("\t* apps/p-19: unexpected text in the bundle: not a PEM certificate\n\t… and 5 more (-o json lists them all)\n"), "{table}");
+    assert!(!table.contains("p-20"), "{table}");
+    let report = json_of(&meshcert(&[
+        "check",
+        "--from",
+        "fixtures/healthy",
+        "--from",
+        from,
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]));
+    let dp = result_of(&report, DP);
+    assert_eq!(
+        dp["details"]["dataPlane"]["unreadablePods"]
+            .as_array()
+            .unwrap()
+            .len(),
+        25
+    );
+    assert!(dp["error"].as_str().unwrap().contains("apps/p-24"));
+}
+
+#[test]
+fn json_and_yaml_lists_and_single_pods_read_alike() {
+    let root = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pem/healthy/ca.crt"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let stale = minimal_pod(
+        "apps",
+        "a-1",
+        "-----BEGIN CERTIFICATE-----\nMII=\n-----END CERTIFICATE-----\n",
+    );
+    std::fs::write(dir.path().join("one.json"), stale.to_string()).unwrap();
+    std::fs::write(
+        dir.path().join("ok.json"),
+        minimal_pod("apps", "b-1", &root).to_string(),
+    )
+    .unwrap();
+    let yaml = format!(
+        "apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata:\n    name: c-1\n    namespace: apps\n    labels:\n      linkerd.io/control-plane-ns: linkerd\n  spec:\n    initContainers:\n    - name: linkerd-proxy\n      env:\n      - name: LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS\n        value: {}\n",
+        serde_json::to_string("garbage").unwrap()
+    );
+    std::fs::write(dir.path().join("list.yaml"), yaml).unwrap();
+    let from = dir.path().to_str().unwrap();
+    let report = json_of(&meshcert(&[
+        "check",
+        "--from",
+        "fixtures/healthy",
+        "--from",
+        from,
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]));
+    let dp = &result_of(&report, DP)["details"]["dataPlane"];
+    assert_eq!(dp["checkedPods"], 3, "{dp}");
+    let unreadable: Vec<&str> = dp["unreadablePods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(unreadable, ["a-1", "c-1"], "{dp}");
+}

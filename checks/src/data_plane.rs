@@ -320,7 +320,9 @@ impl Check for ProxiesCertsMatchCa {
                 missing_anchors: missing,
             });
         }
-        detail.stale_bundles.sort_by_key(|b| std::cmp::Reverse(b.pods));
+        detail
+            .stale_bundles
+            .sort_by_key(|b| std::cmp::Reverse(b.pods));
 
         let mut sections = Vec::new();
         if !detail.stale_pods.is_empty() {
@@ -538,7 +540,7 @@ mod tests {
         };
         assert!(
             error.contains(
-                "\t* 1 pod trust both; not in linkerd-identity-trust-roots: old (sha256 "
+                "\t* 1 pod trusts both; not in linkerd-identity-trust-roots: old (sha256 "
             ),
             "{error}"
         );

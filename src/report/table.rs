@@ -3,7 +3,8 @@
 //! `see <hint> for hints`, a blank line, then `Status check results are √` (or `×`).
 //!
 //! meshcert also shows skipped checks in the table (`-` and the reason), which linkerd hides.
-//! The short form shows only warnings and errors.
+//! The short form shows only warnings and errors. A list in an error (`\t* …` lines) longer than
+//! [`LIST_LIMIT`] shows its first entries and a count; `-o json` always has every entry.
 
 use std::fmt::Write as _;
 
@@ -18,6 +19,37 @@ fn mark(status: Status, color: bool) -> String {
         Status::Skipped => ("-", "-".dimmed().to_string()),
     };
     if color { painted } else { glyph.to_string() }
+}
+
+/// How many entries of one list a table shows.
+pub const LIST_LIMIT: usize = 20;
+
+/// `error` with every run of more than `limit` list lines cut to `limit` and a count.
+fn summarise_lists(error: &str, limit: usize) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut run = 0;
+    let mut hidden = 0;
+    let flush = |out: &mut Vec<String>, hidden: &mut usize| {
+        if *hidden > 0 {
+            out.push(format!("\t… and {hidden} more (-o json lists them all)"));
+            *hidden = 0;
+        }
+    };
+    for line in error.lines() {
+        if line.starts_with("\t* ") {
+            run += 1;
+            if run > limit {
+                hidden += 1;
+                continue;
+            }
+        } else {
+            run = 0;
+            flush(&mut out, &mut hidden);
+        }
+        out.push(line.to_string());
+    }
+    flush(&mut out, &mut hidden);
+    out.join("\n")
 }
 
 pub fn render(report: &Report, short: bool, color: bool) -> String {
@@ -45,7 +77,7 @@ pub fn render(report: &Report, short: bool, color: bool) -> String {
         for check in shown {
             let _ = writeln!(out, "{} {}", mark(check.result, color), check.description);
             if let Some(error) = &check.error {
-                let _ = writeln!(out, "    {error}");
+                let _ = writeln!(out, "    {}", summarise_lists(error, LIST_LIMIT));
             }
             if let Some(reason) = &check.reason {
                 let _ = writeln!(out, "    skipped: {reason}");
@@ -65,4 +97,32 @@ pub fn render(report: &Report, short: bool, color: bool) -> String {
     };
     let _ = writeln!(out, "Status check results are {}", mark(verdict, color));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_are_cut_with_a_count_and_short_ones_kept() {
+        let items: Vec<String> = (1..=23).map(|i| format!("\t* pod-{i}")).collect();
+        let error = format!(
+            "Some pods:\n{}\nRestart them:\n\t* a\n\t* b",
+            items.join("\n")
+        );
+        let shown = summarise_lists(&error, 20);
+        assert!(
+            shown.contains(
+                "\t* pod-20\n\t… and 3 more (-o json lists them all)\nRestart them:\n\t* a\n\t* b"
+            ),
+            "{shown}"
+        );
+        assert!(!shown.contains("pod-21"));
+        let short = "x:\n\t* a\n\t* b";
+        assert_eq!(summarise_lists(short, 20), short);
+        assert_eq!(
+            summarise_lists(&format!("x:\n{}", items[..20].join("\n")), 20),
+            format!("x:\n{}", items[..20].join("\n"))
+        );
+    }
 }
