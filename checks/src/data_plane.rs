@@ -373,12 +373,12 @@ impl Check for ProxiesCertsMatchCa {
                 .stale_bundles
                 .iter()
                 .map(|b| {
-                    let mut s = format!(
-                        "* {} pod{} trust {}",
-                        b.pods,
-                        if b.pods == 1 { "" } else { "s" },
-                        b.trusts
-                    );
+                    let (noun, verb) = if b.pods == 1 {
+                        ("pod", "trusts")
+                    } else {
+                        ("pods", "trust")
+                    };
+                    let mut s = format!("* {} {noun} {verb} {}", b.pods, b.trusts);
                     if !b.old_anchors.is_empty() {
                         s.push_str(&format!(
                             "; not in {TRUST_ROOTS}: {}",

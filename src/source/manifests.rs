@@ -4,16 +4,17 @@
 //!
 //! Documents are deserialized into a narrow type holding only the fields meshcert reads, so the
 //! rest of a large object (a pod's status, most of its spec) is skipped rather than stored. A JSON
-//! `List` streams its `items`: each pod is reduced to a small summary as soon as it is read, so
-//! memory does not grow with the size of the pod objects. YAML is read a document at a time.
+//! `List` streams its `items` (see `json_stream`): the file is read in chunks, and each pod is
+//! parsed and reduced to a small summary on a worker thread as soon as its bytes are complete, so
+//! memory does not grow with the size of the dump. YAML is read a document at a time.
 //!
 //! Errors name the file and, where the parser knows it, the line; a Secret value that is not
 //! base64 is kept as such, so that only the check that needs it fails.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::{Context as _, anyhow, bail};
 use base64::Engine as _;
@@ -22,8 +23,10 @@ use meshcert_checks::snapshot::{
     PodSummary, Secret, SecretBytes, SecretValue, Snapshot, WebhookConfiguration, Workload,
 };
 use serde::Deserialize;
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::IgnoredAny;
 use serde_json::Value;
+
+use super::json_stream::{self, Batch, ScanError};
 
 /// The label that marks a meshed pod, and the proxy's trust-bundle variable.
 const MESHED_LABEL: &str = "linkerd.io/control-plane-ns";
@@ -264,7 +267,9 @@ impl Builder {
             return Ok(());
         };
         if kind == "Pod" {
-            self.add_pod(doc);
+            if let Some(pod) = reduce_pod(doc) {
+                self.push_pod(pod);
+            }
             return Ok(());
         }
         let Some(kind) = Kind::from_name(kind) else {
@@ -341,160 +346,181 @@ impl Builder {
         Ok(())
     }
 
-    /// Reduces a meshed pod to its summary; other pods, and proxies without a trust bundle
-    /// variable, are not recorded (as linkerd does not record them).
-    fn add_pod(&mut self, doc: Manifest) {
-        let meta = doc.metadata.unwrap_or_default();
-        if !meta
-            .labels
-            .as_ref()
-            .is_some_and(|l| l.contains_key(MESHED_LABEL))
-        {
-            return;
-        }
-        let spec = doc.spec.unwrap_or_default();
-        let proxies = [(true, spec.init_containers), (false, spec.containers)];
-        let found = proxies.into_iter().find_map(|(native, containers)| {
-            let proxy = containers?
-                .into_iter()
-                .find(|c| c.name.as_deref() == Some(PROXY_CONTAINER))?;
-            let var = proxy
-                .env?
-                .into_iter()
-                .find(|e| e.name.as_deref() == Some(TRUST_ANCHORS_ENV))?;
-            Some((native, var))
-        });
-        let Some((native_sidecar, var)) = found else {
-            return;
-        };
+    fn push_pod(&mut self, pod: PodRecord) {
         let dp = &mut self.snap.data_plane;
-        let bundle = match (var.value, var.value_from) {
-            (_, Some(_)) => BundleRef::Reference,
-            (value, None) => BundleRef::Value(dp.bundle_id(value.as_deref().unwrap_or(""))),
+        let bundle = match &pod.bundle {
+            Some(text) => BundleRef::Value(dp.bundle_id(text)),
+            None => BundleRef::Reference,
         };
-        let name = meta.name.clone().unwrap_or_default();
-        let namespace = dp.namespace_id(meta.namespace.as_deref().unwrap_or("default"));
-        let workload = workload(&meta, &name);
+        let namespace = dp.namespace_id(&pod.namespace);
         dp.pods.push(PodSummary {
             namespace,
-            name,
-            workload,
+            name: pod.name,
+            workload: pod.workload,
             bundle,
-            native_sidecar,
+            native_sidecar: pod.native_sidecar,
         });
     }
-}
 
-// --- Streaming a JSON document's `items` ---
-
-/// A JSON document: its `items` are streamed into the builder one by one; any other top-level
-/// field is small and kept, so a non-List document is read as a whole.
-struct JsonDocument<'a> {
-    builder: &'a mut Builder,
-    from: &'a str,
-}
-
-impl<'de> DeserializeSeed<'de> for JsonDocument<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+    fn merge(&mut self, reduced: Reduced, from: &str) -> anyhow::Result<()> {
+        match reduced {
+            Reduced::Pod(pod) => self.push_pod(pod),
+            Reduced::Other(doc) => self.add(*doc, from)?,
+            Reduced::Nothing => {}
+        }
+        Ok(())
     }
 }
 
-impl<'de> Visitor<'de> for JsonDocument<'_> {
-    type Value = ();
+/// A meshed pod as read, before its namespace and bundle are interned.
+struct PodRecord {
+    namespace: String,
+    name: String,
+    workload: Workload,
+    /// The literal bundle, or `None` when the proxy reads it through `valueFrom`.
+    bundle: Option<String>,
+    native_sidecar: bool,
+}
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Kubernetes object or List")
+/// A document reduced to what the Snapshot keeps of it (done on worker threads).
+enum Reduced {
+    Pod(PodRecord),
+    Other(Box<Manifest>),
+    Nothing,
+}
+
+fn reduce(doc: Manifest) -> Reduced {
+    match doc.kind.as_deref() {
+        Some("Pod") => reduce_pod(doc).map_or(Reduced::Nothing, Reduced::Pod),
+        Some(k) if Kind::from_name(k).is_some() || is_list(&doc) => Reduced::Other(Box::new(doc)),
+        _ => Reduced::Nothing,
     }
+}
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut rest = serde_json::Map::new();
-        let mut streamed = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "items" {
-                map.next_value_seed(JsonItems {
-                    builder: self.builder,
-                    from: self.from,
-                })?;
-                streamed = true;
-            } else {
-                rest.insert(key, map.next_value()?);
+/// A meshed pod's summary; other pods, and proxies without a trust bundle variable, are not
+/// recorded (as linkerd does not record them).
+fn reduce_pod(doc: Manifest) -> Option<PodRecord> {
+    let meta = doc.metadata.unwrap_or_default();
+    if !meta
+        .labels
+        .as_ref()
+        .is_some_and(|l| l.contains_key(MESHED_LABEL))
+    {
+        return None;
+    }
+    let spec = doc.spec.unwrap_or_default();
+    let proxies = [(true, spec.init_containers), (false, spec.containers)];
+    let (native_sidecar, var) = proxies.into_iter().find_map(|(native, containers)| {
+        let proxy = containers?
+            .into_iter()
+            .find(|c| c.name.as_deref() == Some(PROXY_CONTAINER))?;
+        let var = proxy
+            .env?
+            .into_iter()
+            .find(|e| e.name.as_deref() == Some(TRUST_ANCHORS_ENV))?;
+        Some((native, var))
+    })?;
+    let bundle = match var.value_from {
+        Some(_) => None,
+        None => Some(var.value.unwrap_or_default()),
+    };
+    let name = meta.name.clone().unwrap_or_default();
+    Some(PodRecord {
+        namespace: meta.namespace.clone().unwrap_or_else(|| "default".into()),
+        workload: workload(&meta, &name),
+        name,
+        bundle,
+        native_sidecar,
+    })
+}
+
+// --- JSON: a List's items stream through worker threads ---
+
+/// Reads a JSON document. A List's `items` are found by [`json_stream::scan`] as the input is
+/// read, and parsed and reduced on worker threads; the Snapshot is built on this thread.
+fn read_json(builder: &mut Builder, name: &str, reader: impl Read + Send) -> anyhow::Result<()> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let scanned = std::thread::scope(|scope| {
+        let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(workers * 2);
+        let batch_rx = Arc::new(Mutex::new(batch_rx));
+        let (result_tx, result_rx) = mpsc::channel::<Result<Vec<Reduced>, String>>();
+        for _ in 0..workers {
+            let (batch_rx, result_tx) = (Arc::clone(&batch_rx), result_tx.clone());
+            scope.spawn(move || {
+                loop {
+                    let next = batch_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok(batch)) = next else { break };
+                    let reduced = batch
+                        .items()
+                        .map(|(index, bytes)| {
+                            serde_json::from_slice::<Manifest>(bytes)
+                                .map(reduce)
+                                .map_err(|e| format!("items[{index}]: {e}"))
+                        })
+                        .collect::<Result<Vec<_>, _>>();
+                    if result_tx.send(reduced).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(result_tx);
+        let mut merged: anyhow::Result<()> = Ok(());
+        let mut merge =
+            |r: Result<Vec<Reduced>, String>, builder: &mut Builder| -> Result<(), String> {
+                let items = r?;
+                for item in items {
+                    if let Err(e) = builder.merge(item, name) {
+                        let msg = format!("{e:#}");
+                        merged = Err(e);
+                        return Err(msg);
+                    }
+                }
+                Ok(())
+            };
+        let scanned = json_stream::scan(reader, 1 << 20, |batch| {
+            batch_tx.send(batch).map_err(|e| e.to_string())?;
+            while let Ok(r) = result_rx.try_recv() {
+                merge(r, builder)?;
+            }
+            Ok(())
+        });
+        drop(batch_tx);
+        let mut failure = None;
+        for r in result_rx {
+            if failure.is_none()
+                && let Err(e) = merge(r, builder)
+            {
+                failure = Some(e);
             }
         }
-        if !streamed {
-            let doc: Manifest =
-                serde_json::from_value(Value::Object(rest)).map_err(serde::de::Error::custom)?;
-            self.builder
-                .add(doc, self.from)
-                .map_err(|e| serde::de::Error::custom(format!("{e:#}")))?;
+        match (scanned, failure) {
+            (Err(e), _) => Err(e),
+            (Ok(_), Some(e)) => Err(ScanError::Malformed(e)),
+            (Ok(s), None) => Ok(s),
         }
-        Ok(())
-    }
-
-    // Anything else at the top (a number, a string, an array): nothing meshcert reads.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-}
-
-struct JsonItems<'a> {
-    builder: &'a mut Builder,
-    from: &'a str,
-}
-
-impl<'de> DeserializeSeed<'de> for JsonItems<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for JsonItems<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of Kubernetes objects")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(item) = seq.next_element::<Manifest>()? {
-            self.builder
-                .add(item, self.from)
-                .map_err(|e| serde::de::Error::custom(format!("{e:#}")))?;
+    });
+    match scanned {
+        Ok(scanner) if scanner.saw_items => Ok(()),
+        Ok(scanner) => {
+            // Not a List: one object, read from its (small) top-level fields.
+            let mut fields = serde_json::Map::new();
+            for (key, bytes) in scanner.fields {
+                let value: Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| anyhow!("{name}: invalid JSON in {key}: {e}"))?;
+                fields.insert(key, value);
+            }
+            let doc: Manifest = serde_json::from_value(Value::Object(fields))
+                .map_err(|e| anyhow!("{name}: {e}"))?;
+            builder.add(doc, name)
         }
-        Ok(())
+        Err(ScanError::NotAnObject) => Err(anyhow!(
+            "{name}: not a Kubernetes object or List (the document is not a JSON object)"
+        )),
+        Err(ScanError::Malformed(why)) => Err(anyhow!("{name}: invalid JSON: {why}")),
     }
-}
-
-fn read_json(builder: &mut Builder, name: &str, reader: impl Read) -> anyhow::Result<()> {
-    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 20, reader));
-    JsonDocument {
-        builder,
-        from: name,
-    }
-    .deserialize(&mut de)
-    .and_then(|()| de.end())
-    .map_err(|e| anyhow!("{name}: invalid JSON: {e}"))
 }
 
 fn read_yaml(builder: &mut Builder, name: &str, text: &str) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! Sources: the only code that reads input. Each turns what it reads into a Snapshot.
 
+pub mod json_stream;
 pub mod manifests;
 pub mod pem_files;
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The data-plane benchmark: meshcert's check of N synthetic meshed pods (kubectl-shaped JSON,
+# ~8.7 KB each), wall time and peak resident memory, next to the naive jq pipeline
+# (benches/jq-naive.sh) on the same dump.
+#
+#   benches/run.sh [PODS] [JQ_PODS]     defaults: 100000 pods; jq on 10000 (0 to skip jq)
+#
+# Needs GNU time and jq (installed with apt-get when missing). The dump is generated under
+# benches/data/ from the current fixtures, so its pods carry the healthy scenario's anchor,
+# with one pod in a thousand on an older one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pods=${1:-100000}
+jq_pods=${2:-10000}
+
+need() { command -v "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
+need /usr/bin/time time
+need jq jq
+
+cargo build --release --quiet --bin meshcert -p meshcert -p meshcert-bench
+mkdir -p benches/data
+gen() { ./target/release/gen-pods --pods "$1" --namespaces $(( $1 / 200 > 0 ? $1 / 200 : 1 )) \
+          --bundle fixtures/pem/healthy/ca.crt --stale-every 1000 --out "benches/data/pods-$1.json"; }
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+gen "$pods"
+echo "dump: $pods pods, $(du -m "benches/data/pods-$pods.json" | cut -f1) MB"
+for run in 1 2 3; do
+  /usr/bin/time -f "meshcert, $pods pods (run $run): %e s wall, %M KiB peak RSS" \
+    ./target/release/meshcert check --from fixtures/healthy --from "benches/data/pods-$pods.json" \
+    --at 2026-11-22T12:00:00Z -o short > /dev/null || true
+done
+if [ "$jq_pods" -gt 0 ]; then
+  [ "$jq_pods" -eq "$pods" ] || gen "$jq_pods"
+  /usr/bin/time -f "meshcert, $jq_pods pods: %e s wall, %M KiB peak RSS" \
+    ./target/release/meshcert check --from fixtures/healthy --from "benches/data/pods-$jq_pods.json" \
+    --at 2026-11-22T12:00:00Z -o short > /dev/null || true
+  /usr/bin/time -f "jq, $jq_pods pods: %e s wall, %M KiB peak RSS" \
+    benches/jq-naive.sh fixtures/pem/healthy/ca.crt "benches/data/pods-$jq_pods.json" > /dev/null
+fi
