@@ -1267,6 +1267,21 @@ fn unreadable_bundles_are_listed_separately_with_the_reason() {
     );
 }
 
+/// `check` of the healthy scenario plus the manifests in `from`, in `format`.
+fn check_healthy_with(from: &str, format: &str) -> Output {
+    meshcert(&[
+        "check",
+        "--from",
+        "fixtures/healthy",
+        "--from",
+        from,
+        "--at",
+        AT,
+        "-o",
+        format,
+    ])
+}
+
 /// A minimal meshed pod as JSON.
 fn minimal_pod(ns: &str, name: &str, bundle: &str) -> Value {
     serde_json::json!({
@@ -1285,30 +1300,10 @@ fn long_lists_are_summarised_in_the_table_and_complete_in_json() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pods.json"), list.to_string()).unwrap();
     let from = dir.path().to_str().unwrap();
-    let table = stdout(&meshcert(&[
-        "check",
-        "--from",
-        "fixtures/healthy",
-        "--from",
-        from,
-        "--at",
-        AT,
-        "-o",
-        "short",
-    ]));
+    let table = stdout(&check_healthy_with(from, "short"));
     assert!(table.contains("\t* apps/p-19: unexpected text in the bundle: not a PEM certificate\n\t… and 5 more (-o json lists them all)\n"), "{table}");
     assert!(!table.contains("p-20"), "{table}");
-    let report = json_of(&meshcert(&[
-        "check",
-        "--from",
-        "fixtures/healthy",
-        "--from",
-        from,
-        "--at",
-        AT,
-        "-o",
-        "json",
-    ]));
+    let report = json_of(&check_healthy_with(from, "json"));
     let dp = result_of(&report, DP);
     assert_eq!(
         dp["details"]["dataPlane"]["unreadablePods"]
@@ -1344,17 +1339,7 @@ fn json_and_yaml_lists_and_single_pods_read_alike() {
     );
     std::fs::write(dir.path().join("list.yaml"), yaml).unwrap();
     let from = dir.path().to_str().unwrap();
-    let report = json_of(&meshcert(&[
-        "check",
-        "--from",
-        "fixtures/healthy",
-        "--from",
-        from,
-        "--at",
-        AT,
-        "-o",
-        "json",
-    ]));
+    let report = json_of(&check_healthy_with(from, "json"));
     let dp = &result_of(&report, DP)["details"]["dataPlane"];
     assert_eq!(dp["checkedPods"], 3, "{dp}");
     let unreadable: Vec<&str> = dp["unreadablePods"]
