@@ -523,35 +523,49 @@ fn read_json(builder: &mut Builder, name: &str, reader: impl Read + Send) -> any
     }
 }
 
-fn read_yaml(builder: &mut Builder, name: &str, text: &str) -> anyhow::Result<()> {
-    let docs = serde_saphyr::from_multiple::<Manifest>(text).map_err(|e| {
-        // The parser's snippet would quote the input, which may be a private key: say where, not what.
-        let e = e.without_snippet();
-        let text = e.to_string();
-        match e.location() {
-            Some(loc) if !text.contains("line") => {
-                anyhow!(
-                    "{name}: invalid YAML at line {}, column {}: {text}",
-                    loc.line(),
-                    loc.column()
-                )
+/// Reads a YAML stream one document at a time: each document is added to the Snapshot before
+/// the next is parsed.
+fn read_yaml(builder: &mut Builder, name: &str, mut reader: impl Read) -> anyhow::Result<()> {
+    for doc in serde_saphyr::read::<_, Manifest>(&mut reader) {
+        let doc = doc.map_err(|e| {
+            // The parser's snippet would quote the input, which may be a private key: say where, not what.
+            let e = e.without_snippet();
+            let text = e.to_string();
+            match e.location() {
+                Some(loc) if !text.contains("line") => {
+                    anyhow!(
+                        "{name}: invalid YAML at line {}, column {}: {text}",
+                        loc.line(),
+                        loc.column()
+                    )
+                }
+                _ => anyhow!("{name}: invalid YAML: {text}"),
             }
-            _ => anyhow!("{name}: invalid YAML: {text}"),
-        }
-    })?;
-    for doc in docs {
+        })?;
         builder.add(doc, name)?;
     }
     Ok(())
 }
 
-fn utf8<'a>(name: &str, bytes: &'a [u8]) -> anyhow::Result<&'a str> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        anyhow!(
-            "{name}: not UTF-8 text (byte {}): is it a binary file?",
-            e.valid_up_to()
-        )
-    })
+/// Refuses input that is evidently not text (a NUL byte or invalid UTF-8 in its first 64 KiB).
+fn sniff_text(name: &str, head: &[u8]) -> anyhow::Result<()> {
+    let valid = match std::str::from_utf8(head) {
+        Ok(_) => head.len(),
+        // A character cut at the end of the sample is fine.
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        Err(e) => {
+            return Err(anyhow!(
+                "{name}: not UTF-8 text (byte {}): is it a binary file?",
+                e.valid_up_to()
+            ));
+        }
+    };
+    match head[..valid].iter().position(|&b| b == 0) {
+        Some(at) => Err(anyhow!(
+            "{name}: not UTF-8 text (a NUL byte at {at}): is it a binary file?"
+        )),
+        None => Ok(()),
+    }
 }
 
 pub fn load(paths: &[PathBuf], ns: &str) -> anyhow::Result<Snapshot> {
@@ -562,27 +576,28 @@ pub fn load(paths: &[PathBuf], ns: &str) -> anyhow::Result<Snapshot> {
     };
     for input in inputs {
         let name = input.name.as_str();
-        match &input.path {
-            Some(p) if p.extension().is_some_and(|e| e == "json") => {
-                let file = std::fs::File::open(p).with_context(|| format!("cannot read {name}"))?;
-                read_json(&mut builder, name, file)?;
-            }
+        let mut reader: Box<dyn Read + Send> = match &input.path {
             Some(p) => {
-                let bytes = std::fs::read(p).with_context(|| format!("cannot read {name}"))?;
-                read_yaml(&mut builder, name, utf8(name, &bytes)?)?;
+                Box::new(std::fs::File::open(p).with_context(|| format!("cannot read {name}"))?)
             }
-            None => {
-                let mut bytes = Vec::new();
-                std::io::stdin()
-                    .read_to_end(&mut bytes)
-                    .context("cannot read stdin")?;
-                let text = utf8(name, &bytes)?;
-                if text.trim_start().starts_with(['{', '[']) {
-                    read_json(&mut builder, name, text.as_bytes())?;
-                } else {
-                    read_yaml(&mut builder, name, text)?;
-                }
-            }
+            None => Box::new(std::io::stdin()),
+        };
+        // The first 64 KiB decide: binary input is refused, and stdin is JSON when it starts with `{`.
+        let mut head = Vec::with_capacity(64 << 10);
+        (&mut reader)
+            .take(64 << 10)
+            .read_to_end(&mut head)
+            .with_context(|| format!("cannot read {name}"))?;
+        sniff_text(name, &head)?;
+        let json = match &input.path {
+            Some(p) => p.extension().is_some_and(|e| e == "json"),
+            None => head.trim_ascii_start().starts_with(b"{"),
+        };
+        let whole = std::io::Cursor::new(head).chain(reader);
+        if json {
+            read_json(&mut builder, name, whole)?;
+        } else {
+            read_yaml(&mut builder, name, whole)?;
         }
     }
     Ok(builder.snap)
