@@ -16,7 +16,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the checks and print a report. Exit 0: nothing failed; 1: a check failed; 2: meshcert could not run.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every check: id, category, severity, description and hint URL.
     Checks {
         #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
@@ -31,6 +31,27 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Kubeconfig of the cluster to read (default: KUBECONFIG, then ~/.kube/config, then the
+    /// in-cluster service account). Used when neither --from nor --trust-anchors is given.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "trust_anchors"])]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context to read (default: the current context). Repeat to check several clusters.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["from", "trust_anchors", "all_contexts"])]
+    pub context: Vec<String>,
+
+    /// Check the cluster of every context of the kubeconfig.
+    #[arg(long, conflicts_with_all = ["from", "trust_anchors"])]
+    pub all_contexts: bool,
+
+    /// Deadline for reading a cluster, retries included (s, m or h: 30s, 2m).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+
+    /// Log every API request (and retry) on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+
     /// Manifests to read: files or directories (recursively: *.yaml, *.yml, *.json), `-` for stdin.
     /// Each file may hold one object, a multi-document YAML stream or a `kind: List`.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["trust_anchors", "issuer_cert", "issuer_key"])]
@@ -115,6 +136,26 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.to_utc())
         .map_err(|e| format!("{e}: expected RFC 3339, such as 2026-11-22T12:00:00Z"))
+}
+
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || {
+        format!(
+            "invalid duration {s:?}: expected a whole number of seconds, minutes or hours, such as 30s, 2m or 1h"
+        )
+    };
+    let unit = s.chars().last().ok_or_else(bad)?;
+    let n: u64 = s[..s.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
+    let secs = match unit {
+        's' => n,
+        'm' => n.checked_mul(60).ok_or_else(bad)?,
+        'h' => n.checked_mul(3600).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    if secs == 0 {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 fn parse_margin(s: &str) -> Result<Margin, String> {

@@ -95,7 +95,19 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
             FailOnArg::Warning => FailOn::Warning,
         },
     };
-    let snapshot = source::load(args)?;
+    let snapshot = if source::is_live(args) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        runtime.block_on(source::load_live(
+            args,
+            args.context.first().map(String::as_str),
+        ))?
+    } else {
+        source::load(args)?
+    };
     let report = meshcert_checks::report::run(&snapshot, &cx, registry::ALL);
     let color = match args.color {
         ColorChoice::Always => true,

@@ -176,9 +176,15 @@ impl Check for ProxiesCertsMatchCa {
             Fetched::Missing => Err(format!("{roots_ref} not found")),
             Fetched::Forbidden(why) => Err(format!("cannot read {roots_ref}: {why}")),
         };
-        let current = match current {
-            Ok(c) => c,
-            Err(error) => {
+        let current = match (current, &snap.data_plane_unavailable) {
+            (_, Some(why)) => {
+                return Outcome::Fail {
+                    error: why.clone(),
+                    details: Details::default(),
+                };
+            }
+            (Ok(c), None) => c,
+            (Err(error), None) => {
                 return Outcome::Fail {
                     error,
                     details: Details::default(),

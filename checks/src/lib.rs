@@ -11,6 +11,7 @@ pub mod identity;
 pub mod identity_checks;
 pub mod key;
 pub mod pem;
+pub mod reads;
 pub mod registry;
 pub mod report;
 pub mod rules;

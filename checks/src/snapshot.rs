@@ -298,6 +298,8 @@ pub struct Snapshot {
     pub data_plane: DataPlane,
     /// `-n`: the data-plane namespace the check is scoped to (all namespaces when `None`).
     pub data_plane_namespace: Option<String>,
+    /// Why the meshed pods could not be read (a forbidden list), if they could not.
+    pub data_plane_unavailable: Option<String>,
     identity: OnceLock<IdentityMaterial>,
 }
 

@@ -251,11 +251,22 @@ fn workload(meta: &Metadata, pod_name: &str) -> Workload {
 }
 
 /// Accumulates documents into a Snapshot.
-struct Builder {
-    snap: Snapshot,
+pub(crate) struct Builder {
+    pub(crate) snap: Snapshot,
 }
 
 impl Builder {
+    pub(crate) fn new(snap: Snapshot) -> Builder {
+        Builder { snap }
+    }
+
+    /// Adds one object given as JSON (an API server's answer).
+    pub(crate) fn add_json(&mut self, json: &[u8], from: &str) -> anyhow::Result<()> {
+        let doc: Manifest =
+            serde_json::from_slice(json).map_err(|e| anyhow!("{from}: invalid JSON: {e}"))?;
+        self.add(doc, from)
+    }
+
     fn add(&mut self, doc: Manifest, from: &str) -> anyhow::Result<()> {
         if is_list(&doc) {
             for item in doc.items.unwrap_or_default() {
@@ -438,7 +449,12 @@ fn reduce_pod(doc: Manifest) -> Option<PodRecord> {
 
 /// Reads a JSON document. A List's `items` are found by [`json_stream::scan`] as the input is
 /// read, and parsed and reduced on worker threads; the Snapshot is built on this thread.
-fn read_json(builder: &mut Builder, name: &str, reader: impl Read + Send) -> anyhow::Result<()> {
+/// Returns the document's other top-level fields (a List's `metadata`, with its `continue`).
+pub(crate) fn read_json(
+    builder: &mut Builder,
+    name: &str,
+    reader: impl Read + Send,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 4);
@@ -503,7 +519,7 @@ fn read_json(builder: &mut Builder, name: &str, reader: impl Read + Send) -> any
         }
     });
     match scanned {
-        Ok(scanner) if scanner.saw_items => Ok(()),
+        Ok(scanner) if scanner.saw_items => Ok(scanner.fields),
         Ok(scanner) => {
             // Not a List: one object, read from its (small) top-level fields.
             let mut fields = serde_json::Map::new();
@@ -514,7 +530,8 @@ fn read_json(builder: &mut Builder, name: &str, reader: impl Read + Send) -> any
             }
             let doc: Manifest = serde_json::from_value(Value::Object(fields))
                 .map_err(|e| anyhow!("{name}: {e}"))?;
-            builder.add(doc, name)
+            builder.add(doc, name)?;
+            Ok(Vec::new())
         }
         Err(ScanError::NotAnObject) => Err(anyhow!(
             "{name}: not a Kubernetes object or List (the document is not a JSON object)"

@@ -1,0 +1,430 @@
+//! The live source: reads a cluster through the Kubernetes API.
+//!
+//! It reads only what the checks name ([`meshcert_checks::reads`]): single objects by GET, the
+//! namespaces labelled `linkerd.io/extension`, and the meshed pods by a paginated LIST. Each
+//! answer goes through the same parser as offline manifests, so a live run and an offline run of
+//! the same objects build the same Snapshot.
+//!
+//! Requests of a run against a healthy cluster: 1 (extension namespaces) + 3 (identity) + 6
+//! (control-plane webhooks) + 4 with viz + 2 with jaeger + one per page of 500 meshed pods, plus
+//! one per legacy Secret looked up because the current one does not exist.
+//!
+//! Failures are data: 404 means missing; 403 makes the object `Forbidden`, with the RBAC rule
+//! that would allow the read; 429, 5xx and timeouts are retried with backoff until the run's
+//! deadline (`--timeout`); an API server that cannot be reached ends the run.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow, bail};
+use kube::Client;
+use kube::config::{Config, KubeConfigOptions, Kubeconfig};
+use meshcert_checks::reads::object_reads;
+use meshcert_checks::snapshot::{Kind, ObjectRef, ObjectState, Snapshot};
+use tokio::time::Instant;
+
+use super::manifests::{Builder, read_json};
+
+/// Meshed pods per LIST page.
+pub const PAGE_SIZE: usize = 500;
+const MESHED_LABEL: &str = "linkerd.io/control-plane-ns";
+const EXTENSION_LABEL: &str = "linkerd.io/extension";
+const FROM: &str = "the API server";
+
+/// A connected cluster.
+pub struct Cluster {
+    pub client: Client,
+    pub server: String,
+    pub context: String,
+}
+
+/// The kubeconfig to use: `--kubeconfig`, else `KUBECONFIG`, else `~/.kube/config`; `None` when
+/// there is none (then the in-cluster service account is used).
+fn kubeconfig(path: Option<&Path>) -> anyhow::Result<Option<Kubeconfig>> {
+    if let Some(path) = path {
+        return Kubeconfig::read_from(path)
+            .map(Some)
+            .with_context(|| format!("cannot read kubeconfig {}", path.display()));
+    }
+    if std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty()) {
+        return Kubeconfig::read()
+            .map(Some)
+            .context("cannot read the kubeconfig named by KUBECONFIG");
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    match home.map(|h| h.join(".kube/config")) {
+        Some(default) if default.exists() => Kubeconfig::read_from(&default)
+            .map(Some)
+            .with_context(|| format!("cannot read kubeconfig {}", default.display())),
+        _ => Ok(None),
+    }
+}
+
+/// Every context of the kubeconfig (`--all-contexts`).
+pub fn all_contexts(path: Option<&Path>) -> anyhow::Result<Vec<String>> {
+    let kc = kubeconfig(path)?
+        .ok_or_else(|| anyhow!("--all-contexts needs a kubeconfig, and none was found"))?;
+    Ok(kc.contexts.into_iter().map(|c| c.name).collect())
+}
+
+/// Connects to the cluster of `context` (the kubeconfig's current context when `None`), or to
+/// the cluster running this pod when there is no kubeconfig.
+pub async fn connect(
+    path: Option<&Path>,
+    context: Option<&str>,
+    timeout: Duration,
+) -> anyhow::Result<Cluster> {
+    let (mut config, name) = match kubeconfig(path)? {
+        Some(kc) => {
+            let name = context
+                .map(String::from)
+                .or_else(|| kc.current_context.clone())
+                .unwrap_or_default();
+            let options = KubeConfigOptions {
+                context: context.map(String::from),
+                ..KubeConfigOptions::default()
+            };
+            let config = Config::from_custom_kubeconfig(kc, &options)
+                .await
+                .with_context(|| format!("cannot use context {name:?} of the kubeconfig"))?;
+            (config, name)
+        }
+        None => {
+            if context.is_some() {
+                bail!(
+                    "--context needs a kubeconfig, and none was found (--kubeconfig, KUBECONFIG or ~/.kube/config)"
+                );
+            }
+            let config = Config::incluster().context(
+                "no kubeconfig found (--kubeconfig, KUBECONFIG or ~/.kube/config) and not running in a cluster",
+            )?;
+            (config, "in-cluster".to_string())
+        }
+    };
+    // meshcert retries itself, within the run's deadline.
+    config.default_retry = false;
+    config.connect_timeout = Some(Duration::from_secs(5).min(timeout));
+    config.read_timeout = Some(Duration::from_secs(10).min(timeout));
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
+    let client =
+        Client::try_from(config).with_context(|| format!("cannot create a client for {server}"))?;
+    Ok(Cluster {
+        client,
+        server,
+        context: name,
+    })
+}
+
+/// What a GET found.
+enum Fetched {
+    Found(String),
+    NotFound,
+    Forbidden(String),
+}
+
+/// Why a GET gave up.
+enum GiveUp {
+    Unreachable(String),
+    Failed(String),
+}
+
+fn is_connect_error(e: &kube::Error) -> bool {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    let text = text.to_ascii_lowercase();
+    [
+        "connect",
+        "connection refused",
+        "dns error",
+        "no route to host",
+    ]
+    .iter()
+    .any(|m| text.contains(m))
+        && !text.contains("timed out")
+}
+
+/// GETs `path` (with query), retrying 429, 5xx and timeouts with backoff until `deadline`.
+async fn get(
+    cluster: &Cluster,
+    path: &str,
+    deadline: Instant,
+    verbose: bool,
+) -> Result<Fetched, GiveUp> {
+    let mut delay = Duration::from_millis(100);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        if verbose {
+            eprintln!("meshcert: GET {path} (attempt {attempt})");
+        }
+        let request = http::Request::get(path)
+            .body(Vec::new())
+            .map_err(|e| GiveUp::Failed(format!("GET {path}: {e}")))?;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let retry_reason =
+            match tokio::time::timeout(remaining, cluster.client.request_text(request)).await {
+                Err(_) => "no answer before the deadline (--timeout)".to_string(),
+                Ok(Ok(text)) => return Ok(Fetched::Found(text)),
+                Ok(Err(kube::Error::Api(status))) => match status.code {
+                    404 => return Ok(Fetched::NotFound),
+                    403 => return Ok(Fetched::Forbidden(status.message.clone())),
+                    429 | 500..=599 => format!("{} {}", status.code, status.message),
+                    code => {
+                        return Err(GiveUp::Failed(format!(
+                            "GET {path}: {code} {}: {}",
+                            status.reason, status.message
+                        )));
+                    }
+                },
+                Ok(Err(e)) if is_connect_error(&e) => {
+                    return Err(GiveUp::Unreachable(e.to_string()));
+                }
+                Ok(Err(e)) => e.to_string(),
+            };
+        if Instant::now() + delay >= deadline {
+            return Err(GiveUp::Failed(format!(
+                "GET {path}: gave up after {attempt} attempts within --timeout: {retry_reason}"
+            )));
+        }
+        if verbose {
+            eprintln!("meshcert: GET {path}: {retry_reason}; retrying in {delay:?}");
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+    }
+}
+
+/// The API path of an object.
+pub fn api_path(o: &ObjectRef) -> String {
+    let ns = &o.namespace;
+    let name = &o.name;
+    match o.kind {
+        Kind::ConfigMap => format!("/api/v1/namespaces/{ns}/configmaps/{name}"),
+        Kind::Secret => format!("/api/v1/namespaces/{ns}/secrets/{name}"),
+        Kind::Namespace => format!("/api/v1/namespaces/{name}"),
+        Kind::MutatingWebhookConfiguration => {
+            format!("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/{name}")
+        }
+        Kind::ValidatingWebhookConfiguration => {
+            format!("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{name}")
+        }
+        Kind::APIService => format!("/apis/apiregistration.k8s.io/v1/apiservices/{name}"),
+    }
+}
+
+/// The RBAC rule that allows reading `o`, as a message names it.
+pub fn rbac_rule(o: &ObjectRef) -> String {
+    let (group, resource) = match o.kind {
+        Kind::ConfigMap => ("", "configmaps"),
+        Kind::Secret => ("", "secrets"),
+        Kind::Namespace => ("", "namespaces"),
+        Kind::MutatingWebhookConfiguration => (
+            "admissionregistration.k8s.io",
+            "mutatingwebhookconfigurations",
+        ),
+        Kind::ValidatingWebhookConfiguration => (
+            "admissionregistration.k8s.io",
+            "validatingwebhookconfigurations",
+        ),
+        Kind::APIService => ("apiregistration.k8s.io", "apiservices"),
+    };
+    let scope = if o.namespace.is_empty() {
+        "a ClusterRole".to_string()
+    } else {
+        format!("a Role in namespace {}", o.namespace)
+    };
+    format!(
+        "{scope} with apiGroups: [\"{group}\"], resources: [\"{resource}\"], resourceNames: [\"{}\"], verbs: [\"get\"]",
+        o.name
+    )
+}
+
+fn unreachable(cluster: &Cluster, why: &str) -> anyhow::Error {
+    anyhow!(
+        "cannot reach the API server {} (context {}): {why}",
+        cluster.server,
+        cluster.context
+    )
+}
+
+/// The `continue` token of a list's metadata, if the list goes on.
+fn continue_token(fields: &[(String, Vec<u8>)]) -> Option<String> {
+    let meta = fields.iter().find(|(k, _)| k == "metadata")?;
+    let meta: serde_json::Value = serde_json::from_slice(&meta.1).ok()?;
+    meta.get("continue")
+        .and_then(|c| c.as_str())
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+}
+
+fn query_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub struct Options<'a> {
+    pub linkerd_namespace: &'a str,
+    pub data_plane_namespace: Option<&'a str>,
+    pub extension_overrides: &'a BTreeMap<String, String>,
+    pub timeout: Duration,
+    pub verbose: bool,
+}
+
+/// Reads what the checks need from `cluster`.
+pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snapshot> {
+    let deadline = Instant::now() + opts.timeout;
+    let ns = opts.linkerd_namespace;
+    let snap = Snapshot::new(
+        ns,
+        format!("cluster: {} ({})", cluster.context, cluster.server),
+    );
+    let mut builder = Builder::new(snap);
+    let fail = |e: GiveUp| match e {
+        GiveUp::Unreachable(why) => unreachable(cluster, &why),
+        GiveUp::Failed(why) => anyhow!("{why}"),
+    };
+
+    // Where the extensions are.
+    let mut extensions = opts.extension_overrides.clone();
+    if !(extensions.contains_key("viz") && extensions.contains_key("jaeger")) {
+        let path = format!(
+            "/api/v1/namespaces?labelSelector={}",
+            query_escape(EXTENSION_LABEL)
+        );
+        match get(cluster, &path, deadline, opts.verbose)
+            .await
+            .map_err(fail)?
+        {
+            Fetched::Found(json) => {
+                read_json(&mut builder, FROM, json.as_bytes())?;
+            }
+            Fetched::NotFound => {}
+            Fetched::Forbidden(why) => eprintln!(
+                "meshcert: warning: cannot list namespaces to find the viz and jaeger extensions ({why}); \
+                 name them with --viz-namespace and --jaeger-namespace, or allow \"list\" on namespaces"
+            ),
+        }
+        for ext in ["viz", "jaeger"] {
+            if let (false, Some(found)) = (
+                extensions.contains_key(ext),
+                builder.snap.extension_namespace(ext),
+            ) {
+                extensions.insert(ext.to_string(), found);
+            }
+        }
+    }
+
+    // The named objects, concurrently.
+    let mut tasks = tokio::task::JoinSet::new();
+    for read in object_reads(ns, &extensions) {
+        let client = cluster.client.clone();
+        let shared = Cluster {
+            client,
+            server: cluster.server.clone(),
+            context: cluster.context.clone(),
+        };
+        let verbose = opts.verbose;
+        tasks.spawn(async move {
+            let mut target = read.object.clone();
+            let mut found = get(&shared, &api_path(&target), deadline, verbose).await;
+            if let (Ok(Fetched::NotFound), Some(fallback)) = (&found, &read.fallback) {
+                target = fallback.clone();
+                found = get(&shared, &api_path(&target), deadline, verbose).await;
+            }
+            (target, found)
+        });
+    }
+
+    // Meshed pods, page by page, while the objects arrive.
+    let pods_path = match opts.data_plane_namespace {
+        Some(dp) => format!("/api/v1/namespaces/{dp}/pods"),
+        None => "/api/v1/pods".to_string(),
+    };
+    let progress = std::io::stderr().is_terminal();
+    let mut token: Option<String> = None;
+    let mut pages = 0usize;
+    loop {
+        let mut path = format!(
+            "{pods_path}?labelSelector={}&limit={PAGE_SIZE}",
+            query_escape(MESHED_LABEL)
+        );
+        if let Some(t) = &token {
+            path.push_str(&format!("&continue={}", query_escape(t)));
+        }
+        match get(cluster, &path, deadline, opts.verbose)
+            .await
+            .map_err(fail)?
+        {
+            Fetched::Found(page) => {
+                let fields = read_json(&mut builder, FROM, page.as_bytes())?;
+                pages += 1;
+                if progress {
+                    eprint!(
+                        "\rlisting meshed pods… {}",
+                        builder.snap.data_plane.pods.len()
+                    );
+                }
+                match continue_token(&fields) {
+                    Some(next) if token.as_deref() == Some(next.as_str()) => {
+                        bail!(
+                            "listing pods: the API server returned the same continue token twice"
+                        );
+                    }
+                    Some(next) => token = Some(next),
+                    None => break,
+                }
+                if Instant::now() >= deadline {
+                    bail!("listing pods: not finished after {pages} pages within --timeout");
+                }
+            }
+            Fetched::NotFound => break,
+            Fetched::Forbidden(why) => {
+                let scope = match opts.data_plane_namespace {
+                    Some(dp) => format!("a Role in namespace {dp}"),
+                    None => "a ClusterRole".to_string(),
+                };
+                builder.snap.data_plane_unavailable = Some(format!(
+                    "cannot list meshed pods: forbidden ({why}); meshcert needs {scope} with apiGroups: [\"\"], resources: [\"pods\"], verbs: [\"list\"]"
+                ));
+                break;
+            }
+        }
+    }
+    if progress && pages > 0 {
+        eprintln!();
+    }
+
+    while let Some(joined) = tasks.join_next().await {
+        let (target, found) = joined.context("a request task failed")?;
+        match found.map_err(fail)? {
+            Fetched::Found(json) => builder.add_json(json.as_bytes(), FROM)?,
+            Fetched::NotFound => {}
+            Fetched::Forbidden(why) => {
+                let state = ObjectState::Forbidden(format!(
+                    "forbidden ({why}); meshcert needs {}",
+                    rbac_rule(&target)
+                ));
+                builder.snap.insert(target, state);
+            }
+        }
+    }
+    let mut snap = builder.snap;
+    snap.extension_overrides = extensions;
+    Ok(snap)
+}

@@ -1,0 +1,475 @@
+//! A fake Kubernetes API server on 127.0.0.1 for the live-source tests.
+//!
+//! It serves the objects of a fixture folder at their API paths (core, admissionregistration.k8s.io/v1,
+//! apiregistration.k8s.io/v1), lists namespaces and pods honouring `labelSelector` (existence of a
+//! label key), `limit` and `continue`, answers a missing object with a 404 `Status`, and can be
+//! told to answer a status code (a number of times, or always) or to be slow for chosen paths. It
+//! records every request. Over HTTPS it requires a bearer token or a client certificate.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+
+/// An answer to give instead of the object, for paths starting with `prefix`.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    pub prefix: String,
+    pub status: u16,
+    /// How many times (then answer normally); `usize::MAX` for always.
+    pub times: usize,
+    pub delay: Duration,
+}
+
+#[derive(Clone)]
+pub enum Auth {
+    None,
+    Token(String),
+    ClientCert,
+}
+
+#[derive(Default)]
+struct Store {
+    objects: HashMap<String, Value>,
+    namespaces: Vec<Value>,
+    pods: Vec<Value>,
+}
+
+struct State {
+    store: Store,
+    faults: Mutex<Vec<Fault>>,
+    requests: Mutex<Vec<String>>,
+    token: Option<String>,
+}
+
+pub struct FakeApi {
+    pub url: String,
+    state: Arc<State>,
+    ca_pem: Option<String>,
+    client_cert: Option<(String, String)>,
+    token: Option<String>,
+}
+
+fn path_of(obj: &Value) -> Option<String> {
+    let kind = obj["kind"].as_str()?;
+    let name = obj["metadata"]["name"].as_str()?;
+    let ns = obj["metadata"]["namespace"].as_str().unwrap_or("default");
+    Some(match kind {
+        "ConfigMap" => format!("/api/v1/namespaces/{ns}/configmaps/{name}"),
+        "Secret" => format!("/api/v1/namespaces/{ns}/secrets/{name}"),
+        "Namespace" => format!("/api/v1/namespaces/{name}"),
+        "MutatingWebhookConfiguration" => {
+            format!("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/{name}")
+        }
+        "ValidatingWebhookConfiguration" => {
+            format!("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{name}")
+        }
+        "APIService" => format!("/apis/apiregistration.k8s.io/v1/apiservices/{name}"),
+        _ => return None,
+    })
+}
+
+fn documents(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let docs: Vec<Value> = if path.extension().is_some_and(|e| e == "json") {
+        vec![serde_json::from_str(&text).unwrap()]
+    } else {
+        serde_saphyr::from_multiple(&text).unwrap()
+    };
+    let mut out = Vec::new();
+    for doc in docs {
+        match doc.get("items").and_then(Value::as_array) {
+            Some(items) => out.extend(items.iter().cloned()),
+            None => out.push(doc),
+        }
+    }
+    out
+}
+
+fn load(dirs: &[&Path]) -> Store {
+    let mut store = Store::default();
+    let mut files = Vec::new();
+    let mut stack: Vec<PathBuf> = dirs.iter().map(|d| d.to_path_buf()).collect();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                stack.push(e.unwrap().path());
+            }
+        } else if p
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        {
+            files.push(p);
+        }
+    }
+    files.sort();
+    for f in files {
+        for obj in documents(&f) {
+            match obj["kind"].as_str() {
+                Some("Pod") => store.pods.push(obj),
+                Some("Namespace") => {
+                    store.objects.insert(path_of(&obj).unwrap(), obj.clone());
+                    store.namespaces.push(obj);
+                }
+                _ => {
+                    if let Some(p) = path_of(&obj) {
+                        store.objects.insert(p, obj);
+                    }
+                }
+            }
+        }
+    }
+    store
+}
+
+fn status(code: u16, reason: &str, message: &str) -> Response<Full<Bytes>> {
+    let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                      "message": message, "reason": reason, "code": code});
+    Response::builder()
+        .status(code)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap()
+}
+
+fn ok(body: Value) -> Response<Full<Bytes>> {
+    Response::builder()
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap()
+}
+
+fn query(q: &str) -> HashMap<String, String> {
+    q.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            let v = v
+                .replace("%2F", "/")
+                .replace("%2f", "/")
+                .replace("%3D", "=");
+            (k.to_string(), v)
+        })
+        .collect()
+}
+
+fn has_label(obj: &Value, key: &str) -> bool {
+    obj["metadata"]["labels"].get(key).is_some()
+}
+
+/// A page of `items` as the API server pages a list: the continue token is the next offset.
+fn page(items: Vec<&Value>, q: &HashMap<String, String>) -> Value {
+    let start: usize = q.get("continue").and_then(|c| c.parse().ok()).unwrap_or(0);
+    let limit: usize = q
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(usize::MAX);
+    let end = start.saturating_add(limit).min(items.len());
+    let next = if end < items.len() {
+        end.to_string()
+    } else {
+        String::new()
+    };
+    json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1", "continue": next},
+           "items": items[start.min(items.len())..end]})
+}
+
+async fn handle(
+    state: Arc<State>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path().to_string();
+    let q = req.uri().query().unwrap_or("").to_string();
+    state.requests.lock().unwrap().push(if q.is_empty() {
+        format!("GET {path}")
+    } else {
+        format!("GET {path}?{q}")
+    });
+    if let Some(token) = &state.token {
+        let given = req
+            .headers()
+            .get("authorization")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        if given != format!("Bearer {token}") {
+            return Ok(status(401, "Unauthorized", "Unauthorized"));
+        }
+    }
+    if req.method() != hyper::Method::GET {
+        return Ok(status(405, "MethodNotAllowed", "meshcert only reads"));
+    }
+    let fault = {
+        let mut faults = state.faults.lock().unwrap();
+        let found = faults
+            .iter_mut()
+            .find(|f| path.starts_with(&f.prefix) && f.times > 0);
+        found.map(|f| {
+            if f.times != usize::MAX {
+                f.times -= 1;
+            }
+            f.clone()
+        })
+    };
+    if let Some(f) = fault {
+        tokio::time::sleep(f.delay).await;
+        if f.status != 200 {
+            let reason = match f.status {
+                403 => "Forbidden",
+                429 => "TooManyRequests",
+                _ => "InternalError",
+            };
+            return Ok(status(
+                f.status,
+                reason,
+                &format!("injected {} for {path}", f.status),
+            ));
+        }
+    }
+    let q = query(&q);
+    let selector = q.get("labelSelector").cloned();
+    let store = &state.store;
+    if path == "/api/v1/namespaces" {
+        let items = store
+            .namespaces
+            .iter()
+            .filter(|n| selector.as_ref().is_none_or(|s| has_label(n, s)))
+            .collect();
+        return Ok(ok(page(items, &q)));
+    }
+    let pods_ns = path
+        .strip_prefix("/api/v1/namespaces/")
+        .and_then(|r| r.strip_suffix("/pods"));
+    if path == "/api/v1/pods" || pods_ns.is_some() {
+        let items = store
+            .pods
+            .iter()
+            .filter(|p| pods_ns.is_none_or(|ns| p["metadata"]["namespace"] == ns))
+            .filter(|p| selector.as_ref().is_none_or(|s| has_label(p, s)))
+            .collect();
+        return Ok(ok(page(items, &q)));
+    }
+    match store.objects.get(&path) {
+        Some(obj) => Ok(ok(obj.clone())),
+        None => Ok(status(404, "NotFound", &format!("{path} not found"))),
+    }
+}
+
+struct Tls {
+    config: Arc<tokio_rustls::rustls::ServerConfig>,
+    ca_pem: String,
+    client: Option<(String, String)>,
+}
+
+fn tls(auth: &Auth) -> Tls {
+    use tokio_rustls::rustls;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "fake-apiserver-ca");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let mut server_params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    server_params
+        .subject_alt_names
+        .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
+    let chain = vec![server_cert.der().clone()];
+    let key = rustls::pki_types::PrivateKeyDer::try_from(server_key.serialize_der()).unwrap();
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let (config, client) = match auth {
+        Auth::ClientCert => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(ca_cert.der().clone()).unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .unwrap();
+            let client_key = rcgen::KeyPair::generate().unwrap();
+            let mut client_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+            client_params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, "meshcert");
+            client_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+            let client_cert = client_params.signed_by(&client_key, &issuer).unwrap();
+            let config = builder
+                .with_client_cert_verifier(verifier)
+                .with_single_cert(chain, key)
+                .unwrap();
+            (
+                config,
+                Some((client_cert.pem(), client_key.serialize_pem())),
+            )
+        }
+        _ => (
+            builder
+                .with_no_client_auth()
+                .with_single_cert(chain, key)
+                .unwrap(),
+            None,
+        ),
+    };
+    Tls {
+        config: Arc::new(config),
+        ca_pem: ca_cert.pem(),
+        client,
+    }
+}
+
+impl FakeApi {
+    /// Serves the objects under `dirs` over plain HTTP.
+    pub fn serve(dirs: &[&Path]) -> FakeApi {
+        Self::start(dirs, Auth::None, false)
+    }
+
+    /// Serves the objects under `dirs` over HTTPS, requiring `auth`.
+    pub fn serve_tls(dirs: &[&Path], auth: Auth) -> FakeApi {
+        Self::start(dirs, auth, true)
+    }
+
+    fn start(dirs: &[&Path], auth: Auth, https: bool) -> FakeApi {
+        let token = match &auth {
+            Auth::Token(t) => Some(t.clone()),
+            _ => None,
+        };
+        let state = Arc::new(State {
+            store: load(dirs),
+            faults: Mutex::new(Vec::new()),
+            requests: Mutex::new(Vec::new()),
+            token: token.clone(),
+        });
+        let tls = https.then(|| tls(&auth));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let acceptor = tls
+            .as_ref()
+            .map(|t| tokio_rustls::TlsAcceptor::from(t.config.clone()));
+        let serve_state = state.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let state = serve_state.clone();
+                    let acceptor = acceptor.clone();
+                    tokio::spawn(async move {
+                        let service =
+                            hyper::service::service_fn(move |req| handle(state.clone(), req));
+                        let http = hyper::server::conn::http1::Builder::new();
+                        match acceptor {
+                            Some(acceptor) => {
+                                if let Ok(tls) = acceptor.accept(stream).await {
+                                    let _ = http.serve_connection(TokioIo::new(tls), service).await;
+                                }
+                            }
+                            None => {
+                                let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                            }
+                        }
+                    });
+                }
+            });
+        });
+        let scheme = if https { "https" } else { "http" };
+        FakeApi {
+            url: format!("{scheme}://{addr}"),
+            state,
+            ca_pem: tls.as_ref().map(|t| t.ca_pem.clone()),
+            client_cert: tls.and_then(|t| t.client),
+            token,
+        }
+    }
+
+    pub fn fault(&self, prefix: &str, status: u16, times: usize) {
+        self.fault_with_delay(prefix, status, times, Duration::ZERO);
+    }
+
+    pub fn fault_with_delay(&self, prefix: &str, status: u16, times: usize, delay: Duration) {
+        self.state.faults.lock().unwrap().push(Fault {
+            prefix: prefix.to_string(),
+            status,
+            times,
+            delay,
+        });
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.state.requests.lock().unwrap().clone()
+    }
+
+    /// This server as a kubeconfig cluster + user entry, named `name`.
+    fn entries(&self, name: &str) -> (Value, Value) {
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let mut cluster = json!({"server": self.url});
+        if let Some(ca) = &self.ca_pem {
+            cluster["certificate-authority-data"] = json!(b64(ca));
+        }
+        let mut user = json!({});
+        if let Some(t) = &self.token {
+            user["token"] = json!(t);
+        }
+        if let Some((cert, key)) = &self.client_cert {
+            user["client-certificate-data"] = json!(b64(cert));
+            user["client-key-data"] = json!(b64(key));
+        }
+        (
+            json!({"name": name, "cluster": cluster}),
+            json!({"name": name, "user": user}),
+        )
+    }
+}
+
+/// Writes a kubeconfig with one context per `(name, server)`; the first is current. A `None`
+/// server is a cluster nobody listens on.
+pub fn kubeconfig(dir: &Path, servers: &[(&str, Option<&FakeApi>)]) -> PathBuf {
+    let (mut clusters, mut users, mut contexts) = (Vec::new(), Vec::new(), Vec::new());
+    for (name, server) in servers {
+        let (cluster, user) = match server {
+            Some(api) => api.entries(name),
+            None => {
+                // A port that was free a moment ago: connections are refused.
+                let port = std::net::TcpListener::bind("127.0.0.1:0")
+                    .unwrap()
+                    .local_addr()
+                    .unwrap()
+                    .port();
+                (
+                    json!({"name": name, "cluster": {"server": format!("http://127.0.0.1:{port}")}}),
+                    json!({"name": name, "user": {}}),
+                )
+            }
+        };
+        clusters.push(cluster);
+        users.push(user);
+        contexts.push(json!({"name": name, "context": {"cluster": name, "user": name}}));
+    }
+    let config = json!({"apiVersion": "v1", "kind": "Config", "clusters": clusters, "users": users,
+                        "contexts": contexts, "current-context": servers[0].0});
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
+    path
+}

@@ -1,0 +1,400 @@
+//! The live source against a fake API server on 127.0.0.1 (tests/fake_api): the same verdicts as
+//! offline, pagination, RBAC failures as data, retries, deadlines, TLS, and the exact set of
+//! requests a run makes. Every run pins --at.
+
+mod fake_api;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use fake_api::{Auth, FakeApi, kubeconfig};
+use serde_json::Value;
+
+const AT: &str = "2026-11-22T12:00:00Z";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("fixtures").join(name)
+}
+
+fn meshcert(args: &[&str]) -> Output {
+    Command::cargo_bin("meshcert")
+        .unwrap()
+        .current_dir(root())
+        .env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn live(kubeconfig: &Path, extra: &[&str]) -> Output {
+    let k = kubeconfig.to_str().unwrap();
+    let mut args = vec!["check", "--kubeconfig", k, "--at", AT, "--timeout", "10s"];
+    args.extend_from_slice(extra);
+    meshcert(&args)
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn result<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["checks"].as_array().unwrap())
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report}"))
+}
+
+/// Serves `dir` over HTTP and returns the server and a kubeconfig for it.
+fn serve(dir: &Path, tmp: &Path) -> (FakeApi, PathBuf) {
+    let api = FakeApi::serve(&[dir]);
+    let k = kubeconfig(tmp, &[("fake", Some(&api))]);
+    (api, k)
+}
+
+#[test]
+fn every_offline_scenario_gives_the_same_json_live() {
+    let mut scenarios: Vec<String> = std::fs::read_dir(root().join("fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !["pem", "generate", "README.md"].contains(&n.as_str()))
+        .collect();
+    scenarios.sort();
+    assert!(scenarios.len() >= 25, "{scenarios:?}");
+    for scenario in scenarios {
+        let tmp = tempfile::tempdir().unwrap();
+        let (_api, k) = serve(&fixture(&scenario), tmp.path());
+        let dir = fixture(&scenario);
+        let offline = meshcert(&[
+            "check",
+            "--from",
+            dir.to_str().unwrap(),
+            "--at",
+            AT,
+            "-o",
+            "json",
+        ]);
+        let online = live(&k, &["-o", "json"]);
+        assert_eq!(
+            online.status.code(),
+            offline.status.code(),
+            "{scenario}: {}",
+            stderr(&online)
+        );
+        let (mut a, mut b) = (json(&offline), json(&online));
+        assert!(
+            b["source"]
+                .as_str()
+                .unwrap()
+                .starts_with("cluster: fake (http://127.0.0.1:"),
+            "{}",
+            b["source"]
+        );
+        a.as_object_mut().unwrap().remove("source");
+        b.as_object_mut().unwrap().remove("source");
+        assert_eq!(a, b, "{scenario}: live and offline reports differ");
+    }
+}
+
+#[test]
+fn a_healthy_run_makes_exactly_the_documented_requests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("healthy"), tmp.path());
+    let out = live(&k, &["-o", "short"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut requests = api.requests();
+    requests.sort();
+    let mut expected = vec![
+        "GET /api/v1/namespaces?labelSelector=linkerd.io%2Fextension",
+        "GET /api/v1/namespaces/linkerd/configmaps/linkerd-config",
+        "GET /api/v1/namespaces/linkerd/configmaps/linkerd-identity-trust-roots",
+        "GET /api/v1/namespaces/linkerd/secrets/linkerd-identity-issuer",
+        "GET /api/v1/namespaces/linkerd/secrets/linkerd-proxy-injector-k8s-tls",
+        "GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/linkerd-proxy-injector-webhook-config",
+        "GET /api/v1/namespaces/linkerd/secrets/linkerd-sp-validator-k8s-tls",
+        "GET /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/linkerd-sp-validator-webhook-config",
+        "GET /api/v1/namespaces/linkerd/secrets/linkerd-policy-validator-k8s-tls",
+        "GET /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/linkerd-policy-validator-webhook-config",
+        "GET /api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=500",
+    ];
+    expected.sort();
+    assert_eq!(requests, expected);
+}
+
+#[test]
+fn extensions_and_legacy_secrets_add_their_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("viz-tap-expired"), tmp.path());
+    let out = live(&k, &["-o", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let requests = api.requests();
+    for path in [
+        "GET /api/v1/namespaces/linkerd-viz/secrets/tap-k8s-tls",
+        "GET /apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.tap.linkerd.io",
+        "GET /api/v1/namespaces/linkerd-viz/secrets/tap-injector-k8s-tls",
+        "GET /api/v1/namespaces/linkerd-jaeger/secrets/jaeger-injector-k8s-tls",
+    ] {
+        assert!(
+            requests.iter().any(|r| r == path),
+            "{path} not in {requests:#?}"
+        );
+    }
+    assert_eq!(requests.len(), 11 + 6);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("legacy-secrets"), tmp.path());
+    assert_eq!(live(&k, &[]).status.code(), Some(0));
+    let requests = api.requests();
+    assert!(requests.contains(
+        &"GET /api/v1/namespaces/linkerd/secrets/linkerd-proxy-injector-tls".to_string()
+    ));
+    assert_eq!(requests.len(), 11 + 2, "{requests:#?}");
+}
+
+#[test]
+fn pods_are_listed_page_by_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root_pem = std::fs::read_to_string(fixture("pem/healthy/ca.crt")).unwrap();
+    let pods: Vec<Value> = (0..1234)
+        .map(|i| {
+            serde_json::json!({
+                "kind": "Pod",
+                "metadata": {"name": format!("p-{i}"), "namespace": format!("ns-{}", i % 7), "labels": {"linkerd.io/control-plane-ns": "linkerd"}},
+                "spec": {"containers": [{"name": "linkerd-proxy", "env": [{"name": "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS", "value": if i == 1000 { "stale" } else { root_pem.as_str() }}]}]}
+            })
+        })
+        .collect();
+    let pods_dir = tmp.path().join("pods");
+    std::fs::create_dir(&pods_dir).unwrap();
+    std::fs::write(
+        pods_dir.join("pods.json"),
+        serde_json::json!({"kind": "List", "items": pods}).to_string(),
+    )
+    .unwrap();
+    let api = FakeApi::serve(&[&fixture("healthy"), &pods_dir]);
+    let k = kubeconfig(tmp.path(), &[("fake", Some(&api))]);
+    let report = json(&live(&k, &["-o", "json"]));
+    let dp = result(&report, "l5d-identity-data-plane-proxies-certs-match-ca");
+    assert_eq!(dp["details"]["dataPlane"]["checkedPods"], 1234);
+    assert_eq!(
+        dp["details"]["dataPlane"]["unreadablePods"][0]["name"],
+        "p-1000"
+    );
+    let pages: Vec<String> = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("GET /api/v1/pods"))
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            "GET /api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=500",
+            "GET /api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=500&continue=500",
+            "GET /api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=500&continue=1000",
+        ]
+    );
+    // -n lists one namespace's pods.
+    let report = json(&live(&k, &["-n", "ns-3", "-o", "json"]));
+    let dp = result(&report, "l5d-identity-data-plane-proxies-certs-match-ca");
+    assert_eq!(dp["details"]["dataPlane"]["checkedPods"], 176);
+    assert!(
+        api.requests()
+            .iter()
+            .any(|r| r.starts_with("GET /api/v1/namespaces/ns-3/pods?labelSelector="))
+    );
+}
+
+#[test]
+fn forbidden_issuer_secret_fails_that_check_naming_the_rbac_rule_and_the_rest_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("healthy"), tmp.path());
+    api.fault(
+        "/api/v1/namespaces/linkerd/secrets/linkerd-identity-issuer",
+        403,
+        usize::MAX,
+    );
+    let out = live(&k, &["-o", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let config = result(&report, "l5d-identity-cert-config-valid");
+    assert_eq!(
+        config["error"],
+        "cannot read Secret linkerd/linkerd-identity-issuer: forbidden (injected 403 for /api/v1/namespaces/linkerd/secrets/linkerd-identity-issuer); meshcert needs a Role in namespace linkerd with apiGroups: [\"\"], resources: [\"secrets\"], resourceNames: [\"linkerd-identity-issuer\"], verbs: [\"get\"]"
+    );
+    assert_eq!(
+        result(&report, "l5d-identity-trustAnchors-are-time-valid")["result"],
+        "success"
+    );
+    assert_eq!(
+        result(&report, "l5d-identity-issuer-cert-is-time-valid")["result"],
+        "skipped"
+    );
+    assert_eq!(
+        result(&report, "l5d-proxy-injector-webhook-cert-valid")["result"],
+        "success"
+    );
+}
+
+#[test]
+fn forbidden_pod_list_fails_the_data_plane_check_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("dataplane-current"), tmp.path());
+    api.fault("/api/v1/pods", 403, usize::MAX);
+    let report = json(&live(&k, &["-o", "json"]));
+    let dp = result(&report, "l5d-identity-data-plane-proxies-certs-match-ca");
+    assert_eq!(dp["result"], "warning");
+    assert!(dp["error"].as_str().unwrap().contains("meshcert needs a ClusterRole with apiGroups: [\"\"], resources: [\"pods\"], verbs: [\"list\"]"), "{dp}");
+    assert_eq!(
+        result(&report, "l5d-identity-cert-config-valid")["result"],
+        "success"
+    );
+}
+
+#[test]
+fn flaky_server_errors_and_throttling_are_retried() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("healthy"), tmp.path());
+    api.fault(
+        "/api/v1/namespaces/linkerd/configmaps/linkerd-config",
+        500,
+        2,
+    );
+    api.fault("/api/v1/pods", 429, 1);
+    let out = live(&k, &["-o", "short"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let requests = api.requests();
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.ends_with("/configmaps/linkerd-config"))
+            .count(),
+        3
+    );
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.starts_with("GET /api/v1/pods"))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_server_that_keeps_failing_or_stalls_ends_the_run_within_the_timeout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("healthy"), tmp.path());
+    api.fault("/api/v1/namespaces/linkerd/configmaps/", 503, usize::MAX);
+    let started = std::time::Instant::now();
+    let out = meshcert(&[
+        "check",
+        "--kubeconfig",
+        k.to_str().unwrap(),
+        "--at",
+        AT,
+        "--timeout",
+        "2s",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(stderr(&out).contains("gave up after"), "{}", stderr(&out));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("healthy"), tmp.path());
+    api.fault_with_delay(
+        "/api/v1/pods",
+        200,
+        usize::MAX,
+        std::time::Duration::from_secs(30),
+    );
+    let started = std::time::Instant::now();
+    let out = meshcert(&[
+        "check",
+        "--kubeconfig",
+        k.to_str().unwrap(),
+        "--at",
+        AT,
+        "--timeout",
+        "2s",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn an_unreachable_server_exits_2_naming_server_and_context() {
+    let tmp = tempfile::tempdir().unwrap();
+    let k = kubeconfig(tmp.path(), &[("down", None)]);
+    let out = live(&k, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot reach the API server http://127.0.0.1:")
+            && err.contains("(context down)"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn https_with_a_bearer_token_or_a_client_certificate() {
+    for auth in [Auth::Token("s3cr3t-token".into()), Auth::ClientCert] {
+        let tmp = tempfile::tempdir().unwrap();
+        let api = FakeApi::serve_tls(&[&fixture("healthy")], auth);
+        assert!(api.url.starts_with("https://"));
+        let k = kubeconfig(tmp.path(), &[("tls", Some(&api))]);
+        let out = live(&k, &["-o", "short"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "Status check results are √\n"
+        );
+    }
+    // A wrong token is refused (401), which meshcert reports and does not retry.
+    let tmp = tempfile::tempdir().unwrap();
+    let api = FakeApi::serve_tls(&[&fixture("healthy")], Auth::Token("right".into()));
+    let k = kubeconfig(tmp.path(), &[("tls", Some(&api))]);
+    let text = std::fs::read_to_string(&k)
+        .unwrap()
+        .replace("\"right\"", "\"wrong\"");
+    std::fs::write(&k, text).unwrap();
+    let out = live(&k, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+}
+
+#[test]
+fn no_kubeconfig_and_no_cluster_is_a_clear_error() {
+    let out = meshcert(&["check", "--at", AT]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no kubeconfig found"),
+        "{}",
+        stderr(&out)
+    );
+}
