@@ -82,34 +82,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     Ok(status)
 }
 
-fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
-    let at = match &args.at {
-        Some(t) => *t,
-        None => chrono::Utc::now(),
-    };
-    let cx = Context {
-        at,
-        min_validity: args.min_validity,
-        fail_on: match args.fail_on {
-            FailOnArg::Error => FailOn::Error,
-            FailOnArg::Warning => FailOn::Warning,
-        },
-    };
-    let snapshot = if source::is_live(args) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?;
-        runtime.block_on(source::load_live(
-            args,
-            args.context.first().map(String::as_str),
-        ))?
-    } else {
-        source::load(args)?
-    };
-    let report = meshcert_checks::report::run(&snapshot, &cx, registry::ALL);
-    let color = match args.color {
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn color(choice: ColorChoice) -> bool {
+    match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
@@ -117,11 +99,107 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::env::var("TERM").map_or(true, |t| t != "dumb")
         }
+    }
+}
+
+/// How many clusters are read at once.
+const CLUSTERS_AT_ONCE: usize = 4;
+
+fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
+    let cx = Context {
+        at: args.at.unwrap_or_else(chrono::Utc::now),
+        min_validity: args.min_validity,
+        fail_on: match args.fail_on {
+            FailOnArg::Error => FailOn::Error,
+            FailOnArg::Warning => FailOn::Warning,
+        },
     };
+    let color = color(args.color);
+    if !source::is_live(args) {
+        return print_single(
+            &meshcert_checks::report::run(&source::load(args)?, &cx, registry::ALL),
+            args,
+            color,
+            out,
+        );
+    }
+    let contexts = if args.all_contexts {
+        source::live::all_contexts(args.kubeconfig.as_deref())?
+    } else {
+        args.context.clone()
+    };
+    let rt = runtime()?;
+    if !args.all_contexts && contexts.len() <= 1 {
+        let snapshot = rt.block_on(source::load_live(
+            args,
+            contexts.first().map(String::as_str),
+        ))?;
+        return print_single(
+            &meshcert_checks::report::run(&snapshot, &cx, registry::ALL),
+            args,
+            color,
+            out,
+        );
+    }
+    // Several clusters: concurrently, a few at a time; one that fails does not stop the others.
+    let results = rt.block_on(async {
+        let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(CLUSTERS_AT_ONCE));
+        let mut tasks = Vec::new();
+        for ctx in &contexts {
+            let limit = limit.clone();
+            tasks.push(async move {
+                let _permit = limit.acquire().await;
+                source::load_live(args, Some(ctx)).await
+            });
+        }
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await);
+        }
+        results
+    });
+    let clusters: Vec<report::clusters::Cluster> = contexts
+        .iter()
+        .zip(results)
+        .map(|(ctx, loaded)| report::clusters::Cluster {
+            context: ctx.clone(),
+            outcome: loaded
+                .map(|snap| meshcert_checks::report::run(&snap, &cx, registry::ALL))
+                .map_err(|e| format!("{e:#}")),
+        })
+        .collect();
     let text = match args.output {
-        OutputFormat::Table => report::table::render(&report, false, color),
-        OutputFormat::Short => report::table::render(&report, true, color),
-        OutputFormat::Json => report::json::render(&report),
+        OutputFormat::Table => report::clusters::table(&clusters, false, color),
+        OutputFormat::Short => report::clusters::table(&clusters, true, color),
+        OutputFormat::Json => report::clusters::json(&clusters),
+    };
+    out.write_all(text.as_bytes())?;
+    let worst = clusters
+        .iter()
+        .map(|c| match &c.outcome {
+            Err(_) => ExitStatus::Error,
+            Ok(r) if !r.success => ExitStatus::Failure,
+            Ok(_) => ExitStatus::Success,
+        })
+        .max_by_key(|s| match s {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Error => 2,
+        })
+        .unwrap_or(ExitStatus::Success);
+    Ok(worst)
+}
+
+fn print_single(
+    report: &meshcert_checks::report::Report,
+    args: &CheckArgs,
+    color: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitStatus> {
+    let text = match args.output {
+        OutputFormat::Table => report::table::render(report, false, color),
+        OutputFormat::Short => report::table::render(report, true, color),
+        OutputFormat::Json => report::json::render(report),
     };
     out.write_all(text.as_bytes())?;
     Ok(if report.success {

@@ -398,3 +398,123 @@ fn no_kubeconfig_and_no_cluster_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn several_clusters_in_one_run_one_of_them_down() {
+    let tmp = tempfile::tempdir().unwrap();
+    let healthy = FakeApi::serve(&[&fixture("healthy")]);
+    let failing = FakeApi::serve(&[&fixture("proxy-injector-expired")]);
+    let k = kubeconfig(
+        tmp.path(),
+        &[
+            ("prod", Some(&healthy)),
+            ("staging", Some(&failing)),
+            ("lab", None),
+        ],
+    );
+    let k = k.to_str().unwrap();
+
+    let out = meshcert(&[
+        "check",
+        "--kubeconfig",
+        k,
+        "--context",
+        "prod",
+        "--context",
+        "lab",
+        "--context",
+        "staging",
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the worst of all clusters: one could not be read"
+    );
+    let report = json(&out);
+    assert_eq!(report["success"], false);
+    let clusters = report["clusters"].as_array().unwrap();
+    let contexts: Vec<&str> = clusters
+        .iter()
+        .map(|c| c["context"].as_str().unwrap())
+        .collect();
+    assert_eq!(contexts, ["prod", "lab", "staging"]);
+    assert_eq!(clusters[0]["success"], true);
+    assert_eq!(clusters[0]["categories"].as_array().unwrap().len(), 3);
+    assert_eq!(clusters[1]["success"], false);
+    assert!(
+        clusters[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reach the API server"),
+        "{}",
+        clusters[1]
+    );
+    assert_eq!(clusters[2]["success"], false);
+    assert_eq!(
+        result(&clusters[2], "l5d-proxy-injector-webhook-cert-valid")["result"],
+        "error"
+    );
+
+    let out = meshcert(&[
+        "check",
+        "--kubeconfig",
+        k,
+        "--all-contexts",
+        "--at",
+        AT,
+        "-o",
+        "short",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(
+            "Cluster prod\n============\nStatus check results are √\n\nCluster staging\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Cluster lab\n===========\n× could not be read: cannot reach the API server"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Clusters checked: 3; failed: 2 (staging, lab); could not be read: 1\n"),
+        "{text}"
+    );
+
+    // Two reachable clusters: the exit code is the worst of them.
+    let out = meshcert(&[
+        "check",
+        "--kubeconfig",
+        k,
+        "--context",
+        "prod",
+        "--context",
+        "staging",
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = meshcert(&[
+        "check",
+        "--kubeconfig",
+        k,
+        "--context",
+        "prod",
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        json(&out).get("clusters").is_none(),
+        "one context keeps the single-cluster shape"
+    );
+}

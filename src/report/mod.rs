@@ -1,5 +1,6 @@
 //! Reporters: they render a Report and decide nothing.
 
+pub mod clusters;
 pub mod json;
 pub mod list;
 pub mod table;

@@ -1,0 +1,104 @@
+//! Reports of several clusters (`--context` repeated, `--all-contexts`): the table gives each
+//! cluster its own section and ends with a summary line; JSON is one document with a `clusters`
+//! array. A cluster that could not be read is reported with the reason.
+
+use std::fmt::Write as _;
+
+use meshcert_checks::report::{CategoryReport, Report};
+use serde::Serialize;
+
+pub struct Cluster {
+    pub context: String,
+    /// The report, or why the cluster could not be read.
+    pub outcome: Result<Report, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClusterJson<'a> {
+    context: &'a str,
+    success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evaluated_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    categories: Option<&'a [CategoryReport]>,
+}
+
+#[derive(Serialize)]
+struct ClustersJson<'a> {
+    success: bool,
+    clusters: Vec<ClusterJson<'a>>,
+}
+
+fn succeeded(c: &Cluster) -> bool {
+    matches!(&c.outcome, Ok(r) if r.success)
+}
+
+pub fn json(clusters: &[Cluster]) -> String {
+    let doc = ClustersJson {
+        success: clusters.iter().all(succeeded),
+        clusters: clusters
+            .iter()
+            .map(|c| match &c.outcome {
+                Ok(r) => ClusterJson {
+                    context: &c.context,
+                    success: r.success,
+                    error: None,
+                    evaluated_at: Some(meshcert_checks::cert::format_time(r.evaluated_at)),
+                    source: Some(&r.source),
+                    categories: Some(&r.categories),
+                },
+                Err(e) => ClusterJson {
+                    context: &c.context,
+                    success: false,
+                    error: Some(e),
+                    evaluated_at: None,
+                    source: None,
+                    categories: None,
+                },
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("a report always serialises");
+    s.push('\n');
+    s
+}
+
+pub fn table(clusters: &[Cluster], short: bool, color: bool) -> String {
+    let mut out = String::new();
+    for c in clusters {
+        let title = format!("Cluster {}", c.context);
+        let _ = writeln!(out, "{title}\n{}", "=".repeat(title.chars().count()));
+        match &c.outcome {
+            Ok(r) => out.push_str(&super::table::render(r, short, color)),
+            Err(e) => {
+                let _ = writeln!(out, "× could not be read: {e}");
+            }
+        }
+        out.push('\n');
+    }
+    let failed: Vec<&str> = clusters
+        .iter()
+        .filter(|c| !succeeded(c))
+        .map(|c| c.context.as_str())
+        .collect();
+    let unreadable = clusters.iter().filter(|c| c.outcome.is_err()).count();
+    let _ = write!(
+        out,
+        "Clusters checked: {}; failed: {}",
+        clusters.len(),
+        failed.len()
+    );
+    if !failed.is_empty() {
+        let _ = write!(out, " ({})", failed.join(", "));
+    }
+    if unreadable > 0 {
+        let _ = write!(out, "; could not be read: {unreadable}");
+    }
+    out.push('\n');
+    out
+}
