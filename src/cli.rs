@@ -22,11 +22,54 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
         output: ListFormat,
     },
+    /// Read a cluster as `check` does and write what was read to a folder, for `check --from`.
+    /// Private keys are replaced by markers that keep the key checks' verdicts.
+    Snapshot(Box<SnapshotArgs>),
     /// Print the documentation page of a check.
     Explain {
         /// A check id, as `meshcert checks` lists them.
         id: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The folder to write (objects.yaml and pods.json).
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+
+    /// Kubeconfig of the cluster to read (default: KUBECONFIG, then ~/.kube/config, then the
+    /// in-cluster service account).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context to read (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Namespace of the Linkerd control plane.
+    #[arg(short = 'L', long, value_name = "NS", default_value = "linkerd")]
+    pub linkerd_namespace: String,
+
+    /// Read the meshed pods of one namespace only.
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub data_plane_namespace: Option<String>,
+
+    /// Namespace of the viz extension (default: discovered by label).
+    #[arg(long, value_name = "NS")]
+    pub viz_namespace: Option<String>,
+
+    /// Namespace of the jaeger extension (default: discovered by label).
+    #[arg(long, value_name = "NS")]
+    pub jaeger_namespace: Option<String>,
+
+    /// Deadline for reading the cluster, retries included (30s, 2m).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+
+    /// Log every API request (and retry) on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

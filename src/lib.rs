@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod report;
+pub mod snapshot;
 pub mod source;
 
 use std::io::{IsTerminal, Write};
@@ -70,6 +71,30 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             out.write_all(text.as_bytes())?;
             ExitStatus::Success
         }
+        Command::Snapshot(args) => {
+            let request = source::LiveRequest {
+                kubeconfig: args.kubeconfig.as_deref(),
+                linkerd_namespace: &args.linkerd_namespace,
+                data_plane_namespace: args.data_plane_namespace.as_deref(),
+                viz_namespace: args.viz_namespace.as_deref(),
+                jaeger_namespace: args.jaeger_namespace.as_deref(),
+                timeout: args.timeout,
+                verbose: args.verbose,
+            };
+            let snap = runtime()?.block_on(source::load_live(&request, args.context.as_deref()))?;
+            let written = snapshot::write(&snap, &args.out)?;
+            for what in &written.unreadable {
+                eprintln!("meshcert: warning: not in the snapshot (could not be read): {what}");
+            }
+            eprintln!(
+                "meshcert: wrote {} objects and {} meshed pods of {} to {}",
+                written.objects,
+                written.pods,
+                snap.source,
+                args.out.display()
+            );
+            ExitStatus::Success
+        }
         Command::Explain { id } => {
             let check = registry::find(&id).with_context(|| {
                 format!("unknown check id {id:?}; `meshcert checks` lists the ids")
@@ -129,9 +154,10 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
         args.context.clone()
     };
     let rt = runtime()?;
+    let request = &source::LiveRequest::of_check(args);
     if !args.all_contexts && contexts.len() <= 1 {
         let snapshot = rt.block_on(source::load_live(
-            args,
+            request,
             contexts.first().map(String::as_str),
         ))?;
         return print_single(
@@ -144,19 +170,14 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
     // Several clusters: concurrently, a few at a time; one that fails does not stop the others.
     let results = rt.block_on(async {
         let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(CLUSTERS_AT_ONCE));
-        let mut tasks = Vec::new();
-        for ctx in &contexts {
+        let tasks = contexts.iter().map(|ctx| {
             let limit = limit.clone();
-            tasks.push(async move {
+            async move {
                 let _permit = limit.acquire().await;
-                source::load_live(args, Some(ctx)).await
-            });
-        }
-        let mut results = Vec::new();
-        for task in tasks {
-            results.push(task.await);
-        }
-        results
+                source::load_live(request, Some(ctx)).await
+            }
+        });
+        futures::future::join_all(tasks).await
     });
     let clusters: Vec<report::clusters::Cluster> = contexts
         .iter()

@@ -518,3 +518,129 @@ fn several_clusters_in_one_run_one_of_them_down() {
         "one context keeps the single-cluster shape"
     );
 }
+
+#[test]
+fn a_snapshot_checked_offline_gives_the_live_report() {
+    for scenario in [
+        "healthy",
+        "issuer-key-mismatch",
+        "missing-issuer-secret",
+        "external-issuer",
+        "legacy-secrets",
+        "policy-validator-absent",
+        "viz-tap-expired",
+        "dataplane-stale",
+        "dataplane-rotation",
+        "dataplane-unparseable",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (_api, k) = serve(&fixture(scenario), tmp.path());
+        let out_dir = tmp.path().join("snap");
+        let snap = meshcert(&[
+            "snapshot",
+            "--kubeconfig",
+            k.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ]);
+        assert_eq!(snap.status.code(), Some(0), "{scenario}: {}", stderr(&snap));
+        assert!(
+            stderr(&snap).contains("meshcert: wrote "),
+            "{}",
+            stderr(&snap)
+        );
+        let online = json(&live(&k, &["-o", "json"]));
+        let offline = json(&meshcert(&[
+            "check",
+            "--from",
+            out_dir.to_str().unwrap(),
+            "--at",
+            AT,
+            "-o",
+            "json",
+        ]));
+        let strip = |mut v: Value| {
+            v.as_object_mut().unwrap().remove("source");
+            v
+        };
+        assert_eq!(
+            strip(offline),
+            strip(online),
+            "{scenario}: the snapshot's report differs from the live one"
+        );
+    }
+}
+
+#[test]
+fn snapshots_hold_no_private_key_material() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_api, k) = serve(&fixture("healthy"), tmp.path());
+    let out_dir = tmp.path().join("snap");
+    let snap = meshcert(&[
+        "snapshot",
+        "--kubeconfig",
+        k.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(snap.status.code(), Some(0), "{}", stderr(&snap));
+    let written: String = ["objects.yaml", "pods.json"]
+        .iter()
+        .map(|f| std::fs::read_to_string(out_dir.join(f)).unwrap())
+        .collect();
+    // The healthy scenario's issuer key is fixtures/pem/healthy/issuer.key.
+    let key = std::fs::read_to_string(fixture("pem/healthy/issuer.key")).unwrap();
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    assert!(
+        written.contains(&b64(&std::fs::read_to_string(fixture(
+            "pem/healthy/issuer.crt"
+        ))
+        .unwrap())),
+        "certificates are kept"
+    );
+    assert!(!written.contains("PRIVATE KEY"));
+    assert!(
+        !written.contains(&b64(&key)[..40]),
+        "the Secret's base64 of the key"
+    );
+    for line in key.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!written.contains(line), "a line of the key's PEM body");
+    }
+    // The markers decode to no key either.
+    for token in written.split(['"', ' ', '\n']).filter(|t| t.len() > 40) {
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(token) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains("PRIVATE KEY"), "{text}");
+            for line in key.lines().filter(|l| !l.starts_with("-----")) {
+                assert!(!text.contains(line));
+            }
+        }
+    }
+}
+
+#[test]
+fn clusters_are_read_concurrently() {
+    let tmp = tempfile::tempdir().unwrap();
+    let slow = std::time::Duration::from_millis(2000);
+    let a = FakeApi::serve(&[&fixture("healthy")]);
+    let b = FakeApi::serve(&[&fixture("healthy")]);
+    a.fault_with_delay("/api/v1/pods", 200, usize::MAX, slow);
+    b.fault_with_delay("/api/v1/pods", 200, usize::MAX, slow);
+    let k = kubeconfig(tmp.path(), &[("a", Some(&a)), ("b", Some(&b))]);
+    let started = std::time::Instant::now();
+    let out = meshcert(&[
+        "check",
+        "--kubeconfig",
+        k.to_str().unwrap(),
+        "--all-contexts",
+        "--at",
+        AT,
+        "-o",
+        "short",
+    ]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Read one after the other, the two 2-second pod lists would take at least 4 seconds.
+    assert!(took < std::time::Duration::from_millis(3900), "{took:?}");
+}

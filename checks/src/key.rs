@@ -32,6 +32,9 @@ pub enum KeyError {
     Malformed { kind: &'static str, detail: String },
     #[error("tls: Public and private key do not match")]
     Mismatch,
+    /// The problem a snapshot recorded for a key it did not copy.
+    #[error("{0}")]
+    Recorded(String),
 }
 
 /// A decoded private key. Its Debug output never shows key bytes.
@@ -48,6 +51,73 @@ pub enum PrivateKey {
         /// p·q, to check the key is consistent (as Go's `ParsePKCS1PrivateKey` validates).
         pq: SecretBytes,
     },
+    /// What `meshcert snapshot` keeps of a key: its algorithm and the SHA-256 of the public key
+    /// (SubjectPublicKeyInfo) of the certificate it matched, empty when it matched none.
+    Marker {
+        algorithm: String,
+        public_key_sha256: String,
+    },
+}
+
+/// The PEM label of a snapshot's key marker.
+pub const MARKER_LABEL: &str = "MESHCERT KEY MARKER";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The marker that replaces a private key in a snapshot: enough for the key checks to reach the
+/// same verdict offline (its algorithm, whether it matches `cert_pem`'s first certificate, or the
+/// error that reading it gave), and nothing of the key itself.
+pub fn key_marker(key_pem: &[u8], cert_pem: Option<&[u8]>) -> String {
+    let leaf = cert_pem
+        .and_then(|c| crate::pem::decode_certificates(c).ok())
+        .and_then(|certs| certs.into_iter().next());
+    let info = match parse_private_key(key_pem) {
+        Err(e) => serde_json::json!({ "error": e.to_string() }),
+        Ok(key) => {
+            let matched = match &leaf {
+                Some(cert) => match key.check_matches(cert) {
+                    Ok(()) => sha256_hex(&cert.raw_spki),
+                    Err(KeyError::Mismatch) => String::new(),
+                    Err(e) => return marker_pem(&serde_json::json!({ "error": e.to_string() })),
+                },
+                None => String::new(),
+            };
+            serde_json::json!({ "algorithm": key.describe(), "publicKeySha256": matched })
+        }
+    };
+    marker_pem(&info)
+}
+
+fn marker_pem(info: &serde_json::Value) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(info.to_string());
+    format!("-----BEGIN {MARKER_LABEL}-----\n{b64}\n-----END {MARKER_LABEL}-----\n")
+}
+
+fn parse_marker(der: &[u8]) -> Result<PrivateKey, KeyError> {
+    let bad = || malformed("marker", "not a meshcert key marker");
+    let info: serde_json::Value = serde_json::from_slice(der).map_err(|_| bad())?;
+    if let Some(e) = info.get("error").and_then(|e| e.as_str()) {
+        return Err(KeyError::Recorded(e.to_string()));
+    }
+    Ok(PrivateKey::Marker {
+        algorithm: info
+            .get("algorithm")
+            .and_then(|a| a.as_str())
+            .ok_or_else(bad)?
+            .to_string(),
+        public_key_sha256: info
+            .get("publicKeySha256")
+            .and_then(|a| a.as_str())
+            .ok_or_else(bad)?
+            .to_string(),
+    })
 }
 
 fn malformed(kind: &'static str, detail: impl Into<String>) -> KeyError {
@@ -186,6 +256,7 @@ pub fn parse_private_key(pem: &[u8]) -> Result<PrivateKey, KeyError> {
         "RSA PRIVATE KEY" => parse_pkcs1(&block.der),
         "PRIVATE KEY" => parse_pkcs8(&block.der),
         "EC PARAMETERS" => Err(KeyError::EcParameters),
+        MARKER_LABEL => parse_marker(&block.der),
         other => Err(KeyError::UnsupportedBlock(other.to_string())),
     }
 }
@@ -199,6 +270,7 @@ impl PrivateKey {
                 None => "ECDSA".to_string(),
             },
             PrivateKey::Rsa { n, .. } => format!("RSA {}", n.bits()),
+            PrivateKey::Marker { algorithm, .. } => algorithm.clone(),
         }
     }
 
@@ -257,6 +329,19 @@ impl PrivateKey {
                     return Err(malformed("RSA", "invalid private key: p·q ≠ n"));
                 }
                 Ok(())
+            }
+            (
+                PrivateKey::Marker {
+                    public_key_sha256, ..
+                },
+                _,
+            ) => {
+                if !public_key_sha256.is_empty() && *public_key_sha256 == sha256_hex(&cert.raw_spki)
+                {
+                    Ok(())
+                } else {
+                    Err(KeyError::Mismatch)
+                }
             }
             _ => Err(KeyError::Mismatch),
         }
@@ -378,6 +463,36 @@ mod tests {
             err.to_string()
                 .starts_with("failed to parse EC private key"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn markers_keep_the_verdict_and_none_of_the_key() {
+        let made = self_signed(Spec::ca("c", 1), p256());
+        let marker = key_marker(made.key_pem().as_bytes(), Some(made.pem.as_bytes()));
+        assert!(!marker.contains("PRIVATE KEY"), "{marker}");
+        let key = parse_private_key(marker.as_bytes()).unwrap();
+        assert_eq!(key.describe(), "ECDSA P-256");
+        key.check_matches(&made.cert).unwrap();
+        let other = self_signed(Spec::ca("d", 2), p256());
+        assert_eq!(key.check_matches(&other.cert), Err(KeyError::Mismatch));
+        // A key of another certificate stays a mismatch.
+        let wrong = key_marker(p256().serialize_pem().as_bytes(), Some(made.pem.as_bytes()));
+        assert_eq!(
+            parse_private_key(wrong.as_bytes())
+                .unwrap()
+                .check_matches(&made.cert),
+            Err(KeyError::Mismatch)
+        );
+        // An unreadable key keeps its error.
+        let params =
+            "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n";
+        let recorded = key_marker(params.as_bytes(), Some(made.pem.as_bytes()));
+        assert_eq!(
+            parse_private_key(recorded.as_bytes())
+                .unwrap_err()
+                .to_string(),
+            KeyError::EcParameters.to_string()
         );
     }
 

@@ -15,27 +15,49 @@ pub fn is_live(args: &CheckArgs) -> bool {
     args.from.is_empty() && args.trust_anchors.is_none()
 }
 
+/// What to read from a cluster.
+pub struct LiveRequest<'a> {
+    pub kubeconfig: Option<&'a std::path::Path>,
+    pub linkerd_namespace: &'a str,
+    pub data_plane_namespace: Option<&'a str>,
+    pub viz_namespace: Option<&'a str>,
+    pub jaeger_namespace: Option<&'a str>,
+    pub timeout: std::time::Duration,
+    pub verbose: bool,
+}
+
+impl<'a> LiveRequest<'a> {
+    pub fn of_check(args: &'a CheckArgs) -> Self {
+        LiveRequest {
+            kubeconfig: args.kubeconfig.as_deref(),
+            linkerd_namespace: &args.linkerd_namespace,
+            data_plane_namespace: args.data_plane_namespace.as_deref(),
+            viz_namespace: args.viz_namespace.as_deref(),
+            jaeger_namespace: args.jaeger_namespace.as_deref(),
+            timeout: args.timeout,
+            verbose: args.verbose,
+        }
+    }
+}
+
 /// Reads the cluster of `context` (the current one when `None`).
-pub async fn load_live(args: &CheckArgs, context: Option<&str>) -> anyhow::Result<Snapshot> {
-    let cluster = live::connect(args.kubeconfig.as_deref(), context, args.timeout).await?;
+pub async fn load_live(req: &LiveRequest<'_>, context: Option<&str>) -> anyhow::Result<Snapshot> {
+    let cluster = live::connect(req.kubeconfig, context, req.timeout).await?;
     let mut overrides = std::collections::BTreeMap::new();
-    for (ext, ns) in [
-        ("viz", &args.viz_namespace),
-        ("jaeger", &args.jaeger_namespace),
-    ] {
+    for (ext, ns) in [("viz", req.viz_namespace), ("jaeger", req.jaeger_namespace)] {
         if let Some(ns) = ns {
-            overrides.insert(ext.to_string(), ns.clone());
+            overrides.insert(ext.to_string(), ns.to_string());
         }
     }
     let opts = live::Options {
-        linkerd_namespace: &args.linkerd_namespace,
-        data_plane_namespace: args.data_plane_namespace.as_deref(),
+        linkerd_namespace: req.linkerd_namespace,
+        data_plane_namespace: req.data_plane_namespace,
         extension_overrides: &overrides,
-        timeout: args.timeout,
-        verbose: args.verbose,
+        timeout: req.timeout,
+        verbose: req.verbose,
     };
     let mut snap = live::load(&cluster, &opts).await?;
-    snap.data_plane_namespace = args.data_plane_namespace.clone();
+    snap.data_plane_namespace = req.data_plane_namespace.map(String::from);
     Ok(snap)
 }
 

@@ -1,0 +1,194 @@
+//! `meshcert snapshot --out DIR`: writes what a live run read, so that `meshcert check --from DIR`
+//! gives the same report offline.
+//!
+//! - `objects.yaml`: the ConfigMaps, Secrets, Namespaces, webhook configurations and APIServices,
+//!   as a kubectl `List`. Private keys never leave the cluster: each is replaced by a marker
+//!   ([`meshcert_checks::key::key_marker`]) recording its algorithm and which certificate it
+//!   matches, or the error reading it gave.
+//! - `pods.json`: the meshed pods in reduced form (name, namespace, owner, the proxy's trust
+//!   bundle), one per line.
+//!
+//! Objects that could not be read (forbidden) cannot be written; they are named on stderr.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use base64::Engine as _;
+use meshcert_checks::key::key_marker;
+use meshcert_checks::snapshot::{
+    BundleRef, CaBundle, Kind, Object, ObjectState, Secret, SecretValue, Snapshot,
+};
+use serde_json::{Value, json};
+
+const TRUST_ANCHORS_ENV: &str = "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS";
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A caBundle as written: absent, base64, or text that is not base64 (as it was read).
+fn ca_bundle(c: &CaBundle) -> Option<String> {
+    match c {
+        None => None,
+        Some(Ok(bytes)) => Some(b64(bytes)),
+        Some(Err(_)) => Some("!not-base64".to_string()),
+    }
+}
+
+/// The certificate key paired with a private-key key of a Secret.
+fn cert_key_for(key: &str) -> Option<&'static str> {
+    match key {
+        "key.pem" => Some("crt.pem"),
+        "tls.key" => Some("tls.crt"),
+        _ => None,
+    }
+}
+
+fn looks_like_key(key: &str, bytes: &[u8]) -> bool {
+    if cert_key_for(key).is_some() {
+        return true;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    text.contains("PRIVATE KEY-----") || text.contains("-----BEGIN EC PARAMETERS-----")
+}
+
+fn secret_data(secret: &Secret) -> serde_json::Map<String, Value> {
+    let bytes_of = |k: &str| match secret.data.get(k) {
+        Some(SecretValue::Bytes(b)) => Some(b.expose().to_vec()),
+        _ => None,
+    };
+    secret
+        .data
+        .iter()
+        .map(|(k, v)| {
+            let written = match v {
+                SecretValue::Undecodable(_) => "!not-base64".to_string(),
+                SecretValue::Bytes(b) if looks_like_key(k, b.expose()) => {
+                    let cert = cert_key_for(k).and_then(bytes_of);
+                    b64(key_marker(b.expose(), cert.as_deref()).as_bytes())
+                }
+                SecretValue::Bytes(b) => b64(b.expose()),
+            };
+            (k.clone(), Value::String(written))
+        })
+        .collect()
+}
+
+fn object_json(kind: Kind, namespace: &str, name: &str, object: &Object) -> Value {
+    let mut meta = json!({ "name": name });
+    if !kind.is_cluster_scoped() {
+        meta["namespace"] = json!(namespace);
+    }
+    let mut doc = match object {
+        Object::ConfigMap(cm) => json!({ "apiVersion": "v1", "data": cm.data }),
+        Object::Secret(s) => {
+            let mut d = json!({ "apiVersion": "v1", "data": secret_data(s) });
+            if let Some(t) = &s.type_ {
+                d["type"] = json!(t);
+            }
+            d
+        }
+        Object::Namespace(ns) => {
+            meta["labels"] = json!(ns.labels);
+            json!({ "apiVersion": "v1" })
+        }
+        Object::WebhookConfiguration(w) => {
+            let webhooks: Vec<Value> = w
+                .ca_bundles
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut client = json!({});
+                    if let Some(b) = ca_bundle(c) {
+                        client["caBundle"] = json!(b);
+                    }
+                    json!({ "name": format!("webhook-{i}.linkerd.io"), "clientConfig": client })
+                })
+                .collect();
+            json!({ "apiVersion": "admissionregistration.k8s.io/v1", "webhooks": webhooks })
+        }
+        Object::ApiService(a) => {
+            let mut spec = json!({});
+            if let Some(b) = ca_bundle(&a.ca_bundle) {
+                spec["caBundle"] = json!(b);
+            }
+            json!({ "apiVersion": "apiregistration.k8s.io/v1", "spec": spec })
+        }
+    };
+    doc["kind"] = json!(kind.as_str());
+    doc["metadata"] = meta;
+    doc
+}
+
+/// What was written, and what could not be.
+pub struct Written {
+    pub objects: usize,
+    pub pods: usize,
+    pub unreadable: Vec<String>,
+}
+
+pub fn write(snap: &Snapshot, dir: &Path) -> anyhow::Result<Written> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut items = Vec::new();
+    let mut unreadable = Vec::new();
+    for (oref, state) in snap.objects() {
+        match state {
+            ObjectState::Present { object, .. } => {
+                items.push(object_json(oref.kind, &oref.namespace, &oref.name, object))
+            }
+            ObjectState::Forbidden(why) => unreadable.push(format!("{oref}: {why}")),
+        }
+    }
+    if let Some(why) = &snap.data_plane_unavailable {
+        unreadable.push(format!("meshed pods: {why}"));
+    }
+    let objects = items.len();
+    let list = json!({ "apiVersion": "v1", "kind": "List", "metadata": { "resourceVersion": "" }, "items": items });
+    let yaml = serde_saphyr::to_string(&list).context("cannot write the objects as YAML")?;
+    let header = format!(
+        "# meshcert snapshot of {}; private keys are replaced by markers\n",
+        snap.source
+    );
+    std::fs::write(dir.join("objects.yaml"), header + &yaml)
+        .with_context(|| format!("cannot write {}", dir.display()))?;
+
+    let path = dir.join("pods.json");
+    let file =
+        std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let dp = &snap.data_plane;
+    out.write_all(b"{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[")?;
+    for (i, pod) in dp.pods.iter().enumerate() {
+        let var = match pod.bundle {
+            BundleRef::Value(id) => {
+                json!({ "name": TRUST_ANCHORS_ENV, "value": dp.bundles[id as usize] })
+            }
+            BundleRef::Reference => json!({ "name": TRUST_ANCHORS_ENV,
+                "valueFrom": { "configMapKeyRef": { "name": "linkerd-identity-trust-roots", "key": "ca-bundle.crt" } } }),
+        };
+        let proxy = json!([{ "name": "linkerd-proxy", "env": [var] }]);
+        let spec = if pod.native_sidecar {
+            json!({ "initContainers": proxy })
+        } else {
+            json!({ "containers": proxy })
+        };
+        let mut meta = json!({ "name": pod.name, "namespace": dp.namespace(pod),
+                               "labels": { "linkerd.io/control-plane-ns": snap.linkerd_namespace } });
+        if pod.workload.kind != "Pod" {
+            meta["ownerReferences"] = json!([{ "kind": pod.workload.kind, "name": pod.workload.name, "controller": true }]);
+        }
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(
+            &mut out,
+            &json!({ "kind": "Pod", "metadata": meta, "spec": spec }),
+        )?;
+    }
+    out.write_all(b"\n]}\n")?;
+    out.flush()?;
+    Ok(Written {
+        objects,
+        pods: dp.pods.len(),
+        unreadable,
+    })
+}
