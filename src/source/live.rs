@@ -267,6 +267,19 @@ fn continue_token(fields: &[(String, Vec<u8>)]) -> Option<String> {
         .map(String::from)
 }
 
+/// `12500` → `12,500`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn query_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -377,7 +390,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
                 if progress {
                     eprint!(
                         "\rlisting meshed pods… {}",
-                        builder.snap.data_plane.pods.len()
+                        thousands(builder.snap.data_plane.pods.len())
                     );
                 }
                 match continue_token(&fields) {
@@ -427,4 +440,32 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
     let mut snap = builder.snap;
     snap.extension_overrides = extensions;
     Ok(snap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_counts_read_with_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(12500), "12,500");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn rbac_rules_name_the_narrowest_grant() {
+        let secret = ObjectRef::new(Kind::Secret, "linkerd", "linkerd-identity-issuer");
+        assert_eq!(
+            rbac_rule(&secret),
+            "a Role in namespace linkerd with apiGroups: [\"\"], resources: [\"secrets\"], resourceNames: [\"linkerd-identity-issuer\"], verbs: [\"get\"]"
+        );
+        let api = ObjectRef::cluster(Kind::APIService, "v1alpha1.tap.linkerd.io");
+        assert!(rbac_rule(&api).starts_with("a ClusterRole with apiGroups: [\"apiregistration.k8s.io\"], resources: [\"apiservices\"]"));
+        assert_eq!(
+            api_path(&api),
+            "/apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.tap.linkerd.io"
+        );
+    }
 }
