@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use meshcert_checks::check::Margin;
+use meshcert_checks::check::MarginSpec;
 
 #[derive(Debug, Parser)]
 #[command(name = "meshcert", version, about = "Audits the mTLS certificates of a Linkerd service mesh", long_about = None)]
@@ -132,21 +132,48 @@ pub struct CheckArgs {
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub at: Option<DateTime<Utc>>,
 
-    /// The expiry margin of the "valid for at least …" checks: days, hours or minutes (60d, 48h, 90m).
-    #[arg(long, value_name = "DURATION", default_value = "60d", value_parser = parse_margin)]
-    pub min_validity: Margin,
+    /// The expiry margin of every "valid for at least …" check: days, hours or minutes (60d, 48h,
+    /// 90m) or a share of the certificate's lifetime (33%). Default 60d, or the policy file's.
+    #[arg(long, value_name = "DURATION", env = "MESHCERT_MIN_VALIDITY", value_parser = parse_margin)]
+    pub min_validity: Option<MarginSpec>,
+
+    /// Leave a check out of the run (repeatable; comma-separated in MESHCERT_SKIP).
+    #[arg(long, value_name = "ID", env = "MESHCERT_SKIP", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// Run only the checks of this category (repeatable; comma-separated in MESHCERT_ONLY).
+    #[arg(
+        long,
+        value_name = "CATEGORY",
+        env = "MESHCERT_ONLY",
+        value_delimiter = ','
+    )]
+    pub only: Vec<String>,
+
+    /// Policy file (levels, margins, fail-on; see README). Default: ./meshcert.toml if present.
+    #[arg(long, value_name = "FILE", env = "MESHCERT_CONFIG")]
+    pub config: Option<PathBuf>,
 
     /// Report format.
-    #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Table, env = "MESHCERT_OUTPUT")]
     pub output: OutputFormat,
+
+    /// Also write a report in another format to a file, from the same run (repeatable):
+    /// table, short, json, junit or prometheus, e.g. --report junit=meshcert.xml.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub report: Vec<(OutputFormat, PathBuf)>,
+
+    /// Push the Prometheus metrics to this Pushgateway (job "meshcert", grouped by cluster).
+    #[arg(long, value_name = "URL", env = "MESHCERT_PUSH_GATEWAY")]
+    pub push_gateway: Option<String>,
 
     /// Colour the √/‼/× marks: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// Which results fail the run (exit 1): errors only, or warnings too.
-    #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
-    pub fail_on: FailOnArg,
+    /// Which results fail the run (exit 1): errors only (the default), or warnings too.
+    #[arg(long, value_enum, env = "MESHCERT_FAIL_ON")]
+    pub fail_on: Option<FailOnArg>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -154,6 +181,8 @@ pub enum OutputFormat {
     Table,
     Short,
     Json,
+    Junit,
+    Prometheus,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -201,6 +230,19 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs(secs))
 }
 
-fn parse_margin(s: &str) -> Result<Margin, String> {
+fn parse_margin(s: &str) -> Result<MarginSpec, String> {
     s.parse()
+}
+
+fn parse_report(s: &str) -> Result<(OutputFormat, PathBuf), String> {
+    let (format, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, got {s:?}"))?;
+    let format = OutputFormat::from_str(format, true).map_err(|_| {
+        format!("unknown format {format:?}: expected table, short, json, junit or prometheus")
+    })?;
+    if path.is_empty() {
+        return Err(format!("no path in {s:?}"));
+    }
+    Ok((format, PathBuf::from(path)))
 }

@@ -4,7 +4,9 @@
 //! Snapshot from its sources, runs the registry and hands the report to a reporter.
 
 pub mod cli;
+pub mod push;
 pub mod report;
+pub mod settings;
 pub mod snapshot;
 pub mod source;
 
@@ -15,11 +17,13 @@ use anyhow::Context as _;
 use clap::Parser;
 use meshcert_checks::check::{Context, FailOn};
 use meshcert_checks::registry;
+use meshcert_checks::report::Report;
 
-use cli::{CheckArgs, Cli, ColorChoice, Command, FailOnArg, ListFormat, OutputFormat};
+use cli::{CheckArgs, Cli, ColorChoice, Command, ListFormat, OutputFormat};
 
 /// meshcert's exit codes: 0 nothing failed, 1 a check failed, 2 meshcert could not run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum ExitStatus {
     Success,
     Failure,
@@ -130,23 +134,142 @@ fn color(choice: ColorChoice) -> bool {
 /// How many clusters are read at once.
 const CLUSTERS_AT_ONCE: usize = 4;
 
+/// What a run produced: one report, or one per cluster.
+enum Run {
+    Single {
+        report: Report,
+        cluster: Option<String>,
+    },
+    Many(Vec<report::clusters::Cluster>),
+}
+
+impl Run {
+    fn exit_status(&self) -> ExitStatus {
+        let of = |r: &Report| {
+            if r.success {
+                ExitStatus::Success
+            } else {
+                ExitStatus::Failure
+            }
+        };
+        match self {
+            Run::Single { report, .. } => of(report),
+            Run::Many(clusters) => clusters
+                .iter()
+                .map(|c| c.outcome.as_ref().map_or(ExitStatus::Error, of))
+                .max_by_key(|s| *s as u8)
+                .unwrap_or(ExitStatus::Success),
+        }
+    }
+
+    /// Readable reports with their cluster label (when several), and the unreadable clusters.
+    fn parts(&self) -> (Vec<(Option<&str>, &Report)>, Vec<(&str, &str)>) {
+        match self {
+            Run::Single { report, .. } => (vec![(None, report)], Vec::new()),
+            Run::Many(clusters) => {
+                let ok = clusters
+                    .iter()
+                    .filter_map(|c| {
+                        c.outcome
+                            .as_ref()
+                            .ok()
+                            .map(|r| (Some(c.context.as_str()), r))
+                    })
+                    .collect();
+                let bad = clusters
+                    .iter()
+                    .filter_map(|c| {
+                        c.outcome
+                            .as_ref()
+                            .err()
+                            .map(|e| (c.context.as_str(), e.as_str()))
+                    })
+                    .collect();
+                (ok, bad)
+            }
+        }
+    }
+
+    fn render(&self, format: OutputFormat, color: bool, fail_on: FailOn) -> String {
+        let (reports, unreadable) = self.parts();
+        match (self, format) {
+            (_, OutputFormat::Junit) => report::junit::render(&reports, &unreadable, fail_on),
+            (_, OutputFormat::Prometheus) => report::prometheus::render(
+                &reports,
+                &unreadable.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+            ),
+            (Run::Single { report, .. }, OutputFormat::Table) => {
+                report::table::render(report, false, color)
+            }
+            (Run::Single { report, .. }, OutputFormat::Short) => {
+                report::table::render(report, true, color)
+            }
+            (Run::Single { report, .. }, OutputFormat::Json) => report::json::render(report),
+            (Run::Many(c), OutputFormat::Table) => report::clusters::table(c, false, color),
+            (Run::Many(c), OutputFormat::Short) => report::clusters::table(c, true, color),
+            (Run::Many(c), OutputFormat::Json) => report::clusters::json(c),
+        }
+    }
+
+    /// Metrics to push, one group per cluster (the grouping key names the cluster, so the
+    /// metrics themselves carry no cluster label).
+    fn push_groups(&self) -> Vec<(Option<&str>, String)> {
+        match self {
+            Run::Single { report, cluster } => vec![(
+                cluster.as_deref(),
+                report::prometheus::render(&[(None, report)], &[]),
+            )],
+            Run::Many(clusters) => clusters
+                .iter()
+                .map(|c| {
+                    let metrics = match &c.outcome {
+                        Ok(r) => report::prometheus::render(&[(None, r)], &[]),
+                        Err(_) => "# TYPE meshcert_run_success gauge\nmeshcert_run_success 0\n"
+                            .to_string(),
+                    };
+                    (Some(c.context.as_str()), metrics)
+                })
+                .collect(),
+        }
+    }
+}
+
 fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
-    let cx = Context {
-        at: args.at.unwrap_or_else(chrono::Utc::now),
+    let flags = settings::Flags {
+        at: args.at,
+        fail_on: args.fail_on,
         min_validity: args.min_validity,
-        fail_on: match args.fail_on {
-            FailOnArg::Error => FailOn::Error,
-            FailOnArg::Warning => FailOn::Warning,
-        },
+        skip: &args.skip,
+        only: &args.only,
+        config: args.config.as_deref(),
     };
-    let color = color(args.color);
+    let cx = settings::resolve(&flags, |k| std::env::var(k).ok())?;
+    let run = collect(args, &cx)?;
+    out.write_all(
+        run.render(args.output, color(args.color), cx.fail_on)
+            .as_bytes(),
+    )?;
+    for (format, path) in &args.report {
+        std::fs::write(path, run.render(*format, false, cx.fail_on))
+            .with_context(|| format!("cannot write the {format:?} report to {}", path.display()))?;
+    }
+    if let Some(gateway) = &args.push_gateway {
+        out.flush()?;
+        for (cluster, metrics) in run.push_groups() {
+            push::push(gateway, cluster, metrics)?;
+        }
+    }
+    Ok(run.exit_status())
+}
+
+/// Reads the inputs and runs the checks.
+fn collect(args: &CheckArgs, cx: &Context) -> anyhow::Result<Run> {
     if !source::is_live(args) {
-        return print_single(
-            &meshcert_checks::report::run(&source::load(args)?, &cx, registry::ALL),
-            args,
-            color,
-            out,
-        );
+        let report = meshcert_checks::report::run(&source::load(args)?, cx, registry::ALL);
+        return Ok(Run::Single {
+            report,
+            cluster: None,
+        });
     }
     let contexts = if args.all_contexts {
         source::live::all_contexts(args.kubeconfig.as_deref())?
@@ -160,12 +283,11 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
             request,
             contexts.first().map(String::as_str),
         ))?;
-        return print_single(
-            &meshcert_checks::report::run(&snapshot, &cx, registry::ALL),
-            args,
-            color,
-            out,
-        );
+        let report = meshcert_checks::report::run(&snapshot, cx, registry::ALL);
+        return Ok(Run::Single {
+            report,
+            cluster: snapshot.cluster.clone(),
+        });
     }
     // Several clusters: concurrently, a few at a time; one that fails does not stop the others.
     let results = rt.block_on(async {
@@ -179,53 +301,16 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
         });
         futures::future::join_all(tasks).await
     });
-    let clusters: Vec<report::clusters::Cluster> = contexts
-        .iter()
-        .zip(results)
-        .map(|(ctx, loaded)| report::clusters::Cluster {
-            context: ctx.clone(),
-            outcome: loaded
-                .map(|snap| meshcert_checks::report::run(&snap, &cx, registry::ALL))
-                .map_err(|e| format!("{e:#}")),
-        })
-        .collect();
-    let text = match args.output {
-        OutputFormat::Table => report::clusters::table(&clusters, false, color),
-        OutputFormat::Short => report::clusters::table(&clusters, true, color),
-        OutputFormat::Json => report::clusters::json(&clusters),
-    };
-    out.write_all(text.as_bytes())?;
-    let worst = clusters
-        .iter()
-        .map(|c| match &c.outcome {
-            Err(_) => ExitStatus::Error,
-            Ok(r) if !r.success => ExitStatus::Failure,
-            Ok(_) => ExitStatus::Success,
-        })
-        .max_by_key(|s| match s {
-            ExitStatus::Success => 0,
-            ExitStatus::Failure => 1,
-            ExitStatus::Error => 2,
-        })
-        .unwrap_or(ExitStatus::Success);
-    Ok(worst)
-}
-
-fn print_single(
-    report: &meshcert_checks::report::Report,
-    args: &CheckArgs,
-    color: bool,
-    out: &mut impl Write,
-) -> anyhow::Result<ExitStatus> {
-    let text = match args.output {
-        OutputFormat::Table => report::table::render(report, false, color),
-        OutputFormat::Short => report::table::render(report, true, color),
-        OutputFormat::Json => report::json::render(report),
-    };
-    out.write_all(text.as_bytes())?;
-    Ok(if report.success {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    })
+    Ok(Run::Many(
+        contexts
+            .iter()
+            .zip(results)
+            .map(|(ctx, loaded)| report::clusters::Cluster {
+                context: ctx.clone(),
+                outcome: loaded
+                    .map(|snap| meshcert_checks::report::run(&snap, cx, registry::ALL))
+                    .map_err(|e| format!("{e:#}")),
+            })
+            .collect(),
+    ))
 }

@@ -79,8 +79,9 @@ pub struct CheckMeta {
     /// linkerd aborts its whole run when a fatal check fails; meshcert keeps going, and records
     /// the flag for reference.
     pub fatal: bool,
-    /// The description states the expiry margin ("… valid for at least 60 days").
-    pub uses_margin: bool,
+    /// For the margin checks, whose margin they apply; the description states it ("… valid for
+    /// at least 60 days").
+    pub margin: Option<MarginRole>,
     /// The check's page, `checks/docs/<id>.md`.
     pub docs: &'static str,
 }
@@ -92,11 +93,19 @@ impl CheckMeta {
 
     /// The description as shown for this run: the margin checks state the margin in force.
     pub fn description_for(&self, cx: &Context) -> String {
-        if self.uses_margin {
-            self.description
-                .replace("60 days", &cx.min_validity.to_string())
-        } else {
-            self.description.to_string()
+        match self.margin {
+            Some(role) => self
+                .description
+                .replace("60 days", &cx.margins.get(role).to_string()),
+            None => self.description.to_string(),
+        }
+    }
+
+    /// The level a failure of this check has by default.
+    pub fn default_level(&self) -> Level {
+        match self.severity {
+            Severity::Error => Level::Error,
+            Severity::Warning => Level::Warning,
         }
     }
 }
@@ -158,6 +167,116 @@ impl fmt::Display for Margin {
     }
 }
 
+/// Whose certificates a margin applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarginRole {
+    TrustAnchors,
+    Issuer,
+    /// Webhook and API-service serving certificates.
+    Webhooks,
+}
+
+/// An expiry margin: a fixed duration, or a share of the certificate's lifetime (with
+/// cert-manager's 48-hour issuers, a fixed 60 days warns forever; 33% of the lifetime does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarginSpec {
+    Fixed(Margin),
+    /// Percent of the certificate's lifetime (notBefore to notAfter), 1 to 100.
+    Lifetime(u8),
+}
+
+impl Default for MarginSpec {
+    fn default() -> Self {
+        MarginSpec::Fixed(Margin::LINKERD_DEFAULT)
+    }
+}
+
+impl FromStr for MarginSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().strip_suffix('%') {
+            Some(n) => match n.trim().parse::<u8>() {
+                Ok(p) if (1..=100).contains(&p) => Ok(MarginSpec::Lifetime(p)),
+                _ => Err(format!(
+                    "invalid margin {s:?}: a percentage of the lifetime is a whole number from 1% to 100%"
+                )),
+            },
+            None => s.parse().map(MarginSpec::Fixed).map_err(|e: String| {
+                format!("{e}, or a percentage of the certificate's lifetime such as 33%")
+            }),
+        }
+    }
+}
+
+impl fmt::Display for MarginSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MarginSpec::Fixed(m) => m.fmt(f),
+            MarginSpec::Lifetime(p) => write!(f, "{p}% of lifetime"),
+        }
+    }
+}
+
+impl MarginSpec {
+    /// The margin for a certificate valid from `not_before` to `not_after`.
+    pub fn for_validity(self, not_before: DateTime<Utc>, not_after: DateTime<Utc>) -> TimeDelta {
+        match self {
+            MarginSpec::Fixed(m) => m.delta(),
+            MarginSpec::Lifetime(p) => (not_after - not_before) * i32::from(p) / 100,
+        }
+    }
+}
+
+/// The margin of each role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Margins {
+    pub trust_anchors: MarginSpec,
+    pub issuer: MarginSpec,
+    pub webhooks: MarginSpec,
+}
+
+impl Margins {
+    /// The same margin for every role.
+    pub fn all(spec: MarginSpec) -> Margins {
+        Margins {
+            trust_anchors: spec,
+            issuer: spec,
+            webhooks: spec,
+        }
+    }
+
+    pub fn get(&self, role: MarginRole) -> MarginSpec {
+        match role {
+            MarginRole::TrustAnchors => self.trust_anchors,
+            MarginRole::Issuer => self.issuer,
+            MarginRole::Webhooks => self.webhooks,
+        }
+    }
+}
+
+/// What a failure of a check means for the run, after the user's overrides; `Off` leaves the
+/// check out of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Off,
+}
+
+impl FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "error" => Ok(Level::Error),
+            "warning" => Ok(Level::Warning),
+            "off" => Ok(Level::Off),
+            other => Err(format!(
+                "invalid level {other:?}: expected error, warning or off"
+            )),
+        }
+    }
+}
+
 /// Which results fail the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FailOn {
@@ -171,18 +290,29 @@ pub enum FailOn {
 pub struct Context {
     /// The evaluation instant (`--at`).
     pub at: DateTime<Utc>,
-    /// The expiry margin (`--min-validity`).
-    pub min_validity: Margin,
+    /// The expiry margins (`--min-validity`, the policy file's `[margins]`).
+    pub margins: Margins,
     pub fail_on: FailOn,
+    /// Per-check levels overriding the defaults (policy file, `--skip`, `--only`), by id.
+    pub levels: std::collections::BTreeMap<String, Level>,
 }
 
 impl Context {
     pub fn new(at: DateTime<Utc>) -> Self {
         Context {
             at,
-            min_validity: Margin::default(),
+            margins: Margins::default(),
             fail_on: FailOn::default(),
+            levels: Default::default(),
         }
+    }
+
+    /// The level of a check in this run.
+    pub fn level(&self, meta: &CheckMeta) -> Level {
+        self.levels
+            .get(meta.id)
+            .copied()
+            .unwrap_or_else(|| meta.default_level())
     }
 }
 
@@ -194,11 +324,35 @@ pub struct CertDetail {
     pub role: &'static str,
     /// Where it was read (`key crt.pem of Secret linkerd/linkerd-identity-issuer`).
     pub source: String,
+    /// The same, as parts: namespace (empty when cluster-scoped), `Kind/name` (or the file), key.
+    pub namespace: String,
+    pub object: String,
+    pub key: String,
     #[serde(flatten)]
     pub facts: CertFacts,
     /// What this check found wrong with it, if anything.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+}
+
+impl CertDetail {
+    pub fn new(
+        role: &'static str,
+        origin: &crate::snapshot::Origin,
+        facts: &CertFacts,
+        problem: Option<String>,
+    ) -> Self {
+        let (namespace, object, key) = origin.parts();
+        CertDetail {
+            role,
+            source: origin.to_string(),
+            namespace,
+            object,
+            key,
+            facts: facts.clone(),
+            problem,
+        }
+    }
 }
 
 /// The issuer's private key as reported: its algorithm and where it was read, never its bytes.
@@ -248,6 +402,35 @@ pub trait Check: Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn margin_specs_parse_print_and_scale_with_lifetime() {
+        assert_eq!(
+            "33%".parse::<MarginSpec>().unwrap(),
+            MarginSpec::Lifetime(33)
+        );
+        assert_eq!(MarginSpec::Lifetime(33).to_string(), "33% of lifetime");
+        assert_eq!("60d".parse::<MarginSpec>().unwrap(), MarginSpec::default());
+        for bad in ["0%", "101%", "x%", "1.5%", "10w"] {
+            assert!(bad.parse::<MarginSpec>().is_err(), "{bad}");
+        }
+        let from = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let to = DateTime::parse_from_rfc3339("2026-01-03T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            MarginSpec::Lifetime(25).for_validity(from, to),
+            TimeDelta::hours(12)
+        );
+        assert_eq!(
+            MarginSpec::Fixed("1d".parse().unwrap()).for_validity(from, to),
+            TimeDelta::days(1)
+        );
+        assert_eq!("warning".parse::<Level>().unwrap(), Level::Warning);
+        assert!("loud".parse::<Level>().is_err());
+    }
 
     #[test]
     fn margins_parse_and_print() {

@@ -151,7 +151,7 @@ static META: CheckMeta = CheckMeta {
     description: "data plane proxies certificate match CA",
     severity: Severity::Warning,
     fatal: false,
-    uses_margin: false,
+    margin: None,
     docs: include_str!("../docs/l5d-identity-data-plane-proxies-certs-match-ca.md"),
 };
 

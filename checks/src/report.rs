@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cert::format_time;
-use crate::check::{Check, Context, Details, FailOn, Outcome, Severity};
+use crate::check::{Check, Context, Details, FailOn, Level, Outcome};
 use crate::snapshot::Snapshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -95,15 +95,17 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
     let mut categories: Vec<CategoryReport> = Vec::new();
     for check in checks {
         let meta = check.meta();
-        if !meta.category.applies(snapshot) {
+        let level = cx.level(meta);
+        if level == Level::Off || !meta.category.applies(snapshot) {
             continue;
         }
         let (result, error, reason, details) = match check.run(snapshot, cx) {
             Outcome::Pass(d) => (Status::Success, None, None, d),
             Outcome::Fail { error, details } => {
-                let status = match meta.severity {
-                    Severity::Error => Status::Error,
-                    Severity::Warning => Status::Warning,
+                let status = if level == Level::Warning {
+                    Status::Warning
+                } else {
+                    Status::Error
                 };
                 (status, Some(error), None, details)
             }
@@ -143,7 +145,7 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{Category, CheckMeta, Context};
+    use crate::check::{Category, CheckMeta, Context, MarginRole, Severity};
 
     struct Fixed(&'static CheckMeta, fn() -> Outcome);
     impl Check for Fixed {
@@ -160,14 +162,14 @@ mod tests {
         description: "w is valid for at least 60 days",
         severity: Severity::Warning,
         fatal: false,
-        uses_margin: true,
+        margin: Some(MarginRole::Issuer),
         docs: "",
     };
     static ERR: CheckMeta = CheckMeta {
         id: "e",
         description: "e",
         severity: Severity::Error,
-        uses_margin: false,
+        margin: None,
         ..WARN
     };
 
@@ -199,6 +201,22 @@ mod tests {
         assert!(!report.success);
         assert_eq!(report.categories.len(), 1, "same category, one group");
         assert_eq!(report.worst(), Status::Error);
+    }
+
+    #[test]
+    fn levels_override_severity_and_off_leaves_a_check_out() {
+        let snap = Snapshot::new("linkerd", "t");
+        let checks: [&dyn Check; 2] = [&Fixed(&WARN, fail), &Fixed(&ERR, fail)];
+        let mut cx = Context::new(DateTime::UNIX_EPOCH);
+        cx.levels.insert("w".into(), Level::Error);
+        cx.levels.insert("e".into(), Level::Warning);
+        let report = run(&snap, &cx, &checks);
+        let results: Vec<_> = report.results().map(|r| (r.id, r.result)).collect();
+        assert_eq!(results, [("w", Status::Error), ("e", Status::Warning)]);
+        cx.levels.insert("w".into(), Level::Off);
+        let report = run(&snap, &cx, &checks);
+        assert_eq!(report.results().map(|r| r.id).collect::<Vec<_>>(), ["e"]);
+        assert!(report.success, "the remaining failure is a warning now");
     }
 
     #[test]

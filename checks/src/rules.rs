@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::cert::{Cert, KeyAlgorithm, format_time};
-use crate::check::Margin;
+use crate::check::MarginSpec;
 
 /// `CheckCertValidityPeriod`: both bounds inclusive.
 pub fn validity_problem(cert: &Cert, at: DateTime<Utc>) -> Option<String> {
@@ -23,9 +23,10 @@ pub fn validity_problem(cert: &Cert, at: DateTime<Utc>) -> Option<String> {
 }
 
 /// `CheckExpiringSoon`: a problem when the certificate expires before `at + margin`.
-pub fn expiring_problem(cert: &Cert, at: DateTime<Utc>, margin: Margin) -> Option<String> {
+pub fn expiring_problem(cert: &Cert, at: DateTime<Utc>, margin: MarginSpec) -> Option<String> {
+    let delta = margin.for_validity(cert.facts.not_before, cert.facts.not_after);
     let horizon = at
-        .checked_add_signed(margin.delta())
+        .checked_add_signed(delta)
         .unwrap_or(DateTime::<Utc>::MAX_UTC);
     (horizon > cert.facts.not_after)
         .then(|| format!("will expire on {}", format_time(cert.facts.not_after)))
@@ -114,7 +115,7 @@ mod tests {
         let mut spec = Spec::ca("c", 1);
         spec.not_after = "2027-01-01T00:00:00Z";
         let c = self_signed(spec, p256()).cert;
-        let margin = Margin::LINKERD_DEFAULT;
+        let margin = MarginSpec::default();
         // Exactly 60 days before expiry: not yet warned (linkerd: After is strict).
         assert_eq!(
             expiring_problem(&c, at("2026-11-02T00:00:00Z"), margin),
@@ -124,11 +125,18 @@ mod tests {
             expiring_problem(&c, at("2026-11-02T00:00:01Z"), margin).unwrap(),
             "will expire on 2027-01-01T00:00:00Z"
         );
-        let short: Margin = "48h".parse().unwrap();
+        let short: MarginSpec = "48h".parse().unwrap();
         assert_eq!(
             expiring_problem(&c, at("2026-11-02T00:00:01Z"), short),
             None
         );
+        // 2025-01-01 → 2027-01-01 is 730 days; 10% of it is 73 days.
+        let tenth: MarginSpec = "10%".parse().unwrap();
+        assert_eq!(
+            expiring_problem(&c, at("2026-10-20T00:00:00Z"), tenth),
+            None
+        );
+        assert!(expiring_problem(&c, at("2026-10-20T00:00:01Z"), tenth).is_some());
     }
 
     #[test]

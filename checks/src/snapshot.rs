@@ -106,6 +106,28 @@ pub enum Origin {
     File(String),
 }
 
+impl Origin {
+    /// `(namespace, object, key)` for labels: `("linkerd", "Secret/linkerd-identity-issuer",
+    /// "crt.pem")`; cluster-scoped objects and files have no namespace.
+    pub fn parts(&self) -> (String, String, String) {
+        let object_name = |o: &ObjectRef| format!("{}/{}", o.kind.as_str(), o.name);
+        match self {
+            Origin::Key { object, key } => {
+                (object.namespace.clone(), object_name(object), key.clone())
+            }
+            Origin::Field { object, key, field } => (
+                object.namespace.clone(),
+                object_name(object),
+                format!("{key}:{field}"),
+            ),
+            Origin::CaBundle { object, field } => {
+                (object.namespace.clone(), object_name(object), field.clone())
+            }
+            Origin::File(path) => (String::new(), path.clone(), String::new()),
+        }
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -290,6 +312,8 @@ pub struct Snapshot {
     pub linkerd_namespace: String,
     /// A short description of where the snapshot came from, for reports.
     pub source: String,
+    /// The kubeconfig context of a live cluster (the Pushgateway groups metrics by it).
+    pub cluster: Option<String>,
     objects: BTreeMap<ObjectRef, ObjectState>,
     identity_files: Option<IdentityFiles>,
     /// `--viz-namespace` / `--jaeger-namespace`: where an extension is, overriding discovery.

@@ -2,5 +2,7 @@
 
 pub mod clusters;
 pub mod json;
+pub mod junit;
 pub mod list;
+pub mod prometheus;
 pub mod table;

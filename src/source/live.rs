@@ -439,6 +439,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
     }
     let mut snap = builder.snap;
     snap.extension_overrides = extensions;
+    snap.cluster = Some(cluster.context.clone());
     Ok(snap)
 }
 

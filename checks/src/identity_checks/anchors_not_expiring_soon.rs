@@ -1,4 +1,4 @@
-use crate::check::{Category, Check, CheckMeta, Context, Outcome, Severity};
+use crate::check::{Category, Check, CheckMeta, Context, MarginRole, Outcome, Severity};
 use crate::rules::expiring_problem;
 use crate::snapshot::Snapshot;
 
@@ -11,7 +11,7 @@ static META: CheckMeta = CheckMeta {
     description: "trust anchors are valid for at least 60 days",
     severity: Severity::Warning,
     fatal: false,
-    uses_margin: true,
+    margin: Some(MarginRole::TrustAnchors),
     docs: include_str!("../../docs/l5d-identity-trustAnchors-not-expiring-soon.md"),
 };
 
@@ -22,7 +22,7 @@ impl Check for TrustAnchorsNotExpiringSoon {
 
     fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
         super::each_anchor(snap, "Anchors expiring soon", |c| {
-            expiring_problem(c, cx.at, cx.min_validity)
+            expiring_problem(c, cx.at, cx.margins.get(MarginRole::TrustAnchors))
         })
     }
 }
@@ -45,7 +45,7 @@ mod tests {
             "Anchors expiring soon:\n\t* 5 soon will expire on 2026-12-22T12:00:00Z"
         );
         let mut short = cx();
-        short.min_validity = "30d".parse().unwrap();
+        short.margins.trust_anchors = "30d".parse().unwrap();
         assert!(matches!(
             TrustAnchorsNotExpiringSoon.run(&snap, &short),
             Outcome::Pass(_)

@@ -11,7 +11,7 @@ static META: CheckMeta = CheckMeta {
     description: "trust anchors are within their validity period",
     severity: Severity::Error,
     fatal: true,
-    uses_margin: false,
+    margin: None,
     docs: include_str!("../../docs/l5d-identity-trustAnchors-are-time-valid.md"),
 };
 

@@ -11,7 +11,7 @@ static META: CheckMeta = CheckMeta {
     description: "certificate config is valid",
     severity: Severity::Error,
     fatal: true,
-    uses_margin: false,
+    margin: None,
     docs: include_str!("../../docs/l5d-identity-cert-config-valid.md"),
 };
 

@@ -11,7 +11,7 @@ static META: CheckMeta = CheckMeta {
     description: "issuer cert is issued by the trust anchor",
     severity: Severity::Error,
     fatal: false,
-    uses_margin: false,
+    margin: None,
     docs: include_str!("../../docs/l5d-identity-issuer-cert-issued-by-trust-anchor.md"),
 };
 

@@ -1,4 +1,4 @@
-use crate::check::{Category, Check, CheckMeta, Context, Outcome, Severity};
+use crate::check::{Category, Check, CheckMeta, Context, MarginRole, Outcome, Severity};
 use crate::rules::expiring_problem;
 use crate::snapshot::Snapshot;
 
@@ -11,7 +11,7 @@ static META: CheckMeta = CheckMeta {
     description: "issuer cert is valid for at least 60 days",
     severity: Severity::Warning,
     fatal: false,
-    uses_margin: true,
+    margin: Some(MarginRole::Issuer),
     docs: include_str!("../../docs/l5d-identity-issuer-cert-not-expiring-soon.md"),
 };
 
@@ -22,7 +22,8 @@ impl Check for IssuerNotExpiringSoon {
 
     fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
         super::issuer_leaf(snap, |c| {
-            expiring_problem(c, cx.at, cx.min_validity).map(|p| format!("issuer certificate {p}"))
+            expiring_problem(c, cx.at, cx.margins.get(MarginRole::Issuer))
+                .map(|p| format!("issuer certificate {p}"))
         })
     }
 }
@@ -45,7 +46,7 @@ mod tests {
             "issuer certificate will expire on 2026-12-12T12:00:00Z"
         );
         let mut short = cx();
-        short.min_validity = "48h".parse().unwrap();
+        short.margins.issuer = "48h".parse().unwrap();
         assert!(matches!(
             IssuerNotExpiringSoon.run(&snap, &short),
             Outcome::Pass(_)

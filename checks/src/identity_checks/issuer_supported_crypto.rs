@@ -11,7 +11,7 @@ static META: CheckMeta = CheckMeta {
     description: "issuer cert is using supported crypto algorithm",
     severity: Severity::Error,
     fatal: true,
-    uses_margin: false,
+    margin: None,
     docs: include_str!("../../docs/l5d-identity-issuer-cert-uses-supported-crypto.md"),
 };
 

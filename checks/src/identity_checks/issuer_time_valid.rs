@@ -11,7 +11,7 @@ static META: CheckMeta = CheckMeta {
     description: "issuer cert is within its validity period",
     severity: Severity::Error,
     fatal: true,
-    uses_margin: false,
+    margin: None,
     docs: include_str!("../../docs/l5d-identity-issuer-cert-is-time-valid.md"),
 };
 

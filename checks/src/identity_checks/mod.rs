@@ -32,12 +32,7 @@ pub(crate) fn cert_detail(
     cert: &Cert,
     problem: Option<String>,
 ) -> CertDetail {
-    CertDetail {
-        role,
-        source: from.origin.to_string(),
-        facts: cert.facts.clone(),
-        problem,
-    }
+    CertDetail::new(role, &from.origin, &cert.facts, problem)
 }
 
 /// The issuer chain as details: the leaf, then any further certificates of the chain.

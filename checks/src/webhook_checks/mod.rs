@@ -29,7 +29,7 @@ macro_rules! webhook_component {
             description: $vdesc,
             severity: $crate::check::Severity::Error,
             fatal: $fatal,
-            uses_margin: false,
+            margin: None,
             docs: include_str!(concat!("../../docs/", $vid, ".md")),
         };
 
@@ -39,7 +39,7 @@ macro_rules! webhook_component {
             description: $sdesc,
             severity: $crate::check::Severity::Warning,
             fatal: false,
-            uses_margin: true,
+            margin: Some($crate::check::MarginRole::Webhooks),
             docs: include_str!(concat!("../../docs/", $sid, ".md")),
         };
 
@@ -64,7 +64,7 @@ pub mod tap;
 pub mod tap_injector;
 
 use crate::cert::Cert;
-use crate::check::{CertDetail, Check, CheckMeta, Context, Details, Outcome};
+use crate::check::{Check, CheckMeta, Context, Details, Outcome};
 use crate::identity::Located;
 use crate::rules::{expiring_problem, validity_problem};
 use crate::snapshot::Snapshot;
@@ -86,19 +86,7 @@ pub struct WebhookCertNotExpiringSoon {
     pub meta: &'static CheckMeta,
 }
 
-fn detail(
-    role: &'static str,
-    from: &Located<Vec<Cert>>,
-    cert: &Cert,
-    problem: Option<String>,
-) -> CertDetail {
-    CertDetail {
-        role,
-        source: from.origin.to_string(),
-        facts: cert.facts.clone(),
-        problem,
-    }
-}
+use crate::identity_checks::cert_detail as detail;
 
 /// `<serial> <CN> (notAfter <time>) in <origin>`: which certificate a message is about.
 fn which(cert: &Cert, from: &Located<Vec<Cert>>) -> String {
@@ -262,7 +250,7 @@ impl Check for WebhookCertNotExpiringSoon {
         let mut details = Details::default();
         let mut soon = Vec::new();
         for c in &chain.value[1..] {
-            let p = expiring_problem(c, cx.at, cx.min_validity);
+            let p = expiring_problem(c, cx.at, cx.margins.webhooks);
             if let Some(p) = &p {
                 soon.push(format!("* {} {p}", c.label()));
             }
@@ -271,7 +259,7 @@ impl Check for WebhookCertNotExpiringSoon {
                 .push(detail("serving-chain", chain, c, p));
         }
         let leaf = &chain.value[0];
-        let leaf_problem = expiring_problem(leaf, cx.at, cx.min_validity);
+        let leaf_problem = expiring_problem(leaf, cx.at, cx.margins.webhooks);
         details
             .certificates
             .insert(0, detail("serving", chain, leaf, leaf_problem.clone()));

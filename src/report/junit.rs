@@ -1,0 +1,134 @@
+//! `-o junit`: JUnit XML that CI systems render. One `testsuite` per category (prefixed by the
+//! cluster's context when several are checked), one `testcase` per check (classname = category,
+//! name = description). Errors are `failure`s; warnings are `failure`s under `--fail-on warning`
+//! and passed test cases with the warning in `system-out` otherwise; skipped checks are `skipped`.
+
+use std::fmt::Write as _;
+
+use meshcert_checks::cert::format_time;
+use meshcert_checks::check::FailOn;
+use meshcert_checks::report::{CheckResult, Report, Status};
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn body(c: &CheckResult) -> String {
+    let mut text = c.error.clone().unwrap_or_default();
+    if let Some(hint) = &c.hint {
+        let _ = write!(text, "\nsee {hint} for hints");
+    }
+    text
+}
+
+fn first_line(c: &CheckResult) -> String {
+    c.error
+        .as_deref()
+        .unwrap_or("")
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// `unreadable`: clusters that could not be read, with why; each becomes a failing test case.
+pub fn render(
+    reports: &[(Option<&str>, &Report)],
+    unreadable: &[(&str, &str)],
+    fail_on: FailOn,
+) -> String {
+    let mut suites = String::new();
+    let (mut tests, mut failures, mut skipped) = (0, 0, 0);
+    for (ctx, why) in unreadable {
+        tests += 1;
+        failures += 1;
+        let _ = writeln!(
+            suites,
+            "  <testsuite name=\"{0}\" tests=\"1\" failures=\"1\" errors=\"0\" skipped=\"0\">\n    <testcase classname=\"{0}\" name=\"cluster can be read\">\n      <failure type=\"error\" message=\"{1}\">{1}</failure>\n    </testcase>\n  </testsuite>",
+            escape(ctx),
+            escape(why)
+        );
+    }
+    for (cluster, report) in reports {
+        for category in &report.categories {
+            let name = match cluster {
+                Some(ctx) => format!("{ctx}/{}", category.name),
+                None => category.name.to_string(),
+            };
+            let is_failure = |c: &CheckResult| {
+                c.result == Status::Error
+                    || (c.result == Status::Warning && fail_on == FailOn::Warning)
+            };
+            let f = category.checks.iter().filter(|c| is_failure(c)).count();
+            let s = category
+                .checks
+                .iter()
+                .filter(|c| c.result == Status::Skipped)
+                .count();
+            tests += category.checks.len();
+            failures += f;
+            skipped += s;
+            let _ = writeln!(
+                suites,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"{s}\" timestamp=\"{}\">",
+                escape(&name),
+                category.checks.len(),
+                format_time(report.evaluated_at)
+            );
+            for c in &category.checks {
+                let open = format!(
+                    "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"",
+                    escape(&name),
+                    escape(&c.description),
+                    escape(c.id)
+                );
+                match c.result {
+                    Status::Success => {
+                        let _ = writeln!(suites, "{open}/>");
+                    }
+                    Status::Skipped => {
+                        let reason = c.reason.as_deref().unwrap_or("");
+                        let _ = writeln!(
+                            suites,
+                            "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>",
+                            escape(reason)
+                        );
+                    }
+                    _ if is_failure(c) => {
+                        let _ = writeln!(
+                            suites,
+                            "{open}>\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                            c.result.as_str(),
+                            escape(&first_line(c)),
+                            escape(&body(c))
+                        );
+                    }
+                    _ => {
+                        let _ = writeln!(
+                            suites,
+                            "{open}>\n      <system-out>warning: {}</system-out>\n    </testcase>",
+                            escape(&body(c))
+                        );
+                    }
+                }
+            }
+            suites.push_str("  </testsuite>\n");
+        }
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"meshcert\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{suites}</testsuites>\n"
+    )
+}

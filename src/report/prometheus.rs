@@ -1,0 +1,150 @@
+//! `-o prometheus`: the Prometheus text exposition format (version 0.0.4), for a Pushgateway or a
+//! node-exporter textfile collector. Every series carries a `cluster` label when several clusters
+//! are checked.
+//!
+//! - `meshcert_check_result{category,check,result}`: 1 for the check's current result, 0 for the
+//!   other results (so every series exists on every run);
+//! - `meshcert_certificate_expiry_timestamp_seconds{role,namespace,object,key,subject,serial,fingerprint}`:
+//!   notAfter of every certificate read (trust anchors, issuer, webhook and API-service certificates,
+//!   caBundle certificates);
+//! - `meshcert_data_plane_stale_proxies`: meshed pods without the current trust bundle;
+//! - `meshcert_last_run_timestamp_seconds`, `meshcert_run_success`.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use meshcert_checks::report::Report;
+
+const RESULTS: [&str; 4] = ["success", "warning", "error", "skipped"];
+
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn labels(cluster: Option<&str>, pairs: &[(&str, &str)]) -> String {
+    let all = cluster
+        .map(|c| ("cluster", c))
+        .into_iter()
+        .chain(pairs.iter().copied());
+    let inner: Vec<String> = all.map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
+    if inner.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", inner.join(","))
+    }
+}
+
+fn header(out: &mut String, name: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+}
+
+/// `unreadable`: clusters that could not be read; their `meshcert_run_success` is 0.
+pub fn render(reports: &[(Option<&str>, &Report)], unreadable: &[&str]) -> String {
+    let mut out = String::new();
+    header(
+        &mut out,
+        "meshcert_check_result",
+        "Result of a meshcert check: 1 for the current result, 0 for the others.",
+    );
+    for (cluster, r) in reports {
+        for c in r.results() {
+            let category = r
+                .categories
+                .iter()
+                .find(|cat| cat.checks.iter().any(|x| x.id == c.id))
+                .map_or("", |cat| cat.name);
+            for result in RESULTS {
+                let value = u8::from(c.result.as_str() == result);
+                let l = labels(
+                    *cluster,
+                    &[("category", category), ("check", c.id), ("result", result)],
+                );
+                let _ = writeln!(out, "meshcert_check_result{l} {value}");
+            }
+        }
+    }
+    header(
+        &mut out,
+        "meshcert_certificate_expiry_timestamp_seconds",
+        "notAfter of a certificate meshcert read, in seconds since the epoch.",
+    );
+    for (cluster, r) in reports {
+        let mut seen = BTreeSet::new();
+        for c in r.results() {
+            for d in &c.details.certificates {
+                let role = if d.role == "signing-trust-anchor" {
+                    "trust-anchor"
+                } else {
+                    d.role
+                };
+                if !seen.insert((role, d.source.clone(), d.facts.sha256_fingerprint.clone())) {
+                    continue;
+                }
+                let l = labels(
+                    *cluster,
+                    &[
+                        ("role", role),
+                        ("namespace", &d.namespace),
+                        ("object", &d.object),
+                        ("key", &d.key),
+                        ("subject", &d.facts.subject),
+                        ("serial", &d.facts.serial),
+                        ("fingerprint", &d.facts.sha256_fingerprint),
+                    ],
+                );
+                let _ = writeln!(
+                    out,
+                    "meshcert_certificate_expiry_timestamp_seconds{l} {}",
+                    d.facts.not_after.timestamp()
+                );
+            }
+        }
+    }
+    header(
+        &mut out,
+        "meshcert_data_plane_stale_proxies",
+        "Meshed pods whose proxy does not have the current trust bundle.",
+    );
+    for (cluster, r) in reports {
+        if let Some(dp) = r.results().find_map(|c| c.details.data_plane.as_ref()) {
+            let _ = writeln!(
+                out,
+                "meshcert_data_plane_stale_proxies{} {}",
+                labels(*cluster, &[]),
+                dp.stale_pods.len()
+            );
+        }
+    }
+    header(
+        &mut out,
+        "meshcert_last_run_timestamp_seconds",
+        "When the run evaluated the certificates, in seconds since the epoch.",
+    );
+    for (cluster, r) in reports {
+        let _ = writeln!(
+            out,
+            "meshcert_last_run_timestamp_seconds{} {}",
+            labels(*cluster, &[]),
+            r.evaluated_at.timestamp()
+        );
+    }
+    header(
+        &mut out,
+        "meshcert_run_success",
+        "1 when no check failed the run, 0 otherwise.",
+    );
+    for (cluster, r) in reports {
+        let _ = writeln!(
+            out,
+            "meshcert_run_success{} {}",
+            labels(*cluster, &[]),
+            u8::from(r.success)
+        );
+    }
+    for cluster in unreadable {
+        let _ = writeln!(out, "meshcert_run_success{} 0", labels(Some(cluster), &[]));
+    }
+    out
+}
