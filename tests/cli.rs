@@ -1356,3 +1356,565 @@ fn json_and_yaml_lists_and_single_pods_read_alike() {
         .collect();
     assert_eq!(unreadable, ["a-1", "c-1"], "{dp}");
 }
+
+// --- Machine outputs: JUnit and Prometheus ---
+
+/// Counts the elements named `name` in a well-formed XML document (panics if it is not).
+fn xml_elements(xml: &str) -> BTreeMap<String, usize> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut counts = BTreeMap::new();
+    loop {
+        match reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("not well-formed XML ({e}):\n{xml}"))
+        {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                *counts
+                    .entry(String::from_utf8(e.name().as_ref().to_vec()).unwrap())
+                    .or_insert(0) += 1;
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    counts
+}
+
+#[test]
+fn junit_reports_failures_warnings_and_skips_as_ci_systems_expect() {
+    let healthy = stdout(&check_from("healthy", &["-o", "junit"]));
+    assert!(healthy.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"meshcert\" tests=\"15\" failures=\"0\""), "{healthy}");
+    let counts = xml_elements(&healthy);
+    assert_eq!((counts["testsuite"], counts["testcase"]), (3, 15));
+    assert!(!counts.contains_key("failure"));
+
+    let out = check_from("expired-anchor", &["-o", "junit"]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = stdout(&out);
+    assert_eq!(
+        xml_elements(&xml)["failure"],
+        2,
+        "two errors; the warning passes with system-out"
+    );
+    assert!(xml.contains("<failure type=\"error\" message=\"Invalid anchors:\">Invalid anchors:\n\t* 1 root.linkerd.cluster.local not valid anymore. Expired on 2026-01-01T00:00:00Z\nsee https://linkerd.io/2/checks/#l5d-identity-trustAnchors-are-time-valid for hints</failure>"), "{xml}");
+    assert!(xml.contains("<testcase classname=\"linkerd-identity\" name=\"trust anchors are valid for at least 60 days\" file=\"l5d-identity-trustAnchors-not-expiring-soon\">\n      <system-out>warning: Anchors expiring soon:"), "{xml}");
+    // The x509 error quotes: escaped.
+    assert!(
+        xml.contains("possibly because of &quot;x509: certificate has expired"),
+        "{xml}"
+    );
+
+    let xml = stdout(&check_from(
+        "expiring-soon",
+        &["-o", "junit", "--fail-on", "warning"],
+    ));
+    let counts = xml_elements(&xml);
+    assert_eq!(counts["failure"], 2);
+    assert!(xml.contains("<failure type=\"warning\""), "{xml}");
+
+    let xml = stdout(&check_from("missing-issuer-secret", &["-o", "junit"]));
+    assert_eq!(xml_elements(&xml)["skipped"], 4);
+    assert!(xml.contains("skipped=\"4\""));
+}
+
+/// One sample of the Prometheus text format.
+struct Sample {
+    metric: String,
+    labels: BTreeMap<String, String>,
+    value: f64,
+}
+
+/// Parses the Prometheus text exposition format (0.0.4) strictly: `# HELP`/`# TYPE` lines before
+/// a metric's samples, metric and label names `[a-zA-Z_:][a-zA-Z0-9_:]*`, label values in double
+/// quotes with `\\`, `\"` and `\n` escapes, a float value, an optional timestamp.
+fn scrape(text: &str) -> Vec<Sample> {
+    fn name(s: &str) -> Option<(&str, &str)> {
+        let end = s
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(s.len());
+        let first = s.chars().next()?;
+        (end > 0 && !first.is_ascii_digit()).then(|| (&s[..end], &s[end..]))
+    }
+    let mut typed = std::collections::HashSet::new();
+    let mut samples = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let fail = |why: &str| -> ! { panic!("line {}: {why}: {line:?}", n + 1) };
+        if let Some(comment) = line.strip_prefix("# ") {
+            let mut parts = comment.splitn(3, ' ');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some("HELP"), Some(m), Some(_)) => {
+                    assert!(name(m).is_some_and(|(_, r)| r.is_empty()), "bad HELP")
+                }
+                (Some("TYPE"), Some(m), Some(t)) => {
+                    assert!(
+                        ["counter", "gauge", "histogram", "summary", "untyped"].contains(&t),
+                        "bad TYPE {t}"
+                    );
+                    assert!(typed.insert(m.to_string()), "TYPE twice for {m}");
+                }
+                _ => fail("unknown comment"),
+            }
+            continue;
+        }
+        let Some((metric, mut rest)) = name(line) else {
+            fail("no metric name")
+        };
+        assert!(typed.contains(metric), "sample before TYPE of {metric}");
+        let mut labels = BTreeMap::new();
+        if let Some(r) = rest.strip_prefix('{') {
+            rest = r;
+            loop {
+                if let Some(r) = rest.strip_prefix('}') {
+                    rest = r;
+                    break;
+                }
+                let Some((key, r)) = name(rest) else {
+                    fail("bad label name")
+                };
+                let Some(r) = r.strip_prefix("=\"") else {
+                    fail("expected =\"")
+                };
+                let mut value = String::new();
+                let mut chars = r.char_indices();
+                let end = loop {
+                    match chars.next() {
+                        Some((_, '\\')) => match chars.next() {
+                            Some((_, '\\')) => value.push('\\'),
+                            Some((_, '"')) => value.push('"'),
+                            Some((_, 'n')) => value.push('\n'),
+                            _ => fail("bad escape"),
+                        },
+                        Some((i, '"')) => break i,
+                        Some((_, c)) => value.push(c),
+                        None => fail("unterminated label value"),
+                    }
+                };
+                assert!(
+                    labels.insert(key.to_string(), value).is_none(),
+                    "label {key} twice"
+                );
+                rest = &r[end + 1..];
+                rest = rest.strip_prefix(',').unwrap_or(rest);
+            }
+        }
+        let mut fields = rest.split_whitespace();
+        let value = fields
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or_else(|| fail("bad value"));
+        if let Some(ts) = fields.next() {
+            assert!(ts.parse::<i64>().is_ok(), "bad timestamp");
+        }
+        assert!(
+            fields.next().is_none() && rest.starts_with(' '),
+            "trailing text"
+        );
+        samples.push(Sample {
+            metric: metric.to_string(),
+            labels,
+            value,
+        });
+    }
+    samples
+}
+
+fn sample<'a>(s: &'a [Sample], metric: &str, labels: &[(&str, &str)]) -> Option<&'a Sample> {
+    s.iter().find(|x| {
+        x.metric == metric
+            && labels
+                .iter()
+                .all(|(k, v)| x.labels.get(*k).map(String::as_str) == Some(*v))
+    })
+}
+
+fn gauge(s: &Sample) -> f64 {
+    s.value
+}
+
+#[test]
+fn prometheus_exposition_parses_and_carries_results_and_expiries() {
+    let text = stdout(&check_from("expiring-soon", &["-o", "prometheus"]));
+    for metric in [
+        "meshcert_check_result",
+        "meshcert_certificate_expiry_timestamp_seconds",
+        "meshcert_data_plane_stale_proxies",
+        "meshcert_last_run_timestamp_seconds",
+        "meshcert_run_success",
+    ] {
+        assert!(
+            text.contains(&format!("# HELP {metric} "))
+                && text.contains(&format!("# TYPE {metric} gauge")),
+            "{metric}"
+        );
+    }
+    let s = scrape(&text);
+    let soon = [("check", A_SOON), ("category", "linkerd-identity")];
+    assert_eq!(
+        gauge(
+            sample(
+                &s,
+                "meshcert_check_result",
+                &[soon[0], soon[1], ("result", "warning")]
+            )
+            .unwrap()
+        ),
+        1.0
+    );
+    assert_eq!(
+        gauge(
+            sample(
+                &s,
+                "meshcert_check_result",
+                &[soon[0], ("result", "success")]
+            )
+            .unwrap()
+        ),
+        0.0
+    );
+    assert_eq!(
+        s.iter()
+            .filter(|x| x.metric == "meshcert_check_result")
+            .count(),
+        15 * 4
+    );
+    let anchor = sample(
+        &s,
+        "meshcert_certificate_expiry_timestamp_seconds",
+        &[("role", "trust-anchor")],
+    )
+    .unwrap();
+    assert_eq!(gauge(anchor), 1_797_940_800.0, "2026-12-22T12:00:00Z");
+    assert_eq!(anchor.labels["namespace"], "linkerd");
+    assert_eq!(anchor.labels["object"], "ConfigMap/linkerd-config");
+    assert_eq!(anchor.labels["key"], "values:identityTrustAnchorsPEM");
+    assert_eq!(anchor.labels["subject"], "CN=root.linkerd.cluster.local");
+    assert_eq!(anchor.labels["serial"], "1");
+    let issuer = sample(
+        &s,
+        "meshcert_certificate_expiry_timestamp_seconds",
+        &[("role", "issuer")],
+    )
+    .unwrap();
+    assert_eq!(issuer.labels["object"], "Secret/linkerd-identity-issuer");
+    for role in ["serving", "ca-bundle"] {
+        assert!(
+            sample(
+                &s,
+                "meshcert_certificate_expiry_timestamp_seconds",
+                &[("role", role)]
+            )
+            .is_some(),
+            "{role}"
+        );
+    }
+    assert_eq!(gauge(sample(&s, "meshcert_run_success", &[]).unwrap()), 1.0);
+    assert_eq!(
+        gauge(sample(&s, "meshcert_last_run_timestamp_seconds", &[]).unwrap()),
+        1_795_348_800.0,
+        "the --at instant"
+    );
+    assert_eq!(
+        gauge(sample(&s, "meshcert_data_plane_stale_proxies", &[]).unwrap()),
+        0.0
+    );
+
+    let s = scrape(&stdout(&check_from(
+        "dataplane-stale",
+        &["-o", "prometheus"],
+    )));
+    assert_eq!(
+        gauge(sample(&s, "meshcert_data_plane_stale_proxies", &[]).unwrap()),
+        2.0
+    );
+    let s = scrape(&stdout(&check_from(
+        "expired-anchor",
+        &["-o", "prometheus"],
+    )));
+    assert_eq!(gauge(sample(&s, "meshcert_run_success", &[]).unwrap()), 0.0);
+    assert_eq!(
+        gauge(
+            sample(
+                &s,
+                "meshcert_check_result",
+                &[("check", A_TIME), ("result", "error")]
+            )
+            .unwrap()
+        ),
+        1.0
+    );
+}
+
+#[test]
+fn one_run_writes_extra_reports_identical_to_their_own_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("out.xml");
+    let prom = dir.path().join("metrics.prom");
+    let json = dir.path().join("report.json");
+    let out = check_from(
+        "expired-anchor",
+        &[
+            "--report",
+            &format!("junit={}", junit.display()),
+            "--report",
+            &format!("prometheus={}", prom.display()),
+            "--report",
+            &format!("json={}", json.display()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with("linkerd-identity\n"),
+        "the table still goes to stdout"
+    );
+    for (file, format) in [(&junit, "junit"), (&prom, "prometheus"), (&json, "json")] {
+        let written = std::fs::read_to_string(file).unwrap();
+        assert_eq!(
+            written,
+            stdout(&check_from("expired-anchor", &["-o", format])),
+            "{format}"
+        );
+    }
+    for bad in ["xml=a", "junit=", "junit"] {
+        let out = check_from("healthy", &["--report", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+}
+
+/// A one-shot Pushgateway: accepts connections, records each request's line and body, answers 200.
+fn fake_pushgateway() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            record.lock().unwrap().push((
+                request_line.trim().to_string(),
+                String::from_utf8(body).unwrap(),
+            ));
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .unwrap();
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn metrics_are_pushed_to_a_pushgateway() {
+    let (url, seen) = fake_pushgateway();
+    let out = check_from("healthy", &["--push-gateway", &url, "-o", "short"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let pushes = seen.lock().unwrap().clone();
+    assert_eq!(pushes.len(), 1);
+    assert_eq!(pushes[0].0, "PUT /metrics/job/meshcert HTTP/1.1");
+    assert_eq!(
+        pushes[0].1,
+        stdout(&check_from("healthy", &["-o", "prometheus"]))
+    );
+    // An unreachable gateway is an error after the report is printed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = check_from(
+        "healthy",
+        &[
+            "--push-gateway",
+            &format!("http://127.0.0.1:{port}"),
+            "-o",
+            "short",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "Status check results are √\n");
+    assert!(
+        stderr(&out).contains("cannot push metrics to http://127.0.0.1:"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// --- Policy ---
+
+fn policy_file(text: &str) -> tempfile::NamedTempFile {
+    let f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(f.path(), text).unwrap();
+    f
+}
+
+#[test]
+fn a_policy_file_changes_margins_and_levels() {
+    // expiring-soon: the anchor has 30 days left, the issuer 20.
+    let f = policy_file(
+        "[margins]\nissuer = \"10d\"\n[levels]\nl5d-identity-trustAnchors-not-expiring-soon = \"error\"\n",
+    );
+    let out = check_from(
+        "expiring-soon",
+        &["--config", f.path().to_str().unwrap(), "-o", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the anchor warning is now an error"
+    );
+    let report = json_of(&out);
+    assert_eq!(results(&report)[A_SOON], "error");
+    assert_eq!(results(&report)[I_SOON], "success");
+    assert_eq!(
+        result_of(&report, I_SOON)["description"],
+        "issuer cert is valid for at least 10 days"
+    );
+    assert_eq!(
+        result_of(&report, A_SOON)["description"],
+        "trust anchors are valid for at least 60 days"
+    );
+
+    // A share of the lifetime: 1% of two years is about a week.
+    let out = check_from("expiring-soon", &["--min-validity", "1%", "-o", "json"]);
+    let report = json_of(&out);
+    assert_eq!(results(&report)[A_SOON], "success");
+    assert_eq!(
+        result_of(&report, A_SOON)["description"],
+        "trust anchors are valid for at least 1% of lifetime"
+    );
+    assert_eq!(
+        results(&json_of(&check_from(
+            "expiring-soon",
+            &["--min-validity", "33%", "-o", "json"]
+        )))[A_SOON],
+        "warning"
+    );
+
+    // Turned off: absent from the report.
+    let f = policy_file("[levels]\nl5d-identity-data-plane-proxies-certs-match-ca = \"off\"\n");
+    let report = json_of(&check_from(
+        "dataplane-stale",
+        &["--config", f.path().to_str().unwrap(), "-o", "json"],
+    ));
+    assert!(!results(&report).contains_key(DP));
+}
+
+#[test]
+fn skip_only_and_environment_variables() {
+    let report = json_of(&check_from(
+        "expired-anchor",
+        &["--skip", A_TIME, "--skip", I_SIGNED, "-o", "json"],
+    ));
+    assert!(!results(&report).contains_key(A_TIME) && !results(&report).contains_key(I_SIGNED));
+    let report = json_of(&check_from(
+        "expired-anchor",
+        &["--only", "linkerd-webhooks-and-apisvc-tls", "-o", "json"],
+    ));
+    assert_eq!(category_names(&report), ["linkerd-webhooks-and-apisvc-tls"]);
+    let out = Command::cargo_bin("meshcert")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("MESHCERT_FAIL_ON", "warning")
+        .env("MESHCERT_MARGIN_ISSUER", "5d")
+        .args([
+            "check",
+            "--from",
+            "fixtures/expiring-soon",
+            "--at",
+            AT,
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "MESHCERT_FAIL_ON=warning fails on the anchor warning"
+    );
+    assert_eq!(
+        results(&json_of(&out))[I_SOON],
+        "success",
+        "MESHCERT_MARGIN_ISSUER=5d"
+    );
+    let out = check_from("healthy", &["--skip", "l5d-nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--skip: unknown check id \"l5d-nope\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn meshcert_toml_in_the_working_directory_is_read_and_a_bad_one_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("meshcert.toml"), "fail-on = \"warning\"\n").unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/expiring-soon");
+    let run = |d: &Path| {
+        Command::cargo_bin("meshcert")
+            .unwrap()
+            .current_dir(d)
+            .args([
+                "check",
+                "--from",
+                fixture.to_str().unwrap(),
+                "--at",
+                AT,
+                "-o",
+                "short",
+            ])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(dir.path()).status.code(), Some(1));
+    std::fs::write(
+        dir.path().join("meshcert.toml"),
+        "[margins]\nissuer = \"1d\"\nanchors = \"1d\"\n",
+    )
+    .unwrap();
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("meshcert.toml") && err.contains("unknown field `anchors`"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn the_exposition_parser_rejects_what_prometheus_rejects() {
+    let ok = "# TYPE m gauge\nm{a=\"x=\\\"y\\\", z\"} 1\n";
+    assert_eq!(scrape(ok)[0].labels["a"], "x=\"y\", z");
+    for bad in [
+        "m 1\n",
+        "# TYPE m gauge\nm{a=x} 1\n",
+        "# TYPE m gauge\nm{a=\"x} 1\n",
+        "# TYPE m gauge\nm one\n",
+        "# TYPE m meter\n",
+    ] {
+        assert!(
+            std::panic::catch_unwind(|| scrape(bad)).is_err(),
+            "{bad:?} should not parse"
+        );
+    }
+}
