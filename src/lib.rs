@@ -134,6 +134,11 @@ fn color(choice: ColorChoice) -> bool {
 /// How many clusters are read at once.
 const CLUSTERS_AT_ONCE: usize = 4;
 
+/// Reports with their cluster label (when several clusters are checked).
+type Readable<'a> = Vec<(Option<&'a str>, &'a Report)>;
+/// Clusters that could not be read, with why.
+type Unreadable<'a> = Vec<(&'a str, &'a str)>;
+
 /// What a run produced: one report, or one per cluster.
 enum Run {
     Single {
@@ -163,7 +168,7 @@ impl Run {
     }
 
     /// Readable reports with their cluster label (when several), and the unreadable clusters.
-    fn parts(&self) -> (Vec<(Option<&str>, &Report)>, Vec<(&str, &str)>) {
+    fn parts(&self) -> (Readable<'_>, Unreadable<'_>) {
         match self {
             Run::Single { report, .. } => (vec![(None, report)], Vec::new()),
             Run::Many(clusters) => {

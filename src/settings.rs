@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
 use chrono::{DateTime, Utc};
-use meshcert_checks::check::{Context, FailOn, Level, MarginSpec, Margins};
+use meshcert_checks::check::{Context, FailOn, Level, MarginRole, MarginSpec, Margins};
 use meshcert_checks::registry;
 use serde::Deserialize;
 
@@ -120,37 +120,32 @@ pub fn resolve(flags: &Flags<'_>, env: impl Fn(&str) -> Option<String>) -> anyho
     if let Some(m) = &policy.min_validity {
         margins = Margins::all(parse_margin(m, &in_file("min-validity"))?);
     }
-    let roles: [(
-        &str,
-        &str,
-        Option<&String>,
-        fn(&mut Margins) -> &mut MarginSpec,
-    ); 3] = [
+    let roles = [
         (
+            MarginRole::TrustAnchors,
             "trust-anchors",
             "MESHCERT_MARGIN_TRUST_ANCHORS",
-            policy.margins.trust_anchors.as_ref(),
-            |m| &mut m.trust_anchors,
+            &policy.margins.trust_anchors,
         ),
         (
+            MarginRole::Issuer,
             "issuer",
             "MESHCERT_MARGIN_ISSUER",
-            policy.margins.issuer.as_ref(),
-            |m| &mut m.issuer,
+            &policy.margins.issuer,
         ),
         (
+            MarginRole::Webhooks,
             "webhooks",
             "MESHCERT_MARGIN_WEBHOOKS",
-            policy.margins.webhooks.as_ref(),
-            |m| &mut m.webhooks,
+            &policy.margins.webhooks,
         ),
     ];
-    for (key, var, from_file, slot) in roles {
+    for (role, key, var, from_file) in roles {
         if let Some(v) = from_file {
-            *slot(&mut margins) = parse_margin(v, &in_file(&format!("margins.{key}")))?;
+            *margins.get_mut(role) = parse_margin(v, &in_file(&format!("margins.{key}")))?;
         }
         if let Some(v) = env(var) {
-            *slot(&mut margins) = parse_margin(&v, var)?;
+            *margins.get_mut(role) = parse_margin(&v, var)?;
         }
     }
     if let Some(m) = flags.min_validity {

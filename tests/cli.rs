@@ -1681,10 +1681,10 @@ fn one_run_writes_extra_reports_identical_to_their_own_runs() {
 }
 
 /// A one-shot Pushgateway: accepts connections, records each request's line and body, answers 200.
-fn fake_pushgateway() -> (
-    String,
-    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
-) {
+/// The requests a fake Pushgateway received: request line and body.
+type Pushes = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+fn fake_pushgateway() -> (String, Pushes) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());

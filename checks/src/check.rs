@@ -245,6 +245,14 @@ impl Margins {
         }
     }
 
+    pub fn get_mut(&mut self, role: MarginRole) -> &mut MarginSpec {
+        match role {
+            MarginRole::TrustAnchors => &mut self.trust_anchors,
+            MarginRole::Issuer => &mut self.issuer,
+            MarginRole::Webhooks => &mut self.webhooks,
+        }
+    }
+
     pub fn get(&self, role: MarginRole) -> MarginSpec {
         match role {
             MarginRole::TrustAnchors => self.trust_anchors,
