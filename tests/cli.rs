@@ -2,6 +2,8 @@
 //! layouts, malformed input, and that no private key material reaches any output.
 //! Every run pins the evaluation instant with --at.
 
+mod fake_api;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
@@ -1680,50 +1682,9 @@ fn one_run_writes_extra_reports_identical_to_their_own_runs() {
     }
 }
 
-/// A one-shot Pushgateway: accepts connections, records each request's line and body, answers 200.
-/// The requests a fake Pushgateway received: request line and body.
-type Pushes = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
-
-fn fake_pushgateway() -> (String, Pushes) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let record = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                if line.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            record.lock().unwrap().push((
-                request_line.trim().to_string(),
-                String::from_utf8(body).unwrap(),
-            ));
-            stream
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                .unwrap();
-        }
-    });
-    (url, seen)
-}
-
 #[test]
 fn metrics_are_pushed_to_a_pushgateway() {
-    let (url, seen) = fake_pushgateway();
+    let (url, seen) = fake_api::fake_pushgateway();
     let out = check_from("healthy", &["--push-gateway", &url, "-o", "short"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let pushes = seen.lock().unwrap().clone();
