@@ -887,10 +887,11 @@ mod rbac {
         })
     }
 
-    /// Every single grant a rule makes: (scope, group, resource, verb, name).
-    pub fn grants(
-        rules: &[(Option<String>, &PolicyRule)],
-    ) -> Vec<(Option<String>, String, String, String, Option<String>)> {
+    /// One grant: (scope, group, resource, verb, name).
+    pub type Grant = (Option<String>, String, String, String, Option<String>);
+
+    /// Every single grant a rule makes.
+    pub fn grants(rules: &[(Option<String>, &PolicyRule)]) -> Vec<Grant> {
         let mut out = Vec::new();
         for (scope, rule) in rules {
             for group in rule.api_groups.iter().flatten() {
