@@ -1620,6 +1620,13 @@ fn prometheus_exposition_parses_and_carries_results_and_expiries() {
         0.0
     );
 
+    let s = scrape(&stdout(&check_from("healthy", &["-o", "prometheus"])));
+    assert_eq!(gauge(sample(&s, "meshcert_run_success", &[]).unwrap()), 1.0);
+    assert!(
+        s.iter()
+            .filter(|x| x.metric == "meshcert_check_result" && x.value == 1.0)
+            .all(|x| x.labels["result"] == "success")
+    );
     let s = scrape(&stdout(&check_from(
         "dataplane-stale",
         &["-o", "prometheus"],
