@@ -95,6 +95,14 @@ pub struct CheckArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
+    /// The most input meshcert reads, all files together (bytes, or with KiB, MiB, GiB).
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_size)]
+    pub max_input_bytes: u64,
+
+    /// The most objects (documents and List items, pods included) meshcert reads.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_objects: usize,
+
     /// Manifests to read: files or directories (recursively: *.yaml, *.yml, *.json), `-` for stdin.
     /// Each file may hold one object, a multi-document YAML stream or a `kind: List`.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["trust_anchors", "issuer_cert", "issuer_key"])]
@@ -228,6 +236,24 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
         return Err(bad());
     }
     Ok(std::time::Duration::from_secs(secs))
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let bad = || format!("invalid size {s:?}: expected bytes, or a number with KiB, MiB or GiB");
+    let (digits, unit) = s.trim().split_at(
+        s.trim()
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(s.trim().len()),
+    );
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let factor: u64 = match unit.trim() {
+        "" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(factor).ok_or_else(bad)
 }
 
 fn parse_margin(s: &str) -> Result<MarginSpec, String> {

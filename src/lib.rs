@@ -84,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 jaeger_namespace: args.jaeger_namespace.as_deref(),
                 timeout: args.timeout,
                 verbose: args.verbose,
+                limits: source::manifests::Limits::default(),
             };
             let snap = runtime()?.block_on(source::load_live(&request, args.context.as_deref()))?;
             let written = snapshot::write(&snap, &args.out)?;

@@ -153,6 +153,55 @@ fn is_connect_error(e: &kube::Error) -> bool {
         && !text.contains("timed out")
 }
 
+/// The most one answer may hold: a page of 500 pods is about 5 MB.
+pub const MAX_RESPONSE_BYTES: usize = 256 << 20;
+
+enum Body {
+    Text(String),
+    TooLarge,
+}
+
+/// Sends `request` and reads the answer, refusing one larger than [`MAX_RESPONSE_BYTES`].
+async fn read_capped(
+    client: &Client,
+    request: http::Request<Vec<u8>>,
+) -> Result<Body, kube::Error> {
+    use futures::AsyncReadExt as _;
+    let stream = client.request_stream(request).await?;
+    let mut bytes = Vec::new();
+    let read = stream
+        .take(MAX_RESPONSE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .await;
+    if let Err(e) = read {
+        return Err(kube::Error::Service(Box::new(e)));
+    }
+    if bytes.len() > MAX_RESPONSE_BYTES {
+        return Ok(Body::TooLarge);
+    }
+    String::from_utf8(bytes)
+        .map(Body::Text)
+        .map_err(kube::Error::FromUtf8)
+}
+
+/// A `Status` object in a 200 answer (a misbehaving server or proxy): its code and message.
+fn status_in(text: &str) -> Option<(u16, String)> {
+    if text.len() > 64 << 10 || !text.contains("\"Status\"") {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    if v.get("kind")?.as_str()? != "Status" {
+        return None;
+    }
+    let code = v.get("code").and_then(|c| c.as_u64()).unwrap_or(500) as u16;
+    let message = v
+        .get("message")
+        .and_then(|m| m.as_str())
+        .unwrap_or("")
+        .to_string();
+    Some((code, message))
+}
+
 /// GETs `path` (with query), retrying 429, 5xx and timeouts with backoff until `deadline`.
 async fn get(
     cluster: &Cluster,
@@ -171,26 +220,47 @@ async fn get(
             .body(Vec::new())
             .map_err(|e| GiveUp::Failed(format!("GET {path}: {e}")))?;
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let retry_reason =
-            match tokio::time::timeout(remaining, cluster.client.request_text(request)).await {
-                Err(_) => "no answer before the deadline (--timeout)".to_string(),
-                Ok(Ok(text)) => return Ok(Fetched::Found(text)),
-                Ok(Err(kube::Error::Api(status))) => match status.code {
-                    404 => return Ok(Fetched::NotFound),
-                    403 => return Ok(Fetched::Forbidden(status.message.clone())),
-                    429 | 500..=599 => format!("{} {}", status.code, status.message),
-                    code => {
-                        return Err(GiveUp::Failed(format!(
-                            "GET {path}: {code} {}: {}",
-                            status.reason, status.message
-                        )));
-                    }
-                },
-                Ok(Err(e)) if is_connect_error(&e) => {
-                    return Err(GiveUp::Unreachable(e.to_string()));
+        let retry_reason = match tokio::time::timeout(
+            remaining,
+            read_capped(&cluster.client, request),
+        )
+        .await
+        {
+            Err(_) => "no answer before the deadline (--timeout)".to_string(),
+            Ok(Ok(Body::TooLarge)) => {
+                return Err(GiveUp::Failed(format!(
+                    "GET {path}: the answer is larger than {MAX_RESPONSE_BYTES} bytes; refusing it"
+                )));
+            }
+            Ok(Ok(Body::Text(text))) => match status_in(&text) {
+                None => return Ok(Fetched::Found(text)),
+                Some((404, _)) => return Ok(Fetched::NotFound),
+                Some((403, message)) => return Ok(Fetched::Forbidden(message)),
+                Some((code, message)) if code == 429 || code >= 500 => {
+                    format!("{code} {message} (in a 200 answer)")
                 }
-                Ok(Err(e)) => e.to_string(),
-            };
+                Some((code, message)) => {
+                    return Err(GiveUp::Failed(format!(
+                        "GET {path}: the API server answered 200 with a Status {code}: {message}"
+                    )));
+                }
+            },
+            Ok(Err(kube::Error::Api(status))) => match status.code {
+                404 => return Ok(Fetched::NotFound),
+                403 => return Ok(Fetched::Forbidden(status.message.clone())),
+                429 | 500..=599 => format!("{} {}", status.code, status.message),
+                code => {
+                    return Err(GiveUp::Failed(format!(
+                        "GET {path}: {code} {}: {}",
+                        status.reason, status.message
+                    )));
+                }
+            },
+            Ok(Err(e)) if is_connect_error(&e) => {
+                return Err(GiveUp::Unreachable(e.to_string()));
+            }
+            Ok(Err(e)) => e.to_string(),
+        };
         if Instant::now() + delay >= deadline {
             return Err(GiveUp::Failed(format!(
                 "GET {path}: gave up after {attempt} attempts within --timeout: {retry_reason}"
@@ -297,6 +367,7 @@ pub struct Options<'a> {
     pub extension_overrides: &'a BTreeMap<String, String>,
     pub timeout: Duration,
     pub verbose: bool,
+    pub limits: super::manifests::Limits,
 }
 
 /// Reads what the checks need from `cluster`.
@@ -307,7 +378,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
         ns,
         format!("cluster: {} ({})", cluster.context, cluster.server),
     );
-    let mut builder = Builder::new(snap);
+    let mut builder = Builder::new(snap, opts.limits);
     let fail = |e: GiveUp| match e {
         GiveUp::Unreachable(why) => unreachable(cluster, &why),
         GiveUp::Failed(why) => anyhow!("{why}"),

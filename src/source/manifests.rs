@@ -253,21 +253,41 @@ fn workload(meta: &Metadata, pod_name: &str) -> Workload {
 /// Accumulates documents into a Snapshot.
 pub(crate) struct Builder {
     pub(crate) snap: Snapshot,
+    /// Objects (documents and List items, of any kind) read so far, and the most allowed.
+    objects: usize,
+    max_objects: usize,
 }
 
 impl Builder {
-    pub(crate) fn new(snap: Snapshot) -> Builder {
-        Builder { snap }
+    pub(crate) fn new(snap: Snapshot, limits: Limits) -> Builder {
+        Builder {
+            snap,
+            objects: 0,
+            max_objects: limits.max_objects,
+        }
+    }
+
+    /// Counts one object against `--max-objects`.
+    fn count(&mut self) -> anyhow::Result<()> {
+        self.objects += 1;
+        if self.objects > self.max_objects {
+            bail!(
+                "more than {} objects in the input: a hostile or mistaken input? (raise the limit with --max-objects)",
+                self.max_objects
+            );
+        }
+        Ok(())
     }
 
     /// Adds one object given as JSON (an API server's answer).
     pub(crate) fn add_json(&mut self, json: &[u8], from: &str) -> anyhow::Result<()> {
-        let doc: Manifest =
-            serde_json::from_slice(json).map_err(|e| anyhow!("{from}: invalid JSON: {e}"))?;
+        let doc: Manifest = serde_json::from_slice(json)
+            .map_err(|e| anyhow!("{from}: invalid JSON: {}", redact(&e.to_string())))?;
         self.add(doc, from)
     }
 
     fn add(&mut self, doc: Manifest, from: &str) -> anyhow::Result<()> {
+        self.count()?;
         if is_list(&doc) {
             for item in doc.items.unwrap_or_default() {
                 self.add(item, from)?;
@@ -375,9 +395,12 @@ impl Builder {
 
     fn merge(&mut self, reduced: Reduced, from: &str) -> anyhow::Result<()> {
         match reduced {
-            Reduced::Pod(pod) => self.push_pod(pod),
+            Reduced::Pod(pod) => {
+                self.count()?;
+                self.push_pod(pod)
+            }
             Reduced::Other(doc) => self.add(*doc, from)?,
-            Reduced::Nothing => {}
+            Reduced::Nothing => self.count()?,
         }
         Ok(())
     }
@@ -473,7 +496,7 @@ pub(crate) fn read_json(
                         .map(|(index, bytes)| {
                             serde_json::from_slice::<Manifest>(bytes)
                                 .map(reduce)
-                                .map_err(|e| format!("items[{index}]: {e}"))
+                                .map_err(|e| format!("items[{index}]: {}", redact(&e.to_string())))
                         })
                         .collect::<Result<Vec<_>, _>>();
                     if result_tx.send(reduced).is_err() {
@@ -524,12 +547,13 @@ pub(crate) fn read_json(
             // Not a List: one object, read from its (small) top-level fields.
             let mut fields = serde_json::Map::new();
             for (key, bytes) in scanner.fields {
-                let value: Value = serde_json::from_slice(&bytes)
-                    .map_err(|e| anyhow!("{name}: invalid JSON in {key}: {e}"))?;
+                let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                    anyhow!("{name}: invalid JSON in {key}: {}", redact(&e.to_string()))
+                })?;
                 fields.insert(key, value);
             }
             let doc: Manifest = serde_json::from_value(Value::Object(fields))
-                .map_err(|e| anyhow!("{name}: {e}"))?;
+                .map_err(|e| anyhow!("{name}: {}", redact(&e.to_string())))?;
             builder.add(doc, name)?;
             Ok(Vec::new())
         }
@@ -540,14 +564,26 @@ pub(crate) fn read_json(
     }
 }
 
+/// The most nodes (mappings, sequences, scalars, aliases expanded) one YAML document may have:
+/// enough for a `kubectl get pods -o yaml` List of about 15,000 pods, and a bound on what an alias
+/// bomb can expand to.
+pub const YAML_MAX_NODES: usize = 5_000_000;
+
 /// Reads a YAML stream one document at a time: each document is added to the Snapshot before
 /// the next is parsed.
 fn read_yaml(builder: &mut Builder, name: &str, mut reader: impl Read) -> anyhow::Result<()> {
-    for doc in serde_saphyr::read::<_, Manifest>(&mut reader) {
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_reader_input_bytes: None,
+            max_nodes: YAML_MAX_NODES,
+            max_events: 4 * YAML_MAX_NODES,
+        },
+    };
+    for doc in serde_saphyr::read_with_options::<_, Manifest>(&mut reader, options) {
         let doc = doc.map_err(|e| {
             // The parser's snippet would quote the input, which may be a private key: say where, not what.
             let e = e.without_snippet();
-            let text = e.to_string();
+            let text = redact(&e.to_string());
             match e.location() {
                 Some(loc) if !text.contains("line") => {
                     anyhow!(
@@ -562,6 +598,46 @@ fn read_yaml(builder: &mut Builder, name: &str, mut reader: impl Read) -> anyhow
         builder.add(doc, name)?;
     }
     Ok(())
+}
+
+/// A parser's error message without the values it quotes: serde's "invalid type: string \"…\""
+/// would otherwise copy input (which may be a private key) into the message. Short quoted words
+/// (field names, small values) are kept, so the message still says what was wrong.
+pub(crate) fn redact(message: &str) -> String {
+    const KEEP: usize = 24;
+    let mut out = String::with_capacity(message.len().min(512));
+    let mut rest = message;
+    while let Some(open) = rest.find('"') {
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        // The closing quote, skipping escaped ones.
+        let mut close = None;
+        let mut escaped = false;
+        for (i, c) in after.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    close = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let Some(close) = close else {
+            out.push_str("…\"");
+            return out;
+        };
+        let quoted = &after[..close];
+        if quoted.chars().count() <= KEEP {
+            out.push_str(quoted);
+        } else {
+            out.push_str(&format!("…{} characters…", quoted.chars().count()));
+        }
+        out.push('"');
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Refuses input that is evidently not text (a NUL byte or invalid UTF-8 in its first 64 KiB).
@@ -585,19 +661,82 @@ fn sniff_text(name: &str, head: &[u8]) -> anyhow::Result<()> {
     }
 }
 
-pub fn load(paths: &[PathBuf], ns: &str) -> anyhow::Result<Snapshot> {
+/// Bounds on what an input may hold, so that a hostile one fails fast and clearly.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// All inputs together, in bytes (`--max-input-bytes`).
+    pub max_input_bytes: u64,
+    /// Documents and List items, of any kind (`--max-objects`).
+    pub max_objects: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: 4 << 30,
+            max_objects: 1_000_000,
+        }
+    }
+}
+
+/// A reader that fails once more than `remaining` bytes were read.
+struct Capped<R> {
+    inner: R,
+    remaining: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.remaining {
+            return Err(std::io::Error::other(format!(
+                "the input is larger than {} bytes (raise the limit with --max-input-bytes)",
+                self.limit
+            )));
+        }
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+pub fn load(paths: &[PathBuf], ns: &str, limits: Limits) -> anyhow::Result<Snapshot> {
     let inputs = expand(paths)?;
     let described: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let mut builder = Builder {
-        snap: Snapshot::new(ns, format!("manifests: {}", described.join(", "))),
-    };
+    let mut builder = Builder::new(
+        Snapshot::new(ns, format!("manifests: {}", described.join(", "))),
+        limits,
+    );
+    // Files are measured before any is read; stdin is capped as it is read.
+    let mut total: u64 = 0;
+    for input in &inputs {
+        if let Some(p) = &input.path {
+            total += std::fs::metadata(p)
+                .with_context(|| format!("cannot read {}", input.name))?
+                .len();
+            if total > limits.max_input_bytes {
+                bail!(
+                    "the inputs are larger than {} bytes, at {} (raise the limit with --max-input-bytes)",
+                    limits.max_input_bytes,
+                    input.name
+                );
+            }
+        }
+    }
     for input in inputs {
         let name = input.name.as_str();
         let mut reader: Box<dyn Read + Send> = match &input.path {
             Some(p) => {
                 Box::new(std::fs::File::open(p).with_context(|| format!("cannot read {name}"))?)
             }
-            None => Box::new(std::io::stdin()),
+            None => {
+                let remaining = limits.max_input_bytes.saturating_sub(total);
+                Box::new(Capped {
+                    inner: std::io::stdin(),
+                    remaining,
+                    limit: limits.max_input_bytes,
+                })
+            }
         };
         // The first 64 KiB decide: binary input is refused, and stdin is JSON when it starts with `{`.
         let mut head = Vec::with_capacity(64 << 10);
@@ -618,4 +757,29 @@ pub fn load(paths: &[PathBuf], ns: &str) -> anyhow::Result<Snapshot> {
         }
     }
     Ok(builder.snap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_short_words_and_drops_long_quoted_values() {
+        assert_eq!(
+            redact("unknown field `colour`, expected \"kind\""),
+            "unknown field `colour`, expected \"kind\""
+        );
+        let key = "MHcCAQEEIHq6uv/eWGgfnbjI3UZBe6wleW+vLct6mSWtmG4hYljNoAoGCCqGSM49";
+        let msg =
+            format!("invalid type: string \"{key}\", expected struct Metadata at line 1 column 90");
+        assert_eq!(
+            redact(&msg),
+            "invalid type: string \"…64 characters…\", expected struct Metadata at line 1 column 90"
+        );
+        assert_eq!(
+            redact("string \"a\\\"b long long long long long long\" end"),
+            "string \"…34 characters…\" end"
+        );
+        assert_eq!(redact("unterminated \"abc"), "unterminated \"…\"");
+    }
 }

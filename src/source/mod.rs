@@ -24,6 +24,7 @@ pub struct LiveRequest<'a> {
     pub jaeger_namespace: Option<&'a str>,
     pub timeout: std::time::Duration,
     pub verbose: bool,
+    pub limits: manifests::Limits,
 }
 
 impl<'a> LiveRequest<'a> {
@@ -36,7 +37,16 @@ impl<'a> LiveRequest<'a> {
             jaeger_namespace: args.jaeger_namespace.as_deref(),
             timeout: args.timeout,
             verbose: args.verbose,
+            limits: limits(args),
         }
+    }
+}
+
+/// The input limits the arguments set.
+pub fn limits(args: &CheckArgs) -> manifests::Limits {
+    manifests::Limits {
+        max_input_bytes: args.max_input_bytes,
+        max_objects: args.max_objects,
     }
 }
 
@@ -55,6 +65,7 @@ pub async fn load_live(req: &LiveRequest<'_>, context: Option<&str>) -> anyhow::
         extension_overrides: &overrides,
         timeout: req.timeout,
         verbose: req.verbose,
+        limits: req.limits,
     };
     let mut snap = live::load(&cluster, &opts).await?;
     snap.data_plane_namespace = req.data_plane_namespace.map(String::from);
@@ -84,7 +95,7 @@ fn read(args: &CheckArgs) -> anyhow::Result<Snapshot> {
         return pem_files::load(anchors, cert, key, ns);
     }
     if !args.from.is_empty() {
-        return manifests::load(&args.from, ns);
+        return manifests::load(&args.from, ns, limits(args));
     }
     bail!(
         "nothing to read: give --from PATH (manifests) or --trust-anchors, --issuer-cert and --issuer-key (PEM files)"
