@@ -1015,3 +1015,92 @@ fn deploy_rbac_allows_every_request_of_a_full_run_and_nothing_more() {
         );
     }
 }
+
+#[test]
+fn misbehaving_api_answers_end_with_a_clear_error_and_no_hang() {
+    let run = |setup: &dyn Fn(&FakeApi)| {
+        let tmp = tempfile::tempdir().unwrap();
+        let (api, k) = serve(&fixture("healthy"), tmp.path());
+        setup(&api);
+        let started = std::time::Instant::now();
+        let out = meshcert(&[
+            "check",
+            "--kubeconfig",
+            k.to_str().unwrap(),
+            "--at",
+            AT,
+            "--timeout",
+            "3s",
+            "-o",
+            "json",
+        ]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+        out
+    };
+    let config = "/api/v1/namespaces/linkerd/configmaps/linkerd-config";
+
+    // Invalid JSON in a 200: exit 2 naming the request.
+    let out = run(&|api| api.answer(config, 200, usize::MAX, "{not json", false));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(&format!("the API server (GET {config}): invalid JSON")),
+        "{}",
+        stderr(&out)
+    );
+
+    // A truncated body is retried, then given up within --timeout.
+    let out = run(&|api| api.answer(config, 200, usize::MAX, "{\"kind\":\"ConfigMap\"", true));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("gave up after"), "{}", stderr(&out));
+    // …and recovered from when it happens once.
+    let out = run(&|api| api.answer(config, 200, 1, "{\"kind\":\"ConfigMap\"", true));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // A continue token that loops.
+    let looping =
+        r#"{"kind":"PodList","apiVersion":"v1","metadata":{"continue":"again"},"items":[]}"#;
+    let out = run(&|api| api.answer("/api/v1/pods", 200, usize::MAX, looping, false));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("returned the same continue token twice"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A 200 carrying a Status: a 500 in it is retried like a 500, a 403 is a forbidden object.
+    let status = |code: u16| {
+        format!(
+            r#"{{"kind":"Status","apiVersion":"v1","status":"Failure","message":"from a proxy","code":{code}}}"#
+        )
+    };
+    let out = run(&|api| api.answer(config, 200, 2, &status(500), false));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&|api| {
+        api.answer(
+            "/api/v1/namespaces/linkerd/secrets/linkerd-identity-issuer",
+            200,
+            usize::MAX,
+            &status(403),
+            false,
+        )
+    });
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        result(&json(&out), "l5d-identity-cert-config-valid")["error"]
+            .as_str()
+            .unwrap()
+            .contains("forbidden (from a proxy)")
+    );
+    let out = run(&|api| api.answer(config, 200, usize::MAX, &status(401), false));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("answered 200 with a Status 401: from a proxy"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -141,9 +141,11 @@ fn is_connect_error(e: &kube::Error) -> bool {
         text.push_str(&format!(": {s}"));
         source = s.source();
     }
+    // Only a connection that could not be made: a connection dropped mid-answer is retried.
     let text = text.to_ascii_lowercase();
     [
-        "connect",
+        "client error (connect)",
+        "tcp connect error",
         "connection refused",
         "dns error",
         "no route to host",
@@ -456,7 +458,11 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
             .map_err(fail)?
         {
             Fetched::Found(page) => {
-                let fields = read_json(&mut builder, FROM, page.as_bytes())?;
+                let fields = read_json(
+                    &mut builder,
+                    &format!("{FROM} (GET {path})"),
+                    page.as_bytes(),
+                )?;
                 pages += 1;
                 if progress {
                     eprint!(
@@ -497,7 +503,10 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
     while let Some(joined) = tasks.join_next().await {
         let (target, found) = joined.context("a request task failed")?;
         match found.map_err(fail)? {
-            Fetched::Found(json) => builder.add_json(json.as_bytes(), FROM)?,
+            Fetched::Found(json) => builder.add_json(
+                json.as_bytes(),
+                &format!("{FROM} (GET {})", api_path(&target)),
+            )?,
             Fetched::NotFound => {}
             Fetched::Forbidden(why) => {
                 let state = ObjectState::Forbidden(format!(

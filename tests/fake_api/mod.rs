@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use http_body_util::Full;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt as _, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
@@ -30,6 +32,10 @@ pub struct Fault {
     /// How many times (then answer normally); `usize::MAX` for always.
     pub times: usize,
     pub delay: Duration,
+    /// Answer this body (with `status`) instead of the object.
+    pub body: Option<String>,
+    /// Break the connection off after sending `body`.
+    pub truncate: bool,
 }
 
 #[derive(Clone)]
@@ -133,20 +139,37 @@ fn load(dirs: &[&Path]) -> Store {
     store
 }
 
-fn status(code: u16, reason: &str, message: &str) -> Response<Full<Bytes>> {
+type Body = BoxBody<Bytes, std::io::Error>;
+
+fn full(text: String) -> Body {
+    Full::new(Bytes::from(text))
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// A body that sends `text` and then breaks off (the connection is aborted mid-answer).
+fn broken(text: String) -> Body {
+    let frames: Vec<Result<Frame<Bytes>, std::io::Error>> = vec![
+        Ok(Frame::data(Bytes::from(text))),
+        Err(std::io::Error::other("cut off")),
+    ];
+    StreamBody::new(futures::stream::iter(frames)).boxed()
+}
+
+fn status(code: u16, reason: &str, message: &str) -> Response<Body> {
     let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                       "message": message, "reason": reason, "code": code});
     Response::builder()
         .status(code)
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
+        .body(full(body.to_string()))
         .unwrap()
 }
 
-fn ok(body: Value) -> Response<Full<Bytes>> {
+fn ok(body: Value) -> Response<Body> {
     Response::builder()
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
+        .body(full(body.to_string()))
         .unwrap()
 }
 
@@ -184,10 +207,7 @@ fn page(items: Vec<&Value>, q: &HashMap<String, String>) -> Value {
            "items": items[start.min(items.len())..end]})
 }
 
-async fn handle(
-    state: Arc<State>,
-    req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     let path = req.uri().path().to_string();
     let q = req.uri().query().unwrap_or("").to_string();
     state.requests.lock().unwrap().push(if q.is_empty() {
@@ -222,6 +242,13 @@ async fn handle(
     };
     if let Some(f) = fault {
         tokio::time::sleep(f.delay).await;
+        if let Some(body) = f.body {
+            let response = Response::builder()
+                .status(f.status)
+                .header("content-type", "application/json");
+            let body = if f.truncate { broken(body) } else { full(body) };
+            return Ok(response.body(body).unwrap());
+        }
         if f.status != 200 {
             let reason = match f.status {
                 403 => "Forbidden",
@@ -409,12 +436,31 @@ impl FakeApi {
     }
 
     pub fn fault_with_delay(&self, prefix: &str, status: u16, times: usize, delay: Duration) {
-        self.state.faults.lock().unwrap().push(Fault {
+        self.push_fault(Fault {
             prefix: prefix.to_string(),
             status,
             times,
             delay,
+            body: None,
+            truncate: false,
         });
+    }
+
+    /// Answers `body` with `status` for paths under `prefix`, `times` times.
+    pub fn answer(&self, prefix: &str, status: u16, times: usize, body: &str, truncate: bool) {
+        let body = Some(body.to_string());
+        self.push_fault(Fault {
+            prefix: prefix.to_string(),
+            status,
+            times,
+            delay: Duration::ZERO,
+            body,
+            truncate,
+        });
+    }
+
+    fn push_fault(&self, fault: Fault) {
+        self.state.faults.lock().unwrap().push(fault);
     }
 
     pub fn requests(&self) -> Vec<String> {
