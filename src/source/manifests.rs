@@ -547,6 +547,9 @@ pub(crate) fn read_json(
             // Not a List: one object, read from its (small) top-level fields.
             let mut fields = serde_json::Map::new();
             for (key, bytes) in scanner.fields {
+                if fields.contains_key(&key) {
+                    bail!("{name}: invalid JSON: duplicate field `{}`", redact(&key));
+                }
                 let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
                     anyhow!("{name}: invalid JSON in {key}: {}", redact(&e.to_string()))
                 })?;
