@@ -857,62 +857,9 @@ fn no_input_and_bad_flags_exit_2() {
 
 // --- Secrets stay secret ---
 
-/// Every textual form of every private key in the fixtures: the PEM body lines, the base64 of the
-/// whole PEM (as Secret data holds it), the DER in hex and in one-line base64.
-fn key_material() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut pems = Vec::new();
-    let mut stack = vec![root];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            // Keys stored as PEM files, or base64 in Secret data / JSON strings, or stringData.
-            for candidate in text.split(['"', ' ', '\n']).filter(|s| s.len() > 40) {
-                if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(candidate)
-                    && let Ok(decoded) = String::from_utf8(bytes)
-                    && decoded.contains("PRIVATE KEY-----")
-                {
-                    pems.push(decoded);
-                }
-            }
-            if text.contains("PRIVATE KEY-----") {
-                pems.push(text.replace("\\n", "\n"));
-            }
-        }
-    }
-    let mut forms = Vec::new();
-    for pem in pems {
-        let body: Vec<&str> = pem
-            .lines()
-            .map(str::trim)
-            .skip_while(|l| !l.contains("PRIVATE KEY-----"))
-            .skip(1)
-            .take_while(|l| !l.starts_with("-----END"))
-            .collect();
-        if body.is_empty() {
-            continue;
-        }
-        forms.extend(body.iter().filter(|l| l.len() >= 16).map(|l| l.to_string()));
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(body.concat())
-            .unwrap();
-        forms.push(der.iter().map(|b| format!("{b:02x}")).collect::<String>()[..64].to_string());
-        forms.push(
-            base64::engine::general_purpose::STANDARD.encode(pem.as_bytes())[..40].to_string(),
-        );
-    }
-    assert!(forms.len() > 20, "the fixtures hold keys: {}", forms.len());
-    forms
-}
-
 #[test]
 fn no_output_contains_private_key_material() {
-    let forms = key_material();
+    let forms = fake_api::key_material();
     // The detector sees the keys as the fixtures store them: PEM files and base64 Secret data.
     let key_file = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pem/healthy/issuer.key"),
@@ -922,7 +869,7 @@ fn no_output_contains_private_key_material() {
     assert!(forms.iter().any(|f| healthy_yaml().contains(f.as_str())));
     let mut outputs = Vec::new();
     for Scenario { name: scenario, .. } in scenarios() {
-        for format in ["table", "short", "json"] {
+        for format in ["table", "short", "json", "junit", "prometheus"] {
             outputs.push(check_from(scenario, &["-o", format]));
         }
     }
@@ -984,18 +931,24 @@ fn no_output_contains_private_key_material() {
         "--at",
         AT,
     ]));
-    for out in &outputs {
-        let all = format!("{}{}", stdout(out), stderr(out));
-        assert!(
-            !all.contains("PRIVATE KEY-----"),
-            "a PEM key header leaked:\n{all}"
-        );
-        for form in &forms {
-            assert!(
-                !all.contains(form.as_str()),
-                "key material leaked ({form}):\n{all}"
-            );
-        }
+    // --report files of every format.
+    let reports = tempfile::tempdir().unwrap();
+    let mut written = Vec::new();
+    for format in ["table", "short", "json", "junit", "prometheus"] {
+        let path = reports.path().join(format);
+        outputs.push(check_from(
+            "issuer-key-mismatch",
+            &["--report", &format!("{format}={}", path.display())],
+        ));
+        written.push(path);
+    }
+    let mut texts: Vec<String> = outputs
+        .iter()
+        .map(|o| format!("{}{}", stdout(o), stderr(o)))
+        .collect();
+    texts.extend(written.iter().map(|p| std::fs::read_to_string(p).unwrap()));
+    for all in &texts {
+        fake_api::assert_no_key_material(all, &forms);
     }
 }
 

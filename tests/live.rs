@@ -1104,3 +1104,54 @@ fn misbehaving_api_answers_end_with_a_clear_error_and_no_hang() {
         stderr(&out)
     );
 }
+
+#[test]
+fn no_live_output_log_or_snapshot_contains_private_key_material() {
+    let forms = fake_api::key_material();
+    let tmp = tempfile::tempdir().unwrap();
+    let a = FakeApi::serve(&[&fixture("healthy")]);
+    let b = FakeApi::serve(&[&fixture("issuer-key-mismatch")]);
+    let k = kubeconfig(tmp.path(), &[("a", Some(&a)), ("b", Some(&b))]);
+    let k = k.to_str().unwrap();
+    let mut texts = Vec::new();
+    for format in ["table", "short", "json", "junit", "prometheus"] {
+        for contexts in [vec!["--context", "b"], vec!["--all-contexts"]] {
+            let mut args = vec!["check", "--kubeconfig", k, "--at", AT, "-v", "-o", format];
+            args.extend(contexts);
+            let out = meshcert(&args);
+            texts.push(format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                stderr(&out)
+            ));
+        }
+    }
+    let snap_dir = tmp.path().join("snap");
+    let out = meshcert(&[
+        "snapshot",
+        "--kubeconfig",
+        k,
+        "--context",
+        "b",
+        "-v",
+        "--out",
+        snap_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    texts.push(format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    ));
+    for file in ["objects.yaml", "pods.json"] {
+        texts.push(std::fs::read_to_string(snap_dir.join(file)).unwrap());
+    }
+    assert!(
+        texts.iter().any(|t| t
+            .contains("meshcert: GET /api/v1/namespaces/linkerd/secrets/linkerd-identity-issuer")),
+        "-v logs the requests"
+    );
+    for text in &texts {
+        fake_api::assert_no_key_material(text, &forms);
+    }
+}

@@ -560,3 +560,70 @@ pub fn fake_pushgateway() -> (String, Pushes) {
     });
     (url, seen)
 }
+
+/// Every textual form of every private key in the fixtures: the PEM body lines, the base64 of the
+/// whole PEM (as Secret data holds it), the DER in hex and in one-line base64.
+pub fn key_material() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut pems = Vec::new();
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            // Keys stored as PEM files, or base64 in Secret data / JSON strings, or stringData.
+            for candidate in text.split(['"', ' ', '\n']).filter(|s| s.len() > 40) {
+                if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(candidate)
+                    && let Ok(decoded) = String::from_utf8(bytes)
+                    && decoded.contains("PRIVATE KEY-----")
+                {
+                    pems.push(decoded);
+                }
+            }
+            if text.contains("PRIVATE KEY-----") {
+                pems.push(text.replace("\\n", "\n"));
+            }
+        }
+    }
+    let mut forms = Vec::new();
+    for pem in pems {
+        let body: Vec<&str> = pem
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| !l.contains("PRIVATE KEY-----"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("-----END"))
+            .collect();
+        if body.is_empty() {
+            continue;
+        }
+        forms.extend(body.iter().filter(|l| l.len() >= 16).map(|l| l.to_string()));
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body.concat())
+            .unwrap();
+        forms.push(der.iter().map(|b| format!("{b:02x}")).collect::<String>()[..64].to_string());
+        forms.push(
+            base64::engine::general_purpose::STANDARD.encode(pem.as_bytes())[..40].to_string(),
+        );
+    }
+    assert!(forms.len() > 20, "the fixtures hold keys: {}", forms.len());
+    forms
+}
+
+/// Fails if `text` holds a PEM key header or any form of a fixture key.
+pub fn assert_no_key_material(text: &str, forms: &[String]) {
+    assert!(
+        !text.contains("PRIVATE KEY-----"),
+        "a PEM key header leaked:\n{text}"
+    );
+    for form in forms {
+        assert!(
+            !text.contains(form.as_str()),
+            "key material leaked ({form}):\n{text}"
+        );
+    }
+}
