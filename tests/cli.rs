@@ -9,7 +9,6 @@ use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
-use base64::Engine as _;
 use serde_json::Value;
 
 const AT: &str = "2026-11-22T12:00:00Z";
