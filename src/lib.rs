@@ -4,6 +4,8 @@
 //! Snapshot from its sources, runs the registry and hands the report to a reporter.
 
 pub mod cli;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod push;
 pub mod report;
 pub mod settings;

@@ -447,3 +447,36 @@ fn input_limits_fail_fast_naming_the_flag() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// Every input under fuzz/regressions/<target>/ (crashes the fuzzers found, and seeds) is fed to
+/// the target's entry point on every test run; a panic fails the test.
+#[test]
+fn fuzz_regression_inputs_do_not_panic() {
+    type Target = fn(&[u8]);
+    let targets: [(&str, Target); 5] = [
+        ("pem", meshcert_checks::fuzzing::pem),
+        ("certificate", meshcert_checks::fuzzing::certificate),
+        ("private_key", meshcert_checks::fuzzing::private_key),
+        ("manifests", meshcert::fuzzing::manifests),
+        ("pipeline", meshcert::fuzzing::pipeline),
+    ];
+    let mut ran = 0;
+    for (name, target) in targets {
+        let dir = root().join("fuzz/regressions").join(name);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let result = std::panic::catch_unwind(|| target(&data));
+            assert!(
+                result.is_ok(),
+                "fuzz target {name} panics on {}",
+                path.display()
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 10, "the regression inputs are there: {ran}");
+}

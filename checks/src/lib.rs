@@ -7,6 +7,8 @@
 pub mod cert;
 pub mod check;
 pub mod data_plane;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identity;
 pub mod identity_checks;
 pub mod key;

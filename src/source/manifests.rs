@@ -703,6 +703,25 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
+/// Reads one input given as bytes (`name` says where it came from; a name ending in `.json` is
+/// JSON, anything else YAML), as `load` reads a file.
+pub fn read_bytes(name: &str, bytes: &[u8], ns: &str, limits: Limits) -> anyhow::Result<Snapshot> {
+    let mut builder = Builder::new(Snapshot::new(ns, format!("manifests: {name}")), limits);
+    if bytes.len() as u64 > limits.max_input_bytes {
+        bail!(
+            "{name} is larger than {} bytes (raise the limit with --max-input-bytes)",
+            limits.max_input_bytes
+        );
+    }
+    sniff_text(name, &bytes[..bytes.len().min(64 << 10)])?;
+    if name.ends_with(".json") {
+        read_json(&mut builder, name, bytes)?;
+    } else {
+        read_yaml(&mut builder, name, bytes)?;
+    }
+    Ok(builder.snap)
+}
+
 pub fn load(paths: &[PathBuf], ns: &str, limits: Limits) -> anyhow::Result<Snapshot> {
     let inputs = expand(paths)?;
     let described: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
