@@ -38,87 +38,21 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "DIR")]
     pub out: std::path::PathBuf,
 
-    /// Kubeconfig of the cluster to read (default: KUBECONFIG, then ~/.kube/config, then the
-    /// in-cluster service account).
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
-
     /// Kubeconfig context to read (default: the current context).
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 
-    /// Namespace of the Linkerd control plane.
-    #[arg(short = 'L', long, value_name = "NS", default_value = "linkerd")]
-    pub linkerd_namespace: String,
-
-    /// Read the meshed pods of one namespace only.
-    #[arg(short = 'n', long = "namespace", value_name = "NS")]
-    pub data_plane_namespace: Option<String>,
-
-    /// Namespace of the viz extension (default: discovered by label).
-    #[arg(long, value_name = "NS")]
-    pub viz_namespace: Option<String>,
-
-    /// Namespace of the jaeger extension (default: discovered by label).
-    #[arg(long, value_name = "NS")]
-    pub jaeger_namespace: Option<String>,
-
-    /// Deadline for reading the cluster, retries included (30s, 2m).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
-    pub timeout: std::time::Duration,
-
-    /// Log every API request (and retry) on stderr.
-    #[arg(short, long)]
-    pub verbose: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
+/// Where to read and what: shared by `check` and `snapshot`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct ClusterArgs {
     /// Kubeconfig of the cluster to read (default: KUBECONFIG, then ~/.kube/config, then the
     /// in-cluster service account). Used when neither --from nor --trust-anchors is given.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "trust_anchors"])]
+    #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
-
-    /// Kubeconfig context to read (default: the current context). Repeat to check several clusters.
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["from", "trust_anchors", "all_contexts"])]
-    pub context: Vec<String>,
-
-    /// Check the cluster of every context of the kubeconfig.
-    #[arg(long, conflicts_with_all = ["from", "trust_anchors"])]
-    pub all_contexts: bool,
-
-    /// Deadline for reading a cluster, retries included (s, m or h: 30s, 2m).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
-    pub timeout: std::time::Duration,
-
-    /// Log every API request (and retry) on stderr.
-    #[arg(short, long)]
-    pub verbose: bool,
-
-    /// The most input meshcert reads, all files together (bytes, or with KiB, MiB, GiB).
-    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_size)]
-    pub max_input_bytes: u64,
-
-    /// The most objects (documents and List items, pods included) meshcert reads.
-    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
-    pub max_objects: usize,
-
-    /// Manifests to read: files or directories (recursively: *.yaml, *.yml, *.json), `-` for stdin.
-    /// Each file may hold one object, a multi-document YAML stream or a `kind: List`.
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["trust_anchors", "issuer_cert", "issuer_key"])]
-    pub from: Vec<PathBuf>,
-
-    /// PEM file of the trust anchors (with --issuer-cert and --issuer-key: check files before `linkerd install`).
-    #[arg(long, value_name = "FILE", requires_all = ["issuer_cert", "issuer_key"])]
-    pub trust_anchors: Option<PathBuf>,
-
-    /// PEM file of the issuer certificate (and any intermediates).
-    #[arg(long, value_name = "FILE", requires_all = ["trust_anchors", "issuer_key"])]
-    pub issuer_cert: Option<PathBuf>,
-
-    /// PEM file of the issuer private key.
-    #[arg(long, value_name = "FILE", requires_all = ["trust_anchors", "issuer_cert"])]
-    pub issuer_key: Option<PathBuf>,
 
     /// Namespace of the Linkerd control plane.
     #[arg(short = 'L', long, value_name = "NS", default_value = "linkerd")]
@@ -135,6 +69,53 @@ pub struct CheckArgs {
     /// Namespace of the jaeger extension (default: the namespace labelled linkerd.io/extension=jaeger).
     #[arg(long, value_name = "NS")]
     pub jaeger_namespace: Option<String>,
+
+    /// Deadline for reading a cluster, retries included (s, m or h: 30s, 2m).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+
+    /// Log every API request (and retry) on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Kubeconfig context to read (default: the current context). Repeat to check several clusters.
+    #[arg(long, value_name = "NAME", conflicts_with = "all_contexts")]
+    pub context: Vec<String>,
+
+    /// Check the cluster of every context of the kubeconfig.
+    #[arg(long)]
+    pub all_contexts: bool,
+
+    /// The most input meshcert reads, all files together (bytes, or with KiB, MiB, GiB).
+    #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_size)]
+    pub max_input_bytes: u64,
+
+    /// The most objects (documents and List items, pods included) meshcert reads.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_objects: usize,
+
+    /// Manifests to read: files or directories (recursively: *.yaml, *.yml, *.json), `-` for stdin.
+    /// Each file may hold one object, a multi-document YAML stream or a `kind: List`.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["trust_anchors", "issuer_cert", "issuer_key", "kubeconfig", "context", "all_contexts"])]
+    pub from: Vec<PathBuf>,
+
+    /// PEM file of the trust anchors (with --issuer-cert and --issuer-key: check files before `linkerd install`).
+    #[arg(long, value_name = "FILE", requires_all = ["issuer_cert", "issuer_key"], conflicts_with_all = ["kubeconfig", "context", "all_contexts"])]
+    pub trust_anchors: Option<PathBuf>,
+
+    /// PEM file of the issuer certificate (and any intermediates).
+    #[arg(long, value_name = "FILE", requires_all = ["trust_anchors", "issuer_key"])]
+    pub issuer_cert: Option<PathBuf>,
+
+    /// PEM file of the issuer private key.
+    #[arg(long, value_name = "FILE", requires_all = ["trust_anchors", "issuer_cert"])]
+    pub issuer_key: Option<PathBuf>,
 
     /// Evaluate everything at this instant (RFC 3339, e.g. 2026-11-22T12:00:00Z) instead of now.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]

@@ -78,16 +78,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             ExitStatus::Success
         }
         Command::Snapshot(args) => {
-            let request = source::LiveRequest {
-                kubeconfig: args.kubeconfig.as_deref(),
-                linkerd_namespace: &args.linkerd_namespace,
-                data_plane_namespace: args.data_plane_namespace.as_deref(),
-                viz_namespace: args.viz_namespace.as_deref(),
-                jaeger_namespace: args.jaeger_namespace.as_deref(),
-                timeout: args.timeout,
-                verbose: args.verbose,
-                limits: source::manifests::Limits::default(),
-            };
+            let request =
+                source::LiveRequest::new(&args.cluster, source::manifests::Limits::default());
             let snap = runtime()?.block_on(source::load_live(&request, args.context.as_deref()))?;
             let written = snapshot::write(&snap, &args.out)?;
             for what in &written.unreadable {
@@ -280,12 +272,12 @@ fn collect(args: &CheckArgs, cx: &Context) -> anyhow::Result<Run> {
         });
     }
     let contexts = if args.all_contexts {
-        source::live::all_contexts(args.kubeconfig.as_deref())?
+        source::live::all_contexts(args.cluster.kubeconfig.as_deref())?
     } else {
         args.context.clone()
     };
     let rt = runtime()?;
-    let request = &source::LiveRequest::of_check(args);
+    let request = &source::LiveRequest::new(&args.cluster, source::limits(args));
     if !args.all_contexts && contexts.len() <= 1 {
         let snapshot = rt.block_on(source::load_live(
             request,

@@ -8,22 +8,13 @@ use anyhow::{Context as _, anyhow, bail};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 
-/// Path-segment escaping for grouping-key values.
-fn segment(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 pub fn group_url(gateway: &str, cluster: Option<&str>) -> String {
     let base = gateway.trim_end_matches('/');
     match cluster {
-        Some(c) => format!("{base}/metrics/job/meshcert/cluster/{}", segment(c)),
+        Some(c) => format!(
+            "{base}/metrics/job/meshcert/cluster/{}",
+            crate::source::live::percent_escape(c)
+        ),
         None => format!("{base}/metrics/job/meshcert"),
     }
 }

@@ -402,6 +402,22 @@ pub enum Outcome {
     Skip(String),
 }
 
+/// One problem as is, or several as `N problems:` and a `\t* ` list (the table summarises long
+/// lists).
+pub fn list_problems(problems: &[String]) -> String {
+    match problems {
+        [one] => one.clone(),
+        many => format!(
+            "{} problems:\n\t{}",
+            many.len(),
+            many.iter()
+                .map(|p| format!("* {p}"))
+                .collect::<Vec<_>>()
+                .join("\n\t")
+        ),
+    }
+}
+
 pub trait Check: Sync {
     fn meta(&self) -> &'static CheckMeta;
     fn run(&self, snapshot: &Snapshot, cx: &Context) -> Outcome;

@@ -352,7 +352,9 @@ fn thousands(n: usize) -> String {
     out
 }
 
-fn query_escape(s: &str) -> String {
+/// Percent-escapes everything but unreserved characters (RFC 3986), for query values and
+/// path segments.
+pub(crate) fn percent_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -391,7 +393,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
     if !(extensions.contains_key("viz") && extensions.contains_key("jaeger")) {
         let path = format!(
             "/api/v1/namespaces?labelSelector={}",
-            query_escape(EXTENSION_LABEL)
+            percent_escape(EXTENSION_LABEL)
         );
         match get(cluster, &path, deadline, opts.verbose)
             .await
@@ -448,10 +450,10 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
     loop {
         let mut path = format!(
             "{pods_path}?labelSelector={}&limit={PAGE_SIZE}",
-            query_escape(MESHED_LABEL)
+            percent_escape(MESHED_LABEL)
         );
         if let Some(t) = &token {
-            path.push_str(&format!("&continue={}", query_escape(t)));
+            path.push_str(&format!("&continue={}", percent_escape(t)));
         }
         match get(cluster, &path, deadline, opts.verbose)
             .await

@@ -8,7 +8,7 @@ pub mod pem_files;
 use anyhow::bail;
 use meshcert_checks::snapshot::Snapshot;
 
-use crate::cli::CheckArgs;
+use crate::cli::{CheckArgs, ClusterArgs};
 
 /// Whether the arguments ask for a live cluster (no --from, no PEM files).
 pub fn is_live(args: &CheckArgs) -> bool {
@@ -28,16 +28,16 @@ pub struct LiveRequest<'a> {
 }
 
 impl<'a> LiveRequest<'a> {
-    pub fn of_check(args: &'a CheckArgs) -> Self {
+    pub fn new(cluster: &'a ClusterArgs, limits: manifests::Limits) -> Self {
         LiveRequest {
-            kubeconfig: args.kubeconfig.as_deref(),
-            linkerd_namespace: &args.linkerd_namespace,
-            data_plane_namespace: args.data_plane_namespace.as_deref(),
-            viz_namespace: args.viz_namespace.as_deref(),
-            jaeger_namespace: args.jaeger_namespace.as_deref(),
-            timeout: args.timeout,
-            verbose: args.verbose,
-            limits: limits(args),
+            kubeconfig: cluster.kubeconfig.as_deref(),
+            linkerd_namespace: &cluster.linkerd_namespace,
+            data_plane_namespace: cluster.data_plane_namespace.as_deref(),
+            viz_namespace: cluster.viz_namespace.as_deref(),
+            jaeger_namespace: cluster.jaeger_namespace.as_deref(),
+            timeout: cluster.timeout,
+            verbose: cluster.verbose,
+            limits,
         }
     }
 }
@@ -75,10 +75,10 @@ pub async fn load_live(req: &LiveRequest<'_>, context: Option<&str>) -> anyhow::
 /// Builds the Snapshot of offline inputs (manifests or PEM files).
 pub fn load(args: &CheckArgs) -> anyhow::Result<Snapshot> {
     let mut snap = read(args)?;
-    snap.data_plane_namespace = args.data_plane_namespace.clone();
+    snap.data_plane_namespace = args.cluster.data_plane_namespace.clone();
     for (ext, ns) in [
-        ("viz", &args.viz_namespace),
-        ("jaeger", &args.jaeger_namespace),
+        ("viz", &args.cluster.viz_namespace),
+        ("jaeger", &args.cluster.jaeger_namespace),
     ] {
         if let Some(ns) = ns {
             snap.extension_overrides.insert(ext.to_string(), ns.clone());
@@ -88,7 +88,7 @@ pub fn load(args: &CheckArgs) -> anyhow::Result<Snapshot> {
 }
 
 fn read(args: &CheckArgs) -> anyhow::Result<Snapshot> {
-    let ns = args.linkerd_namespace.as_str();
+    let ns = args.cluster.linkerd_namespace.as_str();
     if let (Some(anchors), Some(cert), Some(key)) =
         (&args.trust_anchors, &args.issuer_cert, &args.issuer_key)
     {

@@ -1,4 +1,6 @@
-use crate::check::{Category, Check, CheckMeta, Context, Details, KeyDetail, Outcome, Severity};
+use crate::check::{
+    Category, Check, CheckMeta, Context, Details, KeyDetail, Outcome, Severity, list_problems,
+};
 use crate::snapshot::Snapshot;
 
 /// The identity objects exist and hold an issuer certificate, a matching private key and a
@@ -31,23 +33,13 @@ impl Check for CertConfigValid {
             issuer_key,
             ..Details::default()
         };
-        match id.problems.as_slice() {
-            [] => Outcome::Pass(details),
-            [one] => Outcome::Fail {
-                error: one.clone(),
+        if id.problems.is_empty() {
+            Outcome::Pass(details)
+        } else {
+            Outcome::Fail {
+                error: list_problems(&id.problems),
                 details,
-            },
-            many => Outcome::Fail {
-                error: format!(
-                    "{} problems:\n\t{}",
-                    many.len(),
-                    many.iter()
-                        .map(|p| format!("* {p}"))
-                        .collect::<Vec<_>>()
-                        .join("\n\t")
-                ),
-                details,
-            },
+            }
         }
     }
 }

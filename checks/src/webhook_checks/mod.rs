@@ -64,7 +64,7 @@ pub mod tap;
 pub mod tap_injector;
 
 use crate::cert::Cert;
-use crate::check::{Check, CheckMeta, Context, Details, Outcome};
+use crate::check::{Check, CheckMeta, Context, Details, Outcome, list_problems};
 use crate::identity::Located;
 use crate::rules::{expiring_problem, validity_problem};
 use crate::snapshot::Snapshot;
@@ -98,20 +98,6 @@ fn which(cert: &Cert, from: &Located<Vec<Cert>>) -> String {
     )
 }
 
-fn list(problems: &[String]) -> String {
-    match problems {
-        [one] => one.clone(),
-        many => format!(
-            "{} problems:\n\t{}",
-            many.len(),
-            many.iter()
-                .map(|p| format!("* {p}"))
-                .collect::<Vec<_>>()
-                .join("\n\t")
-        ),
-    }
-}
-
 impl Check for WebhookCertValid {
     fn meta(&self) -> &'static CheckMeta {
         self.meta
@@ -138,7 +124,7 @@ impl Check for WebhookCertValid {
         }
         let (Ok(serving), Ok(ca)) = (serving, ca) else {
             return Outcome::Fail {
-                error: list(&problems),
+                error: list_problems(&problems),
                 details: Details::default(),
             };
         };
@@ -159,7 +145,7 @@ impl Check for WebhookCertValid {
                 .certificates
                 .insert(0, detail("serving", chain, leaf, None));
             return Outcome::Fail {
-                error: list(&problems),
+                error: list_problems(&problems),
                 details,
             };
         }
