@@ -136,6 +136,94 @@ fn restart_command(ns: &str, w: &Workload, pods: &[&PodRef]) -> String {
     }
 }
 
+/// The meshed pods the data-plane checks compare: in scope (`-n`), outside the control-plane
+/// namespace, with a literal bundle; and how many were left out, and why.
+pub(crate) struct Scoped<'a> {
+    /// Each pod with its bundle id.
+    pub compared: Vec<(&'a PodSummary, u32)>,
+    pub control_plane: usize,
+    pub not_comparable: usize,
+}
+
+pub(crate) fn scoped_pods(snap: &Snapshot) -> Scoped<'_> {
+    let dp = &snap.data_plane;
+    let scope = snap.data_plane_namespace.as_deref();
+    let mut out = Scoped {
+        compared: Vec::new(),
+        control_plane: 0,
+        not_comparable: 0,
+    };
+    for pod in &dp.pods {
+        let pod_ns = dp.namespace(pod);
+        if scope.is_some_and(|s| s != pod_ns) {
+            continue;
+        }
+        if pod_ns == snap.linkerd_namespace {
+            out.control_plane += 1;
+            continue;
+        }
+        match pod.bundle {
+            BundleRef::Value(id) => out.compared.push((pod, id)),
+            BundleRef::Reference => out.not_comparable += 1,
+        }
+    }
+    out
+}
+
+/// The pods sorted by namespace and name, and their workloads with the command that restarts each.
+pub(crate) fn pods_and_restarts(
+    dp: &crate::snapshot::DataPlane,
+    pods: &[&PodSummary],
+) -> (Vec<PodRef>, Vec<WorkloadRestart>) {
+    let mut pods: Vec<&PodSummary> = pods.to_vec();
+    pods.sort_by(|a, b| (dp.namespace(a), &a.name).cmp(&(dp.namespace(b), &b.name)));
+    let refs: Vec<PodRef> = pods
+        .iter()
+        .map(|pod| PodRef {
+            namespace: dp.namespace(pod).to_string(),
+            name: pod.name.clone(),
+            workload: workload_label(&pod.workload),
+            native_sidecar: pod.native_sidecar,
+        })
+        .collect();
+    let mut by_workload: BTreeMap<(String, Workload), Vec<usize>> = BTreeMap::new();
+    for (i, pod) in pods.iter().enumerate() {
+        by_workload
+            .entry((dp.namespace(pod).to_string(), pod.workload.clone()))
+            .or_default()
+            .push(i);
+    }
+    let workloads = by_workload
+        .iter()
+        .map(|((pod_ns, w), members)| {
+            let members: Vec<&PodRef> = members.iter().map(|&i| &refs[i]).collect();
+            WorkloadRestart {
+                namespace: pod_ns.clone(),
+                kind: w.kind.clone(),
+                name: w.name.clone(),
+                pods: members.len(),
+                command: restart_command(pod_ns, w, &members),
+            }
+        })
+        .collect();
+    (refs, workloads)
+}
+
+/// `* <command> (N pods)` for each workload.
+pub(crate) fn restart_lines(workloads: &[WorkloadRestart]) -> Vec<String> {
+    workloads
+        .iter()
+        .map(|w| {
+            format!(
+                "* {} ({} pod{})",
+                w.command,
+                w.pods,
+                if w.pods == 1 { "" } else { "s" }
+            )
+        })
+        .collect()
+}
+
 /// What a distinct proxy bundle is, once parsed.
 enum Parsed {
     Current,
@@ -236,26 +324,17 @@ impl Check for ProxiesCertsMatchCa {
             current_anchors: current.iter().map(AnchorRef::of).collect(),
             ..Default::default()
         };
+        let scoped = scoped_pods(snap);
+        detail.skipped_control_plane_pods = scoped.control_plane;
+        detail.not_comparable_pods = scoped.not_comparable;
+        detail.checked_pods = scoped.compared.len();
         let mut stale: Vec<(&PodSummary, u32)> = Vec::new();
-        for pod in &dp.pods {
-            let pod_ns = dp.namespace(pod);
-            if scope.is_some_and(|s| s != pod_ns) {
-                continue;
-            }
-            if pod_ns == ns {
-                detail.skipped_control_plane_pods += 1;
-                continue;
-            }
-            let BundleRef::Value(id) = pod.bundle else {
-                detail.not_comparable_pods += 1;
-                continue;
-            };
-            detail.checked_pods += 1;
+        for &(pod, id) in &scoped.compared {
             match &parsed[id as usize] {
                 Parsed::Current => {}
                 Parsed::Stale(_) => stale.push((pod, id)),
                 Parsed::Unreadable(reason) => detail.unreadable_pods.push(UnreadablePod {
-                    namespace: pod_ns.to_string(),
+                    namespace: dp.namespace(pod).to_string(),
                     name: pod.name.clone(),
                     reason: reason.clone(),
                 }),
@@ -276,32 +355,12 @@ impl Check for ProxiesCertsMatchCa {
             Some(_) => name.to_string(),
             None => format!("{pod_ns}/{name}"),
         };
-        let mut by_workload: BTreeMap<(String, Workload), Vec<usize>> = BTreeMap::new();
         let mut by_bundle: BTreeMap<u32, usize> = BTreeMap::new();
-        for (i, (pod, bundle)) in stale.iter().enumerate() {
-            let pod_ns = dp.namespace(pod).to_string();
-            by_workload
-                .entry((pod_ns.clone(), pod.workload.clone()))
-                .or_default()
-                .push(i);
+        for (_, bundle) in &stale {
             *by_bundle.entry(*bundle).or_default() += 1;
-            detail.stale_pods.push(PodRef {
-                namespace: pod_ns,
-                name: pod.name.clone(),
-                workload: workload_label(&pod.workload),
-                native_sidecar: pod.native_sidecar,
-            });
         }
-        for ((pod_ns, w), members) in &by_workload {
-            let pods: Vec<&PodRef> = members.iter().map(|&i| &detail.stale_pods[i]).collect();
-            detail.workloads.push(WorkloadRestart {
-                namespace: pod_ns.clone(),
-                kind: w.kind.clone(),
-                name: w.name.clone(),
-                pods: pods.len(),
-                command: restart_command(pod_ns, w, &pods),
-            });
-        }
+        let stale_pods: Vec<&PodSummary> = stale.iter().map(|(p, _)| *p).collect();
+        (detail.stale_pods, detail.workloads) = pods_and_restarts(dp, &stale_pods);
         for (id, pods) in by_bundle {
             let Parsed::Stale(set) = &parsed[id as usize] else {
                 continue;
@@ -354,19 +413,7 @@ impl Check for ProxiesCertsMatchCa {
             ));
         }
         if !detail.workloads.is_empty() {
-            let items: Vec<String> = detail
-                .workloads
-                .iter()
-                .map(|w| {
-                    format!(
-                        "* {} ({} pod{})",
-                        w.command,
-                        w.pods,
-                        if w.pods == 1 { "" } else { "s" }
-                    )
-                })
-                .collect();
-            sections.push(list("Restart them:", &items));
+            sections.push(list("Restart them:", &restart_lines(&detail.workloads)));
         }
         if !detail.stale_bundles.is_empty() {
             let describe = |a: &[AnchorRef]| {
