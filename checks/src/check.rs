@@ -20,6 +20,7 @@ pub enum Category {
     LinkerdIdentityDataPlane,
     LinkerdViz,
     LinkerdJaeger,
+    MeshcertConsistency,
 }
 
 impl Category {
@@ -30,6 +31,7 @@ impl Category {
             Category::LinkerdIdentityDataPlane => "linkerd-identity-data-plane",
             Category::LinkerdViz => "linkerd-viz",
             Category::LinkerdJaeger => "linkerd-jaeger",
+            Category::MeshcertConsistency => "meshcert-consistency",
         }
     }
 
@@ -41,9 +43,9 @@ impl Category {
             Category::LinkerdViz => snapshot.extension_namespace("viz").is_some(),
             Category::LinkerdJaeger => snapshot.extension_namespace("jaeger").is_some(),
             // The PEM-file form holds only the identity material.
-            Category::LinkerdWebhooksAndApisvcTls | Category::LinkerdIdentityDataPlane => {
-                snapshot.identity_files().is_none()
-            }
+            Category::LinkerdWebhooksAndApisvcTls
+            | Category::LinkerdIdentityDataPlane
+            | Category::MeshcertConsistency => snapshot.identity_files().is_none(),
             Category::LinkerdIdentity => true,
         }
     }

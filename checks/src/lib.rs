@@ -6,6 +6,7 @@
 
 pub mod cert;
 pub mod check;
+pub mod consistency_checks;
 pub mod data_plane;
 #[doc(hidden)]
 pub mod fuzzing;

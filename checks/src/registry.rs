@@ -2,6 +2,9 @@
 //! docs page; the tests below keep the registry honest.
 
 use crate::check::Check;
+use crate::consistency_checks::{
+    IssuerExpiresBeforeAnchor, IssuerIsCa, ProxiesTrustIssuerAnchor, TrustAnchorsAgree,
+};
 use crate::data_plane::ProxiesCertsMatchCa;
 use crate::identity_checks::*;
 use crate::webhook_checks::{
@@ -30,6 +33,10 @@ pub static ALL: &[&dyn Check] = &[
     &tap_injector::CERT_NOT_EXPIRING_SOON,
     &jaeger_injector::CERT_VALID,
     &jaeger_injector::CERT_NOT_EXPIRING_SOON,
+    &TrustAnchorsAgree,
+    &IssuerIsCa,
+    &IssuerExpiresBeforeAnchor,
+    &ProxiesTrustIssuerAnchor,
 ];
 
 /// The check with this id.
@@ -105,6 +112,151 @@ mod tests {
             .map(|c| (c.meta().description, c.meta().id, c.meta().severity))
             .collect();
         assert_eq!(actual, expected);
+    }
+
+    /// linkerd's webhook, tap and data-plane checks (reference 1.2–1.4), then meshcert's own:
+    /// tap-injector, jaeger-injector and the consistency checks.
+    #[test]
+    fn the_other_checks_match_linkerd_or_are_meshcerts_own() {
+        use crate::check::Category::*;
+        let expected = [
+            (
+                "proxy-injector webhook has valid cert",
+                "l5d-proxy-injector-webhook-cert-valid",
+                Severity::Error,
+                LinkerdWebhooksAndApisvcTls,
+            ),
+            (
+                "proxy-injector cert is valid for at least 60 days",
+                "l5d-proxy-injector-webhook-cert-not-expiring-soon",
+                Severity::Warning,
+                LinkerdWebhooksAndApisvcTls,
+            ),
+            (
+                "sp-validator webhook has valid cert",
+                "l5d-sp-validator-webhook-cert-valid",
+                Severity::Error,
+                LinkerdWebhooksAndApisvcTls,
+            ),
+            (
+                "sp-validator cert is valid for at least 60 days",
+                "l5d-sp-validator-webhook-cert-not-expiring-soon",
+                Severity::Warning,
+                LinkerdWebhooksAndApisvcTls,
+            ),
+            (
+                "policy-validator webhook has valid cert",
+                "l5d-policy-validator-webhook-cert-valid",
+                Severity::Error,
+                LinkerdWebhooksAndApisvcTls,
+            ),
+            (
+                "policy-validator cert is valid for at least 60 days",
+                "l5d-policy-validator-webhook-cert-not-expiring-soon",
+                Severity::Warning,
+                LinkerdWebhooksAndApisvcTls,
+            ),
+            (
+                "data plane proxies certificate match CA",
+                "l5d-identity-data-plane-proxies-certs-match-ca",
+                Severity::Warning,
+                LinkerdIdentityDataPlane,
+            ),
+            (
+                "tap API server has valid cert",
+                "l5d-tap-cert-valid",
+                Severity::Error,
+                LinkerdViz,
+            ),
+            (
+                "tap API server cert is valid for at least 60 days",
+                "l5d-tap-cert-not-expiring-soon",
+                Severity::Warning,
+                LinkerdViz,
+            ),
+            (
+                "tap-injector webhook has valid cert",
+                "l5d-tap-injector-webhook-cert-valid",
+                Severity::Error,
+                LinkerdViz,
+            ),
+            (
+                "tap-injector cert is valid for at least 60 days",
+                "l5d-tap-injector-webhook-cert-not-expiring-soon",
+                Severity::Warning,
+                LinkerdViz,
+            ),
+            (
+                "jaeger-injector webhook has valid cert",
+                "l5d-jaeger-injector-webhook-cert-valid",
+                Severity::Error,
+                LinkerdJaeger,
+            ),
+            (
+                "jaeger-injector cert is valid for at least 60 days",
+                "l5d-jaeger-injector-webhook-cert-not-expiring-soon",
+                Severity::Warning,
+                LinkerdJaeger,
+            ),
+            (
+                "trust anchors agree across linkerd-config, linkerd-identity-trust-roots and the issuer secret",
+                "meshcert-trust-anchors-agree",
+                Severity::Warning,
+                MeshcertConsistency,
+            ),
+            (
+                "issuer cert is a CA that can sign proxy certificates",
+                "meshcert-issuer-cert-is-ca",
+                Severity::Error,
+                MeshcertConsistency,
+            ),
+            (
+                "issuer cert expires before the trust anchor that signed it",
+                "meshcert-issuer-cert-expires-before-anchor",
+                Severity::Warning,
+                MeshcertConsistency,
+            ),
+            (
+                "proxies trust the anchor that signed the current issuer",
+                "meshcert-proxies-trust-issuer-anchor",
+                Severity::Error,
+                MeshcertConsistency,
+            ),
+        ];
+        let actual: Vec<_> = ALL[8..]
+            .iter()
+            .map(|c| {
+                (
+                    c.meta().description,
+                    c.meta().id,
+                    c.meta().severity,
+                    c.meta().category,
+                )
+            })
+            .collect();
+        assert_eq!(actual, expected);
+    }
+
+    #[test]
+    fn checks_linkerd_lacks_say_so_in_their_docs() {
+        for c in ALL.iter().filter(|c| {
+            c.meta().id.starts_with("meshcert-")
+                || c.meta().id.contains("tap-injector")
+                || c.meta().id.contains("jaeger-injector")
+        }) {
+            assert!(c.meta().docs.contains("meshcert's own"), "{}", c.meta().id);
+        }
+    }
+
+    #[test]
+    fn categories_come_in_display_order() {
+        let cats: Vec<_> = ALL.iter().map(|c| c.meta().category).collect();
+        let mut sorted = cats.clone();
+        sorted.sort();
+        assert_eq!(
+            cats, sorted,
+            "checks of a category are contiguous and categories in display order"
+        );
     }
 
     #[test]

@@ -1,0 +1,155 @@
+use std::collections::BTreeSet;
+
+use crate::cert::Cert;
+use crate::check::{Category, Check, CheckMeta, Context, Details, Outcome, Severity};
+use crate::data_plane::{BUNDLE_KEY, TRUST_ROOTS};
+use crate::identity::{ISSUER_SECRET, LINKERD_CONFIG};
+use crate::pem::decode_bundle_lenient;
+use crate::snapshot::{Fetched, Kind, ObjectRef, Origin, SecretValue, Snapshot};
+
+/// linkerd-config's `identityTrustAnchorsPEM`, ConfigMap `linkerd-identity-trust-roots` and the
+/// issuer Secret's `ca.crt` hold the same trust anchors (linkerd reads each in different places).
+pub struct TrustAnchorsAgree;
+
+static META: CheckMeta = CheckMeta {
+    id: "meshcert-trust-anchors-agree",
+    category: Category::MeshcertConsistency,
+    description: "trust anchors agree across linkerd-config, linkerd-identity-trust-roots and the issuer secret",
+    severity: Severity::Warning,
+    fatal: false,
+    margin: None,
+    docs: include_str!("../../docs/meshcert-trust-anchors-agree.md"),
+};
+
+/// The readable anchor sources: (where, its certificates).
+fn sources(snap: &Snapshot) -> Vec<(Origin, Vec<Cert>)> {
+    let ns = snap.linkerd_namespace.as_str();
+    let mut out = Vec::new();
+    if let Fetched::Present(cm) = snap.config_map(ns, LINKERD_CONFIG)
+        && let Some(values) = cm.data.get("values")
+        && let Ok(v) = serde_saphyr::from_str::<serde_json::Value>(values)
+    {
+        let pem = v
+            .get("identityTrustAnchorsPEM")
+            .or_else(|| v.pointer("/global/identityTrustAnchorsPEM"))
+            .and_then(|p| p.as_str());
+        if let Some(Ok(certs)) = pem.map(decode_bundle_lenient) {
+            let object = ObjectRef::new(Kind::ConfigMap, ns, LINKERD_CONFIG);
+            out.push((
+                Origin::Field {
+                    object,
+                    key: "values".into(),
+                    field: "identityTrustAnchorsPEM".into(),
+                },
+                certs,
+            ));
+        }
+    }
+    if let Fetched::Present(cm) = snap.config_map(ns, TRUST_ROOTS)
+        && let Some(Ok(certs)) = cm.data.get(BUNDLE_KEY).map(|t| decode_bundle_lenient(t))
+    {
+        out.push((
+            Origin::Key {
+                object: ObjectRef::new(Kind::ConfigMap, ns, TRUST_ROOTS),
+                key: BUNDLE_KEY.into(),
+            },
+            certs,
+        ));
+    }
+    if let Fetched::Present(secret) = snap.secret(ns, ISSUER_SECRET)
+        && let Some(SecretValue::Bytes(b)) = secret.data.get("ca.crt")
+        && let Ok(Ok(certs)) = std::str::from_utf8(b.expose()).map(decode_bundle_lenient)
+    {
+        out.push((
+            Origin::Key {
+                object: ObjectRef::new(Kind::Secret, ns, ISSUER_SECRET),
+                key: "ca.crt".into(),
+            },
+            certs,
+        ));
+    }
+    out
+}
+
+impl Check for TrustAnchorsAgree {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, snap: &Snapshot, _cx: &Context) -> Outcome {
+        let sources = sources(snap);
+        if sources.len() < 2 {
+            return Outcome::Skip(format!(
+                "{} readable anchor bundle(s): nothing to compare",
+                sources.len()
+            ));
+        }
+        let set = |certs: &[Cert]| -> BTreeSet<String> {
+            certs
+                .iter()
+                .map(|c| c.facts.sha256_fingerprint.clone())
+                .collect()
+        };
+        let mut details = Details::default();
+        for (origin, certs) in &sources {
+            details.certificates.extend(
+                certs
+                    .iter()
+                    .map(|c| crate::check::CertDetail::new("trust-anchor", origin, &c.facts, None)),
+            );
+        }
+        let first = set(&sources[0].1);
+        if sources.iter().all(|(_, certs)| set(certs) == first) {
+            return Outcome::Pass(details);
+        }
+        let lines: Vec<String> = sources
+            .iter()
+            .map(|(origin, certs)| {
+                let names: Vec<String> = certs.iter().map(super::anchor_label).collect();
+                format!("* {origin}: {}", names.join(", "))
+            })
+            .collect();
+        Outcome::Fail {
+            error: format!("The trust anchors differ:\n\t{}", lines.join("\n\t")),
+            details,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::testutil::*;
+    use crate::consistency_checks::testutil::with_pods;
+    use crate::identity_checks::testutil::{cx, error_of, healthy_pair};
+
+    #[test]
+    fn the_same_anchors_everywhere_pass_and_a_difference_names_each_source() {
+        let (anchor, issuer) = healthy_pair();
+        let snap = with_pods(&anchor.pem, &issuer, &anchor.pem, &[]);
+        assert!(matches!(
+            TrustAnchorsAgree.run(&snap, &cx()),
+            Outcome::Pass(_)
+        ));
+        let extra = self_signed(Spec::ca("old.linkerd.cluster.local", 9), p256());
+        let snap = with_pods(
+            &anchor.pem,
+            &issuer,
+            &format!("{}{}", extra.pem, anchor.pem),
+            &[],
+        );
+        let err = error_of(TrustAnchorsAgree.run(&snap, &cx()));
+        assert!(err.starts_with("The trust anchors differ:\n\t* field identityTrustAnchorsPEM in key values of ConfigMap linkerd/linkerd-config: 1 root.linkerd.cluster.local (sha256 "), "{err}");
+        assert!(err.contains("\n\t* key ca-bundle.crt of ConfigMap linkerd/linkerd-identity-trust-roots: 9 old.linkerd.cluster.local (sha256 "), "{err}");
+    }
+
+    #[test]
+    fn one_source_is_nothing_to_compare() {
+        let (anchor, issuer) = healthy_pair();
+        let snap = crate::identity_checks::testutil::installed(&anchor.pem, &issuer);
+        assert!(matches!(
+            TrustAnchorsAgree.run(&snap, &cx()),
+            Outcome::Skip(_)
+        ));
+    }
+}

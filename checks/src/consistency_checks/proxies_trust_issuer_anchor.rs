@@ -1,0 +1,137 @@
+use crate::check::{Category, Check, CheckMeta, Context, Details, Outcome, Severity};
+use crate::data_plane::{DataPlaneDetail, pods_and_restarts, restart_lines, scoped_pods};
+use crate::pem::decode_bundle_lenient;
+use crate::snapshot::{PodSummary, Snapshot};
+
+/// Every meshed proxy trusts the anchor that signed the current issuer; a proxy that does not
+/// rejects the certificates the identity service issues, and loses mTLS.
+pub struct ProxiesTrustIssuerAnchor;
+
+static META: CheckMeta = CheckMeta {
+    id: "meshcert-proxies-trust-issuer-anchor",
+    category: Category::MeshcertConsistency,
+    description: "proxies trust the anchor that signed the current issuer",
+    severity: Severity::Error,
+    fatal: false,
+    margin: None,
+    docs: include_str!("../../docs/meshcert-proxies-trust-issuer-anchor.md"),
+};
+
+impl Check for ProxiesTrustIssuerAnchor {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+        if let Some(why) = &snap.data_plane_unavailable {
+            return Outcome::Skip(why.clone());
+        }
+        let anchor = match super::signing_anchor(snap, cx.at) {
+            Ok(a) => a,
+            Err(why) => return Outcome::Skip(why),
+        };
+        let fingerprint = &anchor.facts.sha256_fingerprint;
+        let dp = &snap.data_plane;
+        // Each distinct bundle is parsed once: does it hold the issuer's anchor?
+        let trusts: Vec<Option<bool>> = dp
+            .bundles
+            .iter()
+            .map(|b| {
+                decode_bundle_lenient(b).ok().map(|certs| {
+                    certs
+                        .iter()
+                        .any(|c| &c.facts.sha256_fingerprint == fingerprint)
+                })
+            })
+            .collect();
+        let scoped = scoped_pods(snap);
+        let lacking: Vec<&PodSummary> = scoped
+            .compared
+            .iter()
+            .filter(|(_, id)| trusts[*id as usize] == Some(false))
+            .map(|(p, _)| *p)
+            .collect();
+        let (stale_pods, workloads) = pods_and_restarts(dp, &lacking);
+        let detail = DataPlaneDetail {
+            checked_pods: scoped.compared.len(),
+            stale_pods,
+            workloads,
+            ..Default::default()
+        };
+        if lacking.is_empty() {
+            return Outcome::Pass(Details {
+                data_plane: Some(detail),
+                ..Details::default()
+            });
+        }
+        let scope = snap.data_plane_namespace.is_some();
+        let pods: Vec<String> = detail
+            .stale_pods
+            .iter()
+            .map(|p| {
+                if scope {
+                    format!("* {}", p.name)
+                } else {
+                    format!("* {}/{}", p.namespace, p.name)
+                }
+            })
+            .collect();
+        let error = format!(
+            "Some proxies do not trust {}, the anchor that signed the current issuer, and reject the certificates the identity service issues:\n\t{}\nRestart them:\n\t{}",
+            super::anchor_label(anchor),
+            pods.join("\n\t"),
+            restart_lines(&detail.workloads).join("\n\t")
+        );
+        Outcome::Fail {
+            error,
+            details: Details {
+                data_plane: Some(detail),
+                ..Details::default()
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::testutil::*;
+    use crate::consistency_checks::testutil::with_pods;
+    use crate::identity_checks::testutil::{cx, error_of};
+
+    #[test]
+    fn a_proxy_without_the_issuers_anchor_is_the_outage_and_is_listed() {
+        let old = self_signed(Spec::ca("old", 1), p256());
+        let new = self_signed(Spec::ca("new", 2), p256());
+        let issuer = signed(Spec::ca("identity", 3), p256(), &new);
+        let bundle = format!("{}{}", new.pem, old.pem);
+        let snap = with_pods(
+            &bundle,
+            &issuer,
+            &bundle,
+            &[
+                ("app", "a", &bundle),
+                ("app", "b", &old.pem),
+                ("linkerd", "cp", &old.pem),
+            ],
+        );
+        let err = error_of(ProxiesTrustIssuerAnchor.run(&snap, &cx()));
+        assert!(
+            err.starts_with("Some proxies do not trust 2 new (sha256 "),
+            "{err}"
+        );
+        assert!(err.ends_with("the anchor that signed the current issuer, and reject the certificates the identity service issues:\n\t* app/b\nRestart them:\n\t* kubectl -n app rollout restart deploy/b (1 pod)"), "{err}");
+        // Before the new issuer is deployed (issuer from the old anchor), the same proxies are fine.
+        let old_issuer = signed(Spec::ca("identity", 4), p256(), &old);
+        let snap = with_pods(
+            &bundle,
+            &old_issuer,
+            &bundle,
+            &[("app", "a", &bundle), ("app", "b", &old.pem)],
+        );
+        assert!(matches!(
+            ProxiesTrustIssuerAnchor.run(&snap, &cx()),
+            Outcome::Pass(_)
+        ));
+    }
+}
