@@ -34,6 +34,10 @@ const TI_SOON: &str = "l5d-tap-injector-webhook-cert-not-expiring-soon";
 const JI_VALID: &str = "l5d-jaeger-injector-webhook-cert-valid";
 const JI_SOON: &str = "l5d-jaeger-injector-webhook-cert-not-expiring-soon";
 const DP: &str = "l5d-identity-data-plane-proxies-certs-match-ca";
+const C_AGREE: &str = "meshcert-trust-anchors-agree";
+const C_CA: &str = "meshcert-issuer-cert-is-ca";
+const C_EXPIRY: &str = "meshcert-issuer-cert-expires-before-anchor";
+const C_PROXIES: &str = "meshcert-proxies-trust-issuer-anchor";
 
 const IDENTITY_IDS: [&str; 8] = [
     CONFIG, A_CRYPTO, A_TIME, A_SOON, I_CRYPTO, I_TIME, I_SOON, I_SIGNED,
@@ -41,6 +45,7 @@ const IDENTITY_IDS: [&str; 8] = [
 const WEBHOOK_IDS: [&str; 6] = [PI_VALID, PI_SOON, SP_VALID, SP_SOON, PV_VALID, PV_SOON];
 const VIZ_IDS: [&str; 4] = [TAP_VALID, TAP_SOON, TI_VALID, TI_SOON];
 const JAEGER_IDS: [&str; 2] = [JI_VALID, JI_SOON];
+const CONSISTENCY_IDS: [&str; 4] = [C_AGREE, C_CA, C_EXPIRY, C_PROXIES];
 
 fn meshcert(args: &[&str]) -> Output {
     Command::cargo_bin("meshcert")
@@ -139,7 +144,12 @@ fn scenarios() -> Vec<Scenario> {
         sc("two-anchors", vec![], 0),
         sc(
             "expired-anchor",
-            vec![(A_TIME, "error"), (A_SOON, "warning"), (I_SIGNED, "error")],
+            vec![
+                (A_TIME, "error"),
+                (A_SOON, "warning"),
+                (I_SIGNED, "error"),
+                (C_EXPIRY, "warning"),
+            ],
             1,
         ),
         sc(
@@ -152,7 +162,15 @@ fn scenarios() -> Vec<Scenario> {
             vec![(A_SOON, "warning"), (I_SOON, "warning")],
             0,
         ),
-        sc("issuer-other-root", vec![(I_SIGNED, "error")], 1),
+        sc(
+            "issuer-other-root",
+            vec![
+                (I_SIGNED, "error"),
+                (C_EXPIRY, "skipped"),
+                (C_PROXIES, "skipped"),
+            ],
+            1,
+        ),
         sc("rsa-issuer", vec![(I_CRYPTO, "error")], 1),
         sc(
             "p384-anchor",
@@ -168,9 +186,14 @@ fn scenarios() -> Vec<Scenario> {
                 (I_TIME, "skipped"),
                 (I_SOON, "skipped"),
                 (I_SIGNED, "skipped"),
+                (C_CA, "skipped"),
+                (C_EXPIRY, "skipped"),
+                (C_PROXIES, "skipped"),
             ],
             1,
         ),
+        sc("anchors-disagree", vec![(C_AGREE, "warning")], 0),
+        sc("issuer-not-ca", vec![(C_CA, "error")], 1),
         // linkerd-webhooks-and-apisvc-tls and the extensions
         sc("webhooks-cert-manager", vec![], 0),
         sc(
@@ -225,6 +248,7 @@ fn every_scenario_gives_its_verdicts_in_json_table_and_short() {
         let report = json_of(&json_run);
         let mut ids: Vec<&str> = IDENTITY_IDS.iter().chain(&WEBHOOK_IDS).copied().collect();
         ids.push(DP);
+        ids.extend(CONSISTENCY_IDS);
         if extensions.contains(&"viz") {
             ids.extend(VIZ_IDS);
         }
@@ -270,12 +294,25 @@ fn every_scenario_gives_its_verdicts_in_json_table_and_short() {
     }
 }
 
+/// The SHA-256 fingerprint of a scenario's (first) trust anchor, from the JSON details.
+fn anchor_fingerprint(scenario: &str) -> String {
+    let report = json_of(&check_from(scenario, &["-o", "json"]));
+    let anchors = &report["categories"][0]["checks"][2]["details"]["certificates"];
+    assert_eq!(anchors[0]["role"], "trust-anchor");
+    anchors[0]["sha256Fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn table_layout_is_linkerds() {
     let out = check_from("expired-anchor", &["--color", "never"]);
+    let anchor = &anchor_fingerprint("expired-anchor")[..16];
     assert_eq!(
         stdout(&out),
-        "linkerd-identity
+        format!(
+            "linkerd-identity
 ----------------
 √ certificate config is valid
 √ trust anchors are using supported crypto algorithm
@@ -307,8 +344,18 @@ linkerd-identity-data-plane
 ---------------------------
 √ data plane proxies certificate match CA
 
+meshcert-consistency
+--------------------
+√ trust anchors agree across linkerd-config, linkerd-identity-trust-roots and the issuer secret
+√ issuer cert is a CA that can sign proxy certificates
+‼ issuer cert expires before the trust anchor that signed it
+    issuer certificate 2 identity.linkerd.cluster.local (notAfter 2027-06-01T00:00:00Z) outlives the trust anchor that signed it, 1 root.linkerd.cluster.local (sha256 {anchor}…), which expires on 2026-01-01T00:00:00Z: the issuer stops working then
+    see `meshcert explain meshcert-issuer-cert-expires-before-anchor` for hints
+√ proxies trust the anchor that signed the current issuer
+
 Status check results are ×
 "
+        )
     );
     assert_eq!(stderr(&out), "");
 }
@@ -784,7 +831,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
     );
     let coloured = check_from("healthy", &["--color", "always"]);
     assert!(stdout(&coloured).contains("\x1b["), "{}", stdout(&coloured));
-    assert_eq!(marks(&stdout(&plain)).len(), 15);
+    assert_eq!(marks(&stdout(&plain)).len(), 19);
     let never = Command::cargo_bin("meshcert")
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -801,7 +848,7 @@ fn checks_lists_the_registry_and_explain_prints_a_page() {
     assert_eq!(out.status.code(), Some(0));
     let list = json_of(&out);
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 21);
+    assert_eq!(list.len(), 25);
     assert_eq!(list[0]["id"], CONFIG);
     assert_eq!(list[0]["category"], "linkerd-identity");
     assert_eq!(list[0]["severity"], "error");
@@ -822,6 +869,13 @@ fn checks_lists_the_registry_and_explain_prints_a_page() {
     let page = meshcert(&["explain", A_TIME]);
     assert_eq!(page.status.code(), Some(0));
     assert!(stdout(&page).starts_with("# l5d-identity-trustAnchors-are-time-valid\n"));
+    // meshcert's own checks point at their own page, which `explain` prints.
+    assert_eq!(list[24]["id"], C_PROXIES);
+    assert_eq!(list[24]["category"], "meshcert-consistency");
+    assert_eq!(list[24]["hint"], format!("`meshcert explain {C_PROXIES}`"));
+    let page = meshcert(&["explain", C_PROXIES]);
+    assert_eq!(page.status.code(), Some(0));
+    assert!(stdout(&page).starts_with(&format!("# {C_PROXIES}\n")));
     let unknown = meshcert(&["explain", "nope"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("unknown check id \"nope\""));
@@ -969,17 +1023,18 @@ fn extension_categories_appear_only_when_installed() {
         "linkerd-webhooks-and-apisvc-tls",
         "linkerd-identity-data-plane",
     ];
+    let own = ["meshcert-consistency"];
     let report = json_of(&check_from("healthy", &["-o", "json"]));
-    assert_eq!(category_names(&report), core);
+    assert_eq!(category_names(&report), [&core[..], &own].concat());
     let report = json_of(&check_from("viz-tap-expired", &["-o", "json"]));
     assert_eq!(
         category_names(&report),
-        [&core[..], &["linkerd-viz", "linkerd-jaeger"]].concat()
+        [&core[..], &["linkerd-viz", "linkerd-jaeger"], &own].concat()
     );
     let report = json_of(&check_from("tap-injector-expired", &["-o", "json"]));
     assert_eq!(
         category_names(&report),
-        [&core[..], &["linkerd-viz"]].concat()
+        [&core[..], &["linkerd-viz"], &own].concat()
     );
     // The PEM-file form has only identity material.
     let out = meshcert(&[
@@ -1007,7 +1062,7 @@ fn extension_namespace_flags_override_discovery() {
     );
     assert_eq!(out.status.code(), Some(1));
     let report = json_of(&out);
-    assert_eq!(category_names(&report).last().unwrap(), "linkerd-jaeger");
+    assert!(category_names(&report).contains(&"linkerd-jaeger".to_string()));
     let err = result_of(&report, JI_VALID)["error"].as_str().unwrap();
     assert!(
         err.contains("* Secret linkerd-jaeger/jaeger-injector-k8s-tls not found"),
@@ -1131,12 +1186,18 @@ fn current_proxies_pass_and_control_plane_and_unmeshed_pods_are_not_compared() {
 #[test]
 fn stale_pods_are_listed_as_linkerd_lists_them_with_their_workloads() {
     let out = check_from("dataplane-stale", &["-o", "json"]);
+    // linkerd's check only warns; meshcert's consistency check fails the run, because these
+    // proxies cannot verify certificates from the current issuer.
+    assert_eq!(out.status.code(), Some(1));
+    let report = json_of(&out);
+    assert_eq!(results(&report)[DP], "warning");
+    assert_eq!(results(&report)[C_PROXIES], "error");
+    let linkerds_only = check_from("dataplane-stale", &["--skip", C_PROXIES]);
     assert_eq!(
-        out.status.code(),
+        linkerds_only.status.code(),
         Some(0),
         "a warning does not fail the run"
     );
-    let report = json_of(&out);
     let dp = result_of(&report, DP);
     let error = dp["error"].as_str().unwrap();
     let web = dp["details"]["dataPlane"]["stalePods"][1]["name"]
@@ -1197,6 +1258,15 @@ fn rotation_reports_only_the_pod_on_the_old_anchor_alone() {
     let stale = dp["details"]["dataPlane"]["stalePods"].as_array().unwrap();
     assert_eq!(stale.len(), 1, "{dp}");
     assert!(stale[0]["name"].as_str().unwrap().starts_with("emoji-"));
+    // The pod that trusts the old anchor alone rejects the new issuer's certificates; the pod
+    // with both anchors (in another order) does not.
+    let untrusting = result_of(&report, C_PROXIES)["error"].as_str().unwrap();
+    assert!(
+        untrusting.starts_with("Some proxies do not trust 3 root-2026.linkerd.cluster.local")
+            && untrusting.contains("\n\t* emojivoto/emoji-")
+            && untrusting.matches("\n\t* emojivoto/").count() == 1,
+        "{untrusting}"
+    );
     let bundle = &dp["details"]["dataPlane"]["staleBundles"][0];
     assert_eq!(bundle["trusts"], "old only");
     assert_eq!(
@@ -1337,9 +1407,9 @@ fn xml_elements(xml: &str) -> BTreeMap<String, usize> {
 #[test]
 fn junit_reports_failures_warnings_and_skips_as_ci_systems_expect() {
     let healthy = stdout(&check_from("healthy", &["-o", "junit"]));
-    assert!(healthy.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"meshcert\" tests=\"15\" failures=\"0\""), "{healthy}");
+    assert!(healthy.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"meshcert\" tests=\"19\" failures=\"0\""), "{healthy}");
     let counts = xml_elements(&healthy);
-    assert_eq!((counts["testsuite"], counts["testcase"]), (3, 15));
+    assert_eq!((counts["testsuite"], counts["testcase"]), (4, 19));
     assert!(!counts.contains_key("failure"));
 
     let out = check_from("expired-anchor", &["-o", "junit"]);
@@ -1367,8 +1437,8 @@ fn junit_reports_failures_warnings_and_skips_as_ci_systems_expect() {
     assert!(xml.contains("<failure type=\"warning\""), "{xml}");
 
     let xml = stdout(&check_from("missing-issuer-secret", &["-o", "junit"]));
-    assert_eq!(xml_elements(&xml)["skipped"], 4);
-    assert!(xml.contains("skipped=\"4\""));
+    assert_eq!(xml_elements(&xml)["skipped"], 7);
+    assert!(xml.contains("skipped=\"7\""));
 }
 
 /// One sample of the Prometheus text format.
@@ -1529,7 +1599,7 @@ fn prometheus_exposition_parses_and_carries_results_and_expiries() {
         s.iter()
             .filter(|x| x.metric == "meshcert_check_result")
             .count(),
-        15 * 4
+        19 * 4
     );
     let anchor = sample(
         &s,

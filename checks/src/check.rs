@@ -84,13 +84,20 @@ pub struct CheckMeta {
     /// For the margin checks, whose margin they apply; the description states it ("… valid for
     /// at least 60 days").
     pub margin: Option<MarginRole>,
+    /// linkerd has this check, and its hint page (linkerd.io/2/checks/#<id>); meshcert's own
+    /// checks hint at `meshcert explain <id>` instead.
+    pub linkerd_hint: bool,
     /// The check's page, `checks/docs/<id>.md`.
     pub docs: &'static str,
 }
 
 impl CheckMeta {
     pub fn hint_url(&self) -> String {
-        format!("{HINT_BASE_URL}{}", self.id)
+        if self.linkerd_hint {
+            format!("{HINT_BASE_URL}{}", self.id)
+        } else {
+            format!("`meshcert explain {}`", self.id)
+        }
     }
 
     /// The description as shown for this run: the margin checks state the margin in force.

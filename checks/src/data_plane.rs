@@ -240,6 +240,7 @@ static META: CheckMeta = CheckMeta {
     severity: Severity::Warning,
     fatal: false,
     margin: None,
+    linkerd_hint: true,
     docs: include_str!("../docs/l5d-identity-data-plane-proxies-certs-match-ca.md"),
 };
 

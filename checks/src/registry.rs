@@ -249,6 +249,21 @@ mod tests {
     }
 
     #[test]
+    fn only_linkerds_checks_hint_at_linkerd_io() {
+        for c in ALL {
+            let m = c.meta();
+            let own = m.docs.contains("meshcert's own");
+            assert_eq!(m.linkerd_hint, !own, "{}", m.id);
+            let hint = m.hint_url();
+            if own {
+                assert_eq!(hint, format!("`meshcert explain {}`", m.id));
+            } else {
+                assert_eq!(hint, format!("https://linkerd.io/2/checks/#{}", m.id));
+            }
+        }
+    }
+
+    #[test]
     fn categories_come_in_display_order() {
         let cats: Vec<_> = ALL.iter().map(|c| c.meta().category).collect();
         let mut sorted = cats.clone();

@@ -163,6 +163,7 @@ mod tests {
         severity: Severity::Warning,
         fatal: false,
         margin: Some(MarginRole::Issuer),
+        linkerd_hint: true,
         docs: "",
     };
     static ERR: CheckMeta = CheckMeta {
@@ -170,6 +171,7 @@ mod tests {
         description: "e",
         severity: Severity::Error,
         margin: None,
+        linkerd_hint: true,
         ..WARN
     };
 

@@ -18,6 +18,7 @@ static META: CheckMeta = CheckMeta {
     severity: Severity::Warning,
     fatal: false,
     margin: None,
+    linkerd_hint: false,
     docs: include_str!("../../docs/meshcert-trust-anchors-agree.md"),
 };
 

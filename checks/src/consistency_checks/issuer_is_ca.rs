@@ -12,6 +12,7 @@ static META: CheckMeta = CheckMeta {
     severity: Severity::Error,
     fatal: false,
     margin: None,
+    linkerd_hint: false,
     docs: include_str!("../../docs/meshcert-issuer-cert-is-ca.md"),
 };
 

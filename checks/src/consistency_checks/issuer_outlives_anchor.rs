@@ -13,6 +13,7 @@ static META: CheckMeta = CheckMeta {
     severity: Severity::Warning,
     fatal: false,
     margin: None,
+    linkerd_hint: false,
     docs: include_str!("../../docs/meshcert-issuer-cert-expires-before-anchor.md"),
 };
 
@@ -29,11 +30,10 @@ impl Check for IssuerExpiresBeforeAnchor {
         crate::identity_checks::issuer_leaf(snap, |issuer| {
             (issuer.facts.not_after > anchor.facts.not_after).then(|| {
                 format!(
-                    "issuer certificate {} (notAfter {}) outlives the trust anchor that signed it, {} (notAfter {}): it stops working on {}",
+                    "issuer certificate {} (notAfter {}) outlives the trust anchor that signed it, {}, which expires on {}: the issuer stops working then",
                     issuer.label(),
                     format_time(issuer.facts.not_after),
                     super::anchor_label(anchor),
-                    format_time(anchor.facts.not_after),
                     format_time(anchor.facts.not_after)
                 )
             })
@@ -64,7 +64,7 @@ mod tests {
         assert!(err.starts_with("issuer certificate 2 identity (notAfter 2028-01-01T00:00:00Z) outlives the trust anchor that signed it, 1 root (sha256 "), "{err}");
         assert!(
             err.ends_with(
-                "(notAfter 2026-01-01T00:00:00Z): it stops working on 2026-01-01T00:00:00Z"
+                "…), which expires on 2026-01-01T00:00:00Z: the issuer stops working then"
             ),
             "{err}"
         );

@@ -14,6 +14,7 @@ static META: CheckMeta = CheckMeta {
     severity: Severity::Error,
     fatal: false,
     margin: None,
+    linkerd_hint: false,
     docs: include_str!("../../docs/meshcert-proxies-trust-issuer-anchor.md"),
 };
 

@@ -12,6 +12,7 @@ static META: CheckMeta = CheckMeta {
     severity: Severity::Warning,
     fatal: false,
     margin: Some(MarginRole::TrustAnchors),
+    linkerd_hint: true,
     docs: include_str!("../../docs/l5d-identity-trustAnchors-not-expiring-soon.md"),
 };
 

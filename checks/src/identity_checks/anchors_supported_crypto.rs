@@ -12,6 +12,7 @@ static META: CheckMeta = CheckMeta {
     severity: Severity::Error,
     fatal: true,
     margin: None,
+    linkerd_hint: true,
     docs: include_str!("../../docs/l5d-identity-trustAnchors-use-supported-crypto.md"),
 };
 

@@ -12,6 +12,7 @@ static META: CheckMeta = CheckMeta {
     severity: Severity::Warning,
     fatal: false,
     margin: Some(MarginRole::Issuer),
+    linkerd_hint: true,
     docs: include_str!("../../docs/l5d-identity-issuer-cert-not-expiring-soon.md"),
 };
 

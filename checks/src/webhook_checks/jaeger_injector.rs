@@ -16,6 +16,7 @@ webhook_component! {
     optional: false,
     category: LinkerdJaeger,
     fatal_in_linkerd: false,
+    linkerd_has_it: false,
     valid: ("l5d-jaeger-injector-webhook-cert-valid", "jaeger-injector webhook has valid cert"),
     not_expiring_soon: ("l5d-jaeger-injector-webhook-cert-not-expiring-soon", "jaeger-injector cert is valid for at least 60 days"),
 }

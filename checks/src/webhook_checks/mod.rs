@@ -9,7 +9,7 @@ macro_rules! webhook_component {
     (
         name: $name:literal, home: $home:expr, secret: $secret:literal, legacy_secret: $legacy:expr,
         ca_source: $ca:expr, service: $service:literal, optional: $optional:literal,
-        category: $category:ident, fatal_in_linkerd: $fatal:literal,
+        category: $category:ident, fatal_in_linkerd: $fatal:literal, linkerd_has_it: $linkerd:literal,
         valid: ($vid:literal, $vdesc:literal), not_expiring_soon: ($sid:literal, $sdesc:literal) $(,)?
     ) => {
         pub static COMPONENT: $crate::webhook::Component = $crate::webhook::Component {
@@ -30,6 +30,7 @@ macro_rules! webhook_component {
             severity: $crate::check::Severity::Error,
             fatal: $fatal,
             margin: None,
+            linkerd_hint: $linkerd,
             docs: include_str!(concat!("../../docs/", $vid, ".md")),
         };
 
@@ -40,6 +41,7 @@ macro_rules! webhook_component {
             severity: $crate::check::Severity::Warning,
             fatal: false,
             margin: Some($crate::check::MarginRole::Webhooks),
+            linkerd_hint: $linkerd,
             docs: include_str!(concat!("../../docs/", $sid, ".md")),
         };
 

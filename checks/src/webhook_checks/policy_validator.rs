@@ -16,6 +16,7 @@ webhook_component! {
     optional: true,
     category: LinkerdWebhooksAndApisvcTls,
     fatal_in_linkerd: true,
+    linkerd_has_it: true,
     valid: ("l5d-policy-validator-webhook-cert-valid", "policy-validator webhook has valid cert"),
     not_expiring_soon: ("l5d-policy-validator-webhook-cert-not-expiring-soon", "policy-validator cert is valid for at least 60 days"),
 }

@@ -16,6 +16,7 @@ webhook_component! {
     optional: false,
     category: LinkerdWebhooksAndApisvcTls,
     fatal_in_linkerd: true,
+    linkerd_has_it: true,
     valid: ("l5d-proxy-injector-webhook-cert-valid", "proxy-injector webhook has valid cert"),
     not_expiring_soon: ("l5d-proxy-injector-webhook-cert-not-expiring-soon", "proxy-injector cert is valid for at least 60 days"),
 }

@@ -12,6 +12,7 @@ webhook_component! {
     optional: false,
     category: LinkerdViz,
     fatal_in_linkerd: true,
+    linkerd_has_it: true,
     valid: ("l5d-tap-cert-valid", "tap API server has valid cert"),
     not_expiring_soon: ("l5d-tap-cert-not-expiring-soon", "tap API server cert is valid for at least 60 days"),
 }

@@ -16,6 +16,7 @@ webhook_component! {
     optional: false,
     category: LinkerdViz,
     fatal_in_linkerd: false,
+    linkerd_has_it: false,
     valid: ("l5d-tap-injector-webhook-cert-valid", "tap-injector webhook has valid cert"),
     not_expiring_soon: ("l5d-tap-injector-webhook-cert-not-expiring-soon", "tap-injector cert is valid for at least 60 days"),
 }
