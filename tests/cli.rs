@@ -194,6 +194,8 @@ fn scenarios() -> Vec<Scenario> {
         ),
         sc("anchors-disagree", vec![(C_AGREE, "warning")], 0),
         sc("issuer-not-ca", vec![(C_CA, "error")], 1),
+        // linkerd's checks all pass; the proxies' certificates would not verify.
+        sc("anchor-pathlen-zero", vec![(C_CA, "error")], 1),
         // linkerd-webhooks-and-apisvc-tls and the extensions
         sc("webhooks-cert-manager", vec![], 0),
         sc(
