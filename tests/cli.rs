@@ -363,6 +363,24 @@ Status check results are ×
 }
 
 #[test]
+fn the_readme_shows_what_the_demo_command_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let (_, after) = readme
+        .split_once("cargo run -- check --from fixtures/healthy\n")
+        .expect("the demo command");
+    let (_, block) = after
+        .split_once("The first prints:\n\n```\n")
+        .expect("its output");
+    let (shown, _) = block.split_once("```").unwrap();
+    // The demo runs on today's clock; the healthy scenario gives this output at any instant
+    // until 2124, so the pinned instant stands for it.
+    let out = check_from("healthy", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), shown);
+}
+
+#[test]
 fn short_output_of_a_green_run_is_only_the_footer() {
     let out = check_from("healthy", &["-o", "short"]);
     assert_eq!(stdout(&out), "Status check results are √\n");
