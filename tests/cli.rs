@@ -74,6 +74,25 @@ fn check_from(scenario: &str, extra: &[&str]) -> Output {
     meshcert(&args)
 }
 
+/// `meshcert check` on the PEM files of `fixtures/pem/<dir>/`, as JSON.
+fn check_pem_json(dir: &str) -> Output {
+    let file = |name: &str| format!("fixtures/pem/{dir}/{name}");
+    let (anchors, cert, key) = (file("ca.crt"), file("issuer.crt"), file("issuer.key"));
+    meshcert(&[
+        "check",
+        "--trust-anchors",
+        &anchors,
+        "--issuer-cert",
+        &cert,
+        "--issuer-key",
+        &key,
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ])
+}
+
 fn json_of(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
@@ -566,19 +585,7 @@ fn evaluation_instant_decides_validity() {
 
 #[test]
 fn pem_file_form_checks_files_before_install() {
-    let out = meshcert(&[
-        "check",
-        "--trust-anchors",
-        "fixtures/pem/healthy/ca.crt",
-        "--issuer-cert",
-        "fixtures/pem/healthy/issuer.crt",
-        "--issuer-key",
-        "fixtures/pem/healthy/issuer.key",
-        "--at",
-        AT,
-        "-o",
-        "json",
-    ]);
+    let out = check_pem_json("healthy");
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let report = json_of(&out);
     assert!(results(&report).values().all(|r| r == "success"));
@@ -587,19 +594,7 @@ fn pem_file_form_checks_files_before_install() {
         "file fixtures/pem/healthy/issuer.crt"
     );
 
-    let out = meshcert(&[
-        "check",
-        "--trust-anchors",
-        "fixtures/pem/ec-parameters/ca.crt",
-        "--issuer-cert",
-        "fixtures/pem/ec-parameters/issuer.crt",
-        "--issuer-key",
-        "fixtures/pem/ec-parameters/issuer.key",
-        "--at",
-        AT,
-        "-o",
-        "json",
-    ]);
+    let out = check_pem_json("ec-parameters");
     assert_eq!(out.status.code(), Some(1));
     let report = json_of(&out);
     let err = report["categories"][0]["checks"][0]["error"]
@@ -1057,19 +1052,7 @@ fn extension_categories_appear_only_when_installed() {
         [&core[..], &["linkerd-viz"], &own].concat()
     );
     // The PEM-file form has only identity material.
-    let out = meshcert(&[
-        "check",
-        "--trust-anchors",
-        "fixtures/pem/healthy/ca.crt",
-        "--issuer-cert",
-        "fixtures/pem/healthy/issuer.crt",
-        "--issuer-key",
-        "fixtures/pem/healthy/issuer.key",
-        "--at",
-        AT,
-        "-o",
-        "json",
-    ]);
+    let out = check_pem_json("healthy");
     assert_eq!(category_names(&json_of(&out)), ["linkerd-identity"]);
 }
 

@@ -70,6 +70,22 @@ fn serve(dir: &Path, tmp: &Path) -> (FakeApi, PathBuf) {
     (api, k)
 }
 
+/// Three contexts: `prod` (the healthy scenario), `staging` (`scenario`) and `lab` (down); the
+/// servers' handles come back for tests that inspect their requests.
+fn prod_staging_lab(tmp: &Path, scenario: &str) -> ([FakeApi; 2], PathBuf) {
+    let prod = FakeApi::serve(&[&fixture("healthy")]);
+    let staging = FakeApi::serve(&[&fixture(scenario)]);
+    let k = kubeconfig(
+        tmp,
+        &[
+            ("prod", Some(&prod)),
+            ("staging", Some(&staging)),
+            ("lab", None),
+        ],
+    );
+    ([prod, staging], k)
+}
+
 #[test]
 fn every_offline_scenario_gives_the_same_json_live() {
     let mut scenarios: Vec<String> = std::fs::read_dir(root().join("fixtures"))
@@ -402,16 +418,7 @@ fn no_kubeconfig_and_no_cluster_is_a_clear_error() {
 #[test]
 fn several_clusters_in_one_run_one_of_them_down() {
     let tmp = tempfile::tempdir().unwrap();
-    let healthy = FakeApi::serve(&[&fixture("healthy")]);
-    let failing = FakeApi::serve(&[&fixture("proxy-injector-expired")]);
-    let k = kubeconfig(
-        tmp.path(),
-        &[
-            ("prod", Some(&healthy)),
-            ("staging", Some(&failing)),
-            ("lab", None),
-        ],
-    );
+    let (_apis, k) = prod_staging_lab(tmp.path(), "proxy-injector-expired");
     let k = k.to_str().unwrap();
 
     let out = meshcert(&[
@@ -648,16 +655,7 @@ fn clusters_are_read_concurrently() {
 #[test]
 fn pushes_group_by_cluster_and_several_clusters_label_their_metrics() {
     let tmp = tempfile::tempdir().unwrap();
-    let healthy = FakeApi::serve(&[&fixture("healthy")]);
-    let stale = FakeApi::serve(&[&fixture("dataplane-stale")]);
-    let k = kubeconfig(
-        tmp.path(),
-        &[
-            ("prod", Some(&healthy)),
-            ("staging", Some(&stale)),
-            ("lab", None),
-        ],
-    );
+    let (_apis, k) = prod_staging_lab(tmp.path(), "dataplane-stale");
     let (url, seen) = fake_api::fake_pushgateway();
     let out = live(
         &k,

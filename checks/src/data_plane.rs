@@ -244,8 +244,17 @@ static META: CheckMeta = CheckMeta {
     docs: include_str!("../docs/l5d-identity-data-plane-proxies-certs-match-ca.md"),
 };
 
-fn list(header: &str, items: &[String]) -> String {
+/// A header and its `\t* …` items, one per line.
+pub(crate) fn list(header: &str, items: &[String]) -> String {
     format!("{header}\n\t{}", items.join("\n\t"))
+}
+
+/// A pod as linkerd names it in a list: `ns/name`, or `name` when `-n` scopes the check.
+pub(crate) fn pod_name(snap: &Snapshot, namespace: &str, name: &str) -> String {
+    match snap.data_plane_namespace {
+        Some(_) => name.to_string(),
+        None => format!("{namespace}/{name}"),
+    }
 }
 
 impl Check for ProxiesCertsMatchCa {
@@ -320,7 +329,6 @@ impl Check for ProxiesCertsMatchCa {
             })
             .collect();
 
-        let scope = snap.data_plane_namespace.as_deref();
         let mut detail = DataPlaneDetail {
             current_anchors: current.iter().map(AnchorRef::of).collect(),
             ..Default::default()
@@ -352,10 +360,6 @@ impl Check for ProxiesCertsMatchCa {
         detail
             .unreadable_pods
             .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-        let name_of = |pod_ns: &str, name: &str| match scope {
-            Some(_) => name.to_string(),
-            None => format!("{pod_ns}/{name}"),
-        };
         let mut by_bundle: BTreeMap<u32, usize> = BTreeMap::new();
         for (_, bundle) in &stale {
             *by_bundle.entry(*bundle).or_default() += 1;
@@ -395,7 +399,7 @@ impl Check for ProxiesCertsMatchCa {
             let items: Vec<String> = detail
                 .stale_pods
                 .iter()
-                .map(|p| format!("* {}", name_of(&p.namespace, &p.name)))
+                .map(|p| format!("* {}", pod_name(snap, &p.namespace, &p.name)))
                 .collect();
             sections.push(list(
                 "Some pods do not have the current trust bundle and must be restarted:",
@@ -406,7 +410,7 @@ impl Check for ProxiesCertsMatchCa {
             let items: Vec<String> = detail
                 .unreadable_pods
                 .iter()
-                .map(|p| format!("* {}: {}", name_of(&p.namespace, &p.name), p.reason))
+                .map(|p| format!("* {}: {}", pod_name(snap, &p.namespace, &p.name), p.reason))
                 .collect();
             sections.push(list(
                 "Some pods have a trust bundle that cannot be read:",

@@ -158,8 +158,7 @@ fn read_objects(snap: &Snapshot, problems: &mut Vec<String>) -> (Option<String>,
             None | Some("") => Err(format!(
                 "{config_ref} has no values key (its layout predates Linkerd 2.9, which meshcert does not read)"
             )),
-            Some(text) => serde_saphyr::from_str::<Value>(text)
-                .map(flatten_global)
+            Some(text) => parse_values(text)
                 .map_err(|e| format!("could not parse key values of {config_ref}: {e}")),
         },
         Fetched::Missing => Err(format!("{config_ref} not found")),
@@ -228,11 +227,7 @@ fn read_objects(snap: &Snapshot, problems: &mut Vec<String>) -> (Option<String>,
                 .unwrap_or("")
                 .as_bytes()
                 .to_vec(),
-            Origin::Field {
-                object: config_ref,
-                key: "values".into(),
-                field: "identityTrustAnchorsPEM".into(),
-            },
+            config_anchors_origin(ns),
         ));
         (anchors, cert, key)
     };
@@ -242,6 +237,20 @@ fn read_objects(snap: &Snapshot, problems: &mut Vec<String>) -> (Option<String>,
         SCHEME_LINKERD.to_string()
     };
     (Some(scheme), anchors, cert, key)
+}
+
+/// linkerd-config's `values` document, with Linkerd 2.9's `global:` section flattened.
+pub(crate) fn parse_values(text: &str) -> Result<Value, serde_saphyr::Error> {
+    serde_saphyr::from_str::<Value>(text).map(flatten_global)
+}
+
+/// Where linkerd-config keeps the trust anchors (the `linkerd.io/tls` scheme's).
+pub(crate) fn config_anchors_origin(ns: &str) -> Origin {
+    Origin::Field {
+        object: ObjectRef::new(Kind::ConfigMap, ns, LINKERD_CONFIG),
+        key: "values".into(),
+        field: "identityTrustAnchorsPEM".into(),
+    }
 }
 
 /// Linkerd 2.9 kept the values under `global:`; later versions read them from the root.

@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use crate::cert::Cert;
 use crate::check::{Category, Check, CheckMeta, Context, Details, Outcome, Severity};
 use crate::data_plane::{BUNDLE_KEY, TRUST_ROOTS};
-use crate::identity::{ISSUER_SECRET, LINKERD_CONFIG};
+use crate::identity::{ISSUER_SECRET, LINKERD_CONFIG, config_anchors_origin, parse_values};
 use crate::pem::decode_bundle_lenient;
 use crate::snapshot::{Fetched, Kind, ObjectRef, Origin, SecretValue, Snapshot};
 
@@ -28,23 +28,13 @@ fn sources(snap: &Snapshot) -> Vec<(Origin, Vec<Cert>)> {
     let mut out = Vec::new();
     if let Fetched::Present(cm) = snap.config_map(ns, LINKERD_CONFIG)
         && let Some(values) = cm.data.get("values")
-        && let Ok(v) = serde_saphyr::from_str::<serde_json::Value>(values)
-    {
-        let pem = v
+        && let Ok(v) = parse_values(values)
+        && let Some(Ok(certs)) = v
             .get("identityTrustAnchorsPEM")
-            .or_else(|| v.pointer("/global/identityTrustAnchorsPEM"))
-            .and_then(|p| p.as_str());
-        if let Some(Ok(certs)) = pem.map(decode_bundle_lenient) {
-            let object = ObjectRef::new(Kind::ConfigMap, ns, LINKERD_CONFIG);
-            out.push((
-                Origin::Field {
-                    object,
-                    key: "values".into(),
-                    field: "identityTrustAnchorsPEM".into(),
-                },
-                certs,
-            ));
-        }
+            .and_then(|p| p.as_str())
+            .map(decode_bundle_lenient)
+    {
+        out.push((config_anchors_origin(ns), certs));
     }
     if let Fetched::Present(cm) = snap.config_map(ns, TRUST_ROOTS)
         && let Some(Ok(certs)) = cm.data.get(BUNDLE_KEY).map(|t| decode_bundle_lenient(t))

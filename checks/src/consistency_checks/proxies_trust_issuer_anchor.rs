@@ -1,5 +1,7 @@
 use crate::check::{Category, Check, CheckMeta, Context, Details, Outcome, Severity};
-use crate::data_plane::{DataPlaneDetail, pods_and_restarts, restart_lines, scoped_pods};
+use crate::data_plane::{
+    DataPlaneDetail, list, pod_name, pods_and_restarts, restart_lines, scoped_pods,
+};
 use crate::pem::decode_bundle_lenient;
 use crate::snapshot::{PodSummary, Snapshot};
 
@@ -65,23 +67,19 @@ impl Check for ProxiesTrustIssuerAnchor {
                 ..Details::default()
             });
         }
-        let scope = snap.data_plane_namespace.is_some();
         let pods: Vec<String> = detail
             .stale_pods
             .iter()
-            .map(|p| {
-                if scope {
-                    format!("* {}", p.name)
-                } else {
-                    format!("* {}/{}", p.namespace, p.name)
-                }
-            })
+            .map(|p| format!("* {}", pod_name(snap, &p.namespace, &p.name)))
             .collect();
+        let header = format!(
+            "Some proxies do not trust {}, the anchor that signed the current issuer, and reject the certificates the identity service issues:",
+            super::anchor_label(anchor)
+        );
         let error = format!(
-            "Some proxies do not trust {}, the anchor that signed the current issuer, and reject the certificates the identity service issues:\n\t{}\nRestart them:\n\t{}",
-            super::anchor_label(anchor),
-            pods.join("\n\t"),
-            restart_lines(&detail.workloads).join("\n\t")
+            "{}\n{}",
+            list(&header, &pods),
+            list("Restart them:", &restart_lines(&detail.workloads))
         );
         Outcome::Fail {
             error,
