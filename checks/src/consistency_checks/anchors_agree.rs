@@ -135,6 +135,56 @@ mod tests {
     }
 
     #[test]
+    fn an_external_issuers_ca_crt_and_linkerd_2_9_global_values_are_sources_too() {
+        use crate::identity_checks::testutil::{snapshot, values};
+        let (anchor, issuer) = healthy_pair();
+        let other = self_signed(Spec::ca("other.linkerd.cluster.local", 7), p256());
+        let external = |ca_crt: &str| {
+            snapshot(
+                Some(values(&anchor.pem, "kubernetes.io/tls")),
+                Some(vec![
+                    ("ca.crt", ca_crt.to_string()),
+                    ("tls.crt", issuer.pem.clone()),
+                    ("tls.key", issuer.key_pem()),
+                ]),
+            )
+        };
+        assert!(matches!(
+            TrustAnchorsAgree.run(&external(&anchor.pem), &cx()),
+            Outcome::Pass(_)
+        ));
+        let err = error_of(TrustAnchorsAgree.run(&external(&other.pem), &cx()));
+        assert!(
+            err.contains(
+                "\n\t* key ca.crt of Secret linkerd/linkerd-identity-issuer: 7 other.linkerd.cluster.local (sha256 "
+            ),
+            "{err}"
+        );
+
+        // Linkerd 2.9 kept the values under `global:`.
+        let global: String = values(&anchor.pem, "linkerd.io/tls")
+            .lines()
+            .map(|l| format!("  {l}\n"))
+            .collect();
+        let mut snap = with_pods(&anchor.pem, &issuer, &other.pem, &[]);
+        let mut cm = crate::snapshot::ConfigMap::default();
+        cm.data
+            .insert("values".into(), format!("global:\n{global}"));
+        snap.insert(
+            ObjectRef::new(Kind::ConfigMap, "linkerd", LINKERD_CONFIG),
+            crate::snapshot::ObjectState::Present {
+                object: crate::snapshot::Object::ConfigMap(cm),
+                from: "t".into(),
+            },
+        );
+        let err = error_of(TrustAnchorsAgree.run(&snap, &cx()));
+        assert!(
+            err.contains("* field identityTrustAnchorsPEM in key values of ConfigMap linkerd/linkerd-config: 1 root.linkerd.cluster.local"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn one_source_is_nothing_to_compare() {
         let (anchor, issuer) = healthy_pair();
         let snap = crate::identity_checks::testutil::installed(&anchor.pem, &issuer);

@@ -120,6 +120,16 @@ mod tests {
             "{err}"
         );
         assert!(err.ends_with("the anchor that signed the current issuer, and reject the certificates the identity service issues:\n\t* app/b\nRestart them:\n\t* kubectl -n app rollout restart deploy/b (1 pod)"), "{err}");
+        // `-n app`: only that namespace, and the pods named as linkerd names them there.
+        let mut scoped = snap;
+        scoped.data_plane_namespace = Some("app".into());
+        let err = error_of(ProxiesTrustIssuerAnchor.run(&scoped, &cx()));
+        assert!(err.contains(":\n\t* b\nRestart them:"), "{err}");
+        scoped.data_plane_namespace = Some("other".into());
+        assert!(matches!(
+            ProxiesTrustIssuerAnchor.run(&scoped, &cx()),
+            Outcome::Pass(_)
+        ));
         // Before the new issuer is deployed (issuer from the old anchor), the same proxies are fine.
         let old_issuer = signed(Spec::ca("identity", 4), p256(), &old);
         let snap = with_pods(
