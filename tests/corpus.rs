@@ -75,6 +75,13 @@ fn check(dir: &Dir, extra: &[&str]) -> Output {
     meshcert(&args)
 }
 
+/// `meshcert check --from fixtures/healthy` with more flags.
+fn check_healthy(extra: &[&str]) -> Output {
+    let mut args = vec!["check", "--from", "fixtures/healthy", "--at", AT];
+    args.extend_from_slice(extra);
+    meshcert(&args)
+}
+
 fn expect_exit_2(out: &Output, file: &str, problem: &str) {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
     let err = stderr(out);
@@ -403,48 +410,14 @@ fn a_directory_loop_through_a_symlink_is_read_once() {
 
 #[test]
 fn input_limits_fail_fast_naming_the_flag() {
-    let out = meshcert(&[
-        "check",
-        "--from",
-        "fixtures/healthy",
-        "--at",
-        AT,
-        "--max-input-bytes",
-        "1KiB",
-    ]);
+    let out = check_healthy(&["--max-input-bytes", "1KiB"]);
     expect_exit_2(&out, "fixtures/healthy", "--max-input-bytes");
-    let out = meshcert(&[
-        "check",
-        "--from",
-        "fixtures/healthy",
-        "--at",
-        AT,
-        "--max-objects",
-        "3",
-    ]);
+    let out = check_healthy(&["--max-objects", "3"]);
     expect_exit_2(&out, "more than 3 objects", "--max-objects");
-    let out = meshcert(&[
-        "check",
-        "--from",
-        "fixtures/healthy",
-        "--at",
-        AT,
-        "--max-input-bytes",
-        "lots",
-    ]);
+    let out = check_healthy(&["--max-input-bytes", "lots"]);
     assert_eq!(out.status.code(), Some(2));
     // Raised, the same input passes.
-    let out = meshcert(&[
-        "check",
-        "--from",
-        "fixtures/healthy",
-        "--at",
-        AT,
-        "--max-objects",
-        "100",
-        "-o",
-        "short",
-    ]);
+    let out = check_healthy(&["--max-objects", "100", "-o", "short"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
