@@ -87,6 +87,9 @@ fn object_json(kind: Kind, namespace: &str, name: &str, object: &Object) -> Valu
             if let Some(t) = &s.type_ {
                 d["type"] = json!(t);
             }
+            if !s.cert_manager_annotations.is_empty() {
+                meta["annotations"] = json!(s.cert_manager_annotations);
+            }
             d
         }
         Object::Namespace(ns) => {
@@ -114,6 +117,32 @@ fn object_json(kind: Kind, namespace: &str, name: &str, object: &Object) -> Valu
                 spec["caBundle"] = json!(b);
             }
             json!({ "apiVersion": "apiregistration.k8s.io/v1", "spec": spec })
+        }
+        Object::Certificate(c) => {
+            let mut spec = json!({});
+            let fields = [
+                ("secretName", &c.secret_name),
+                ("duration", &c.duration),
+                ("renewBefore", &c.renew_before),
+                ("renewBeforePercentage", &c.renew_before_percentage),
+            ];
+            for (field, value) in fields {
+                if let Some(v) = value {
+                    spec[field] = json!(v);
+                }
+            }
+            let mut d = json!({ "apiVersion": "cert-manager.io/v1", "spec": spec });
+            if let Some(ready) = &c.ready {
+                let mut cond = json!({ "type": "Ready", "status": ready.status });
+                if let Some(r) = &ready.reason {
+                    cond["reason"] = json!(r);
+                }
+                if let Some(m) = &ready.message {
+                    cond["message"] = json!(m);
+                }
+                d["status"] = json!({ "conditions": [cond] });
+            }
+            d
         }
     };
     doc["kind"] = json!(kind.as_str());

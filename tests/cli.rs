@@ -38,6 +38,8 @@ const C_AGREE: &str = "meshcert-trust-anchors-agree";
 const C_CA: &str = "meshcert-issuer-cert-is-ca";
 const C_EXPIRY: &str = "meshcert-issuer-cert-expires-before-anchor";
 const C_PROXIES: &str = "meshcert-proxies-trust-issuer-anchor";
+const CM_READY: &str = "meshcert-cert-manager-issuer-ready";
+const CM_RENEWS: &str = "meshcert-cert-manager-renews-issuer";
 
 const IDENTITY_IDS: [&str; 8] = [
     CONFIG, A_CRYPTO, A_TIME, A_SOON, I_CRYPTO, I_TIME, I_SOON, I_SIGNED,
@@ -46,6 +48,8 @@ const WEBHOOK_IDS: [&str; 6] = [PI_VALID, PI_SOON, SP_VALID, SP_SOON, PV_VALID, 
 const VIZ_IDS: [&str; 4] = [TAP_VALID, TAP_SOON, TI_VALID, TI_SOON];
 const JAEGER_IDS: [&str; 2] = [JI_VALID, JI_SOON];
 const CONSISTENCY_IDS: [&str; 4] = [C_AGREE, C_CA, C_EXPIRY, C_PROXIES];
+/// Only where cert-manager manages the issuer.
+const CERT_MANAGER_IDS: [&str; 2] = [CM_READY, CM_RENEWS];
 
 fn meshcert(args: &[&str]) -> Output {
     Command::cargo_bin("meshcert")
@@ -142,6 +146,7 @@ struct Scenario {
     name: &'static str,
     non_success: Vec<(&'static str, &'static str)>,
     code: i32,
+    /// Optional parts present: the viz and jaeger extensions, cert-manager managing the issuer.
     extensions: &'static [&'static str],
 }
 
@@ -215,6 +220,23 @@ fn scenarios() -> Vec<Scenario> {
         sc("issuer-not-ca", vec![(C_CA, "error")], 1),
         // linkerd's checks all pass; the proxies' certificates would not verify.
         sc("anchor-pathlen-zero", vec![(C_CA, "error")], 1),
+        // cert-manager manages the 48-hour issuer: the issuer margin is its renewal point.
+        Scenario {
+            extensions: &["cert-manager"],
+            ..sc("cert-manager-renewing", vec![], 0)
+        },
+        Scenario {
+            extensions: &["cert-manager"],
+            ..sc(
+                "cert-manager-stalled",
+                vec![
+                    (I_SOON, "warning"),
+                    (CM_READY, "error"),
+                    (CM_RENEWS, "warning"),
+                ],
+                1,
+            )
+        },
         // linkerd-webhooks-and-apisvc-tls and the extensions
         sc("webhooks-cert-manager", vec![], 0),
         sc(
@@ -276,6 +298,9 @@ fn every_scenario_gives_its_verdicts_in_json_table_and_short() {
         if extensions.contains(&"jaeger") {
             ids.extend(JAEGER_IDS);
         }
+        if extensions.contains(&"cert-manager") {
+            ids.extend(CERT_MANAGER_IDS);
+        }
         let mut expected: BTreeMap<String, String> = ids
             .iter()
             .map(|id| (id.to_string(), "success".to_string()))
@@ -313,6 +338,66 @@ fn every_scenario_gives_its_verdicts_in_json_table_and_short() {
             .collect();
         assert_eq!(marks(&stdout(&short)), problems, "{scenario} short");
     }
+}
+
+#[test]
+fn under_cert_manager_the_issuer_margin_is_renew_before_unless_the_user_sets_one() {
+    let report = json_of(&check_from("cert-manager-renewing", &["-o", "json"]));
+    let soon = result_of(&report, I_SOON);
+    assert_eq!(
+        soon["description"],
+        "issuer cert is valid for at least 25 hours (cert-manager's renewBefore)"
+    );
+    assert_eq!(soon["result"], "success");
+    // The user's own margin wins, and the renewal check says it cannot be met.
+    for (flags, env) in [
+        (vec!["--min-validity", "60d"], None),
+        (vec![], Some(("MESHCERT_MARGIN_ISSUER", "60d"))),
+    ] {
+        let mut cmd = Command::cargo_bin("meshcert").unwrap();
+        cmd.args([
+            "check",
+            "--from",
+            "fixtures/cert-manager-renewing",
+            "--at",
+            AT,
+            "-o",
+            "json",
+        ])
+        .args(&flags)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        let report = json_of(&cmd.output().unwrap());
+        let soon = result_of(&report, I_SOON);
+        assert_eq!(
+            soon["description"],
+            "issuer cert is valid for at least 60 days"
+        );
+        assert_eq!(soon["result"], "warning", "{flags:?} {env:?}");
+        assert_eq!(
+            result_of(&report, CM_RENEWS)["error"],
+            "Certificate linkerd/linkerd-identity-issuer renews the issuer 25 hours before it expires, inside the issuer margin of 60 days in force: \"issuer cert is valid for at least 60 days\" warns before every renewal"
+        );
+    }
+    // A stalled Certificate: named by the Secret's annotation, not Ready, no renewBefore.
+    let report = json_of(&check_from("cert-manager-stalled", &["-o", "json"]));
+    assert_eq!(
+        result_of(&report, CM_READY)["error"],
+        "Certificate linkerd/linkerd-identity-issuer-cert is not Ready (status False, reason DoesNotExist): Issuer linkerd/linkerd-trust-anchor does not exist; cert-manager is not renewing the issuer"
+    );
+    assert_eq!(
+        result_of(&report, I_SOON)["description"],
+        "issuer cert is valid for at least 33% of lifetime (cert-manager's default renewal)"
+    );
+    // Without cert-manager the two checks are not in the report at all.
+    let report = json_of(&check_from("healthy", &["-o", "json"]));
+    assert!(
+        results(&report)
+            .keys()
+            .all(|id| !id.contains("cert-manager"))
+    );
 }
 
 /// The SHA-256 fingerprint of a scenario's (first) trust anchor, from the JSON details.
@@ -863,7 +948,7 @@ fn checks_lists_the_registry_and_explain_prints_a_page() {
     assert_eq!(out.status.code(), Some(0));
     let list = json_of(&out);
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 25);
+    assert_eq!(list.len(), 27);
     assert_eq!(list[0]["id"], CONFIG);
     assert_eq!(list[0]["category"], "linkerd-identity");
     assert_eq!(list[0]["severity"], "error");

@@ -143,6 +143,8 @@ fn a_healthy_run_makes_exactly_the_documented_requests() {
         "GET /api/v1/namespaces/linkerd/configmaps/linkerd-config",
         "GET /api/v1/namespaces/linkerd/configmaps/linkerd-identity-trust-roots",
         "GET /api/v1/namespaces/linkerd/secrets/linkerd-identity-issuer",
+        // cert-manager's Certificate for the issuer: a 404 here (no CRD) reads as "not managed".
+        "GET /apis/cert-manager.io/v1/namespaces/linkerd/certificates/linkerd-identity-issuer",
         "GET /api/v1/namespaces/linkerd/secrets/linkerd-proxy-injector-k8s-tls",
         "GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/linkerd-proxy-injector-webhook-config",
         "GET /api/v1/namespaces/linkerd/secrets/linkerd-sp-validator-k8s-tls",
@@ -173,7 +175,7 @@ fn extensions_and_legacy_secrets_add_their_reads() {
             "{path} not in {requests:#?}"
         );
     }
-    assert_eq!(requests.len(), 11 + 6);
+    assert_eq!(requests.len(), 12 + 6);
 
     let tmp = tempfile::tempdir().unwrap();
     let (api, k) = serve(&fixture("legacy-secrets"), tmp.path());
@@ -182,7 +184,7 @@ fn extensions_and_legacy_secrets_add_their_reads() {
     assert!(requests.contains(
         &"GET /api/v1/namespaces/linkerd/secrets/linkerd-proxy-injector-tls".to_string()
     ));
-    assert_eq!(requests.len(), 11 + 2, "{requests:#?}");
+    assert_eq!(requests.len(), 12 + 2, "{requests:#?}");
 }
 
 #[test]
@@ -266,6 +268,39 @@ fn forbidden_issuer_secret_fails_that_check_naming_the_rbac_rule_and_the_rest_ru
     assert_eq!(
         result(&report, "l5d-proxy-injector-webhook-cert-valid")["result"],
         "success"
+    );
+}
+
+#[test]
+fn forbidden_certificates_leave_cert_manager_undecided_and_name_the_rule() {
+    // No annotation on the Secret: meshcert cannot tell, and says why, without failing the run.
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("healthy"), tmp.path());
+    api.fault("/apis/cert-manager.io/", 403, usize::MAX);
+    let out = live(&k, &["-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json(&out);
+    let ready = result(&report, "meshcert-cert-manager-issuer-ready");
+    assert_eq!(ready["result"], "skipped");
+    assert!(
+        ready["reason"].as_str().unwrap().starts_with("cannot tell whether cert-manager manages the issuer: forbidden (injected 403 for /apis/cert-manager.io/v1/namespaces/linkerd/certificates/linkerd-identity-issuer); meshcert needs a Role in namespace linkerd with apiGroups: [\"cert-manager.io\"], resources: [\"certificates\"], resourceNames: [\"linkerd-identity-issuer\"]"),
+        "{ready}"
+    );
+    // The Secret says cert-manager writes it: not being able to read the Certificate fails.
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("cert-manager-stalled"), tmp.path());
+    api.fault("/apis/cert-manager.io/", 403, usize::MAX);
+    let out = live(&k, &["-o", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let ready = result(&report, "meshcert-cert-manager-issuer-ready");
+    assert_eq!(ready["result"], "error");
+    assert!(
+        ready["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot read Certificate linkerd/linkerd-identity-issuer-cert: forbidden"),
+        "{ready}"
     );
 }
 
@@ -539,6 +574,8 @@ fn a_snapshot_checked_offline_gives_the_live_report() {
         "dataplane-stale",
         "dataplane-rotation",
         "dataplane-unparseable",
+        "cert-manager-renewing",
+        "cert-manager-stalled",
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (_api, k) = serve(&fixture(scenario), tmp.path());

@@ -100,9 +100,18 @@ impl CheckMeta {
         }
     }
 
-    /// The description as shown for this run: the margin checks state the margin in force.
-    pub fn description_for(&self, cx: &Context) -> String {
+    /// The description as shown for this run: the margin checks state the margin in force (and,
+    /// for the issuer, where it came from when cert-manager's renewal point set it).
+    pub fn description_for(&self, snap: &Snapshot, cx: &Context) -> String {
         match self.margin {
+            Some(MarginRole::Issuer) => {
+                let (margin, from) = crate::cert_manager::issuer_margin(snap, cx);
+                let text = self.description.replace("60 days", &margin.to_string());
+                match from {
+                    Some(from) => format!("{text} ({from})"),
+                    None => text,
+                }
+            }
             Some(role) => self
                 .description
                 .replace("60 days", &cx.margins.get(role).to_string()),
@@ -128,6 +137,10 @@ impl Margin {
 
     pub fn delta(self) -> TimeDelta {
         self.0
+    }
+
+    pub fn from_delta(delta: TimeDelta) -> Margin {
+        Margin(delta)
     }
 }
 
@@ -165,6 +178,10 @@ impl fmt::Display for Margin {
     /// `60 days`, `1 day`, `36 hours`, `90 minutes`: the largest unit that divides exactly.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mins = self.0.num_minutes();
+        if self.0 != TimeDelta::minutes(mins) {
+            let secs = self.0.num_seconds();
+            return write!(f, "{secs} second{}", if secs == 1 { "" } else { "s" });
+        }
         let (n, unit) = if mins % (24 * 60) == 0 {
             (mins / (24 * 60), "day")
         } else if mins % 60 == 0 {
@@ -309,6 +326,9 @@ pub struct Context {
     pub at: DateTime<Utc>,
     /// The expiry margins (`--min-validity`, the policy file's `[margins]`).
     pub margins: Margins,
+    /// The user set the issuer's margin (otherwise a cert-manager Certificate's renewal point
+    /// replaces linkerd's default).
+    pub issuer_margin_set: bool,
     pub fail_on: FailOn,
     /// Per-check levels overriding the defaults (policy file, `--skip`, `--only`), by id.
     pub levels: std::collections::BTreeMap<String, Level>,
@@ -319,6 +339,7 @@ impl Context {
         Context {
             at,
             margins: Margins::default(),
+            issuer_margin_set: false,
             fail_on: FailOn::default(),
             levels: Default::default(),
         }
@@ -430,6 +451,12 @@ pub fn list_problems(problems: &[String]) -> String {
 pub trait Check: Sync {
     fn meta(&self) -> &'static CheckMeta;
     fn run(&self, snapshot: &Snapshot, cx: &Context) -> Outcome;
+    /// Whether the check belongs in a report of this snapshot at all (beyond its category's
+    /// rule): the cert-manager checks only where cert-manager manages, or may manage, the issuer,
+    /// as an extension's checks appear only where it is installed.
+    fn applies(&self, _snapshot: &Snapshot) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

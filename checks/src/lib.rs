@@ -5,6 +5,7 @@
 //! [`snapshot::Snapshot`] and a [`check::Context`].
 
 pub mod cert;
+pub mod cert_manager;
 pub mod check;
 pub mod consistency_checks;
 pub mod data_plane;

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::cert_manager::CERTIFICATE_NAME_ANNOTATION;
 use crate::data_plane::TRUST_ROOTS;
 use crate::identity::{ISSUER_SECRET, LINKERD_CONFIG};
-use crate::snapshot::{Kind, ObjectRef};
+use crate::snapshot::{Fetched, Kind, ObjectRef, Snapshot};
 use crate::webhook::{CaSource, Component, Home};
 use crate::webhook_checks::{
     jaeger_injector, policy_validator, proxy_injector, sp_validator, tap, tap_injector,
@@ -44,6 +45,9 @@ pub fn object_reads(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> 
         Read::one(ObjectRef::new(Kind::ConfigMap, linkerd_ns, LINKERD_CONFIG)),
         Read::one(ObjectRef::new(Kind::ConfigMap, linkerd_ns, TRUST_ROOTS)),
         Read::one(ObjectRef::new(Kind::Secret, linkerd_ns, ISSUER_SECRET)),
+        // cert-manager's Certificate for the issuer, by the name Linkerd's guide gives it; a
+        // 404 (no such Certificate, or no cert-manager CRDs) means "not managed".
+        Read::one(ObjectRef::new(Kind::Certificate, linkerd_ns, ISSUER_SECRET)),
     ];
     for comp in COMPONENTS {
         let ns = match comp.home {
@@ -67,6 +71,24 @@ pub fn object_reads(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> 
     reads
 }
 
+/// What to read once the first reads are in: the Certificate the issuer Secret's
+/// `cert-manager.io/certificate-name` annotation names, when it has another name than the one
+/// already read.
+pub fn follow_up_reads(snap: &Snapshot) -> Vec<Read> {
+    let ns = snap.linkerd_namespace.as_str();
+    let Fetched::Present(secret) = snap.secret(ns, ISSUER_SECRET) else {
+        return Vec::new();
+    };
+    secret
+        .cert_manager_annotations
+        .get(CERTIFICATE_NAME_ANNOTATION)
+        .map(|name| ObjectRef::new(Kind::Certificate, ns, name.as_str()))
+        .filter(|o| snap.get(o).is_none() && o.name != ISSUER_SECRET)
+        .map(Read::one)
+        .into_iter()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +103,7 @@ mod tests {
                 "ConfigMap linkerd/linkerd-config",
                 "ConfigMap linkerd/linkerd-identity-trust-roots",
                 "Secret linkerd/linkerd-identity-issuer",
+                "Certificate linkerd/linkerd-identity-issuer",
                 "Secret linkerd/linkerd-proxy-injector-k8s-tls",
                 "MutatingWebhookConfiguration linkerd-proxy-injector-webhook-config",
                 "Secret linkerd/linkerd-sp-validator-k8s-tls",
@@ -90,7 +113,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            core[3].fallback.as_ref().unwrap().to_string(),
+            core[4].fallback.as_ref().unwrap().to_string(),
             "Secret linkerd/linkerd-proxy-injector-tls"
         );
         let mut ext = BTreeMap::new();

@@ -3,7 +3,8 @@
 
 use crate::check::Check;
 use crate::consistency_checks::{
-    IssuerExpiresBeforeAnchor, IssuerIsCa, ProxiesTrustIssuerAnchor, TrustAnchorsAgree,
+    CertManagerIssuerReady, CertManagerRenewsIssuer, IssuerExpiresBeforeAnchor, IssuerIsCa,
+    ProxiesTrustIssuerAnchor, TrustAnchorsAgree,
 };
 use crate::data_plane::ProxiesCertsMatchCa;
 use crate::identity_checks::*;
@@ -37,6 +38,8 @@ pub static ALL: &[&dyn Check] = &[
     &IssuerIsCa,
     &IssuerExpiresBeforeAnchor,
     &ProxiesTrustIssuerAnchor,
+    &CertManagerIssuerReady,
+    &CertManagerRenewsIssuer,
 ];
 
 /// The check with this id.
@@ -220,6 +223,18 @@ mod tests {
                 "proxies trust the anchor that signed the current issuer",
                 "meshcert-proxies-trust-issuer-anchor",
                 Severity::Error,
+                MeshcertConsistency,
+            ),
+            (
+                "cert-manager's Certificate for the issuer is Ready",
+                "meshcert-cert-manager-issuer-ready",
+                Severity::Error,
+                MeshcertConsistency,
+            ),
+            (
+                "cert-manager renews the issuer before the expiry margin",
+                "meshcert-cert-manager-renews-issuer",
+                Severity::Warning,
                 MeshcertConsistency,
             ),
         ];

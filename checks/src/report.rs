@@ -96,7 +96,7 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
     for check in checks {
         let meta = check.meta();
         let level = cx.level(meta);
-        if level == Level::Off || !meta.category.applies(snapshot) {
+        if level == Level::Off || !meta.category.applies(snapshot) || !check.applies(snapshot) {
             continue;
         }
         let (result, error, reason, details) = match check.run(snapshot, cx) {
@@ -114,7 +114,7 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
         let hint = error.as_ref().map(|_| meta.hint_url());
         let entry = CheckResult {
             id: meta.id,
-            description: meta.description_for(cx),
+            description: meta.description_for(snapshot, cx),
             result,
             error,
             hint,

@@ -20,6 +20,8 @@ pub enum Kind {
     MutatingWebhookConfiguration,
     ValidatingWebhookConfiguration,
     APIService,
+    /// cert-manager's `Certificate` (`cert-manager.io/v1`).
+    Certificate,
 }
 
 impl Kind {
@@ -31,12 +33,13 @@ impl Kind {
             Kind::MutatingWebhookConfiguration => "MutatingWebhookConfiguration",
             Kind::ValidatingWebhookConfiguration => "ValidatingWebhookConfiguration",
             Kind::APIService => "APIService",
+            Kind::Certificate => "Certificate",
         }
     }
 
     /// Cluster-scoped kinds have no namespace; their ObjectRef's namespace is empty.
     pub fn is_cluster_scoped(self) -> bool {
-        !matches!(self, Kind::ConfigMap | Kind::Secret)
+        !matches!(self, Kind::ConfigMap | Kind::Secret | Kind::Certificate)
     }
 
     pub fn from_name(kind: &str) -> Option<Kind> {
@@ -47,6 +50,7 @@ impl Kind {
             "MutatingWebhookConfiguration" => Kind::MutatingWebhookConfiguration,
             "ValidatingWebhookConfiguration" => Kind::ValidatingWebhookConfiguration,
             "APIService" => Kind::APIService,
+            "Certificate" => Kind::Certificate,
             _ => return None,
         })
     }
@@ -178,6 +182,34 @@ pub enum SecretValue {
 pub struct Secret {
     pub type_: Option<String>,
     pub data: BTreeMap<String, SecretValue>,
+    /// The Secret's `cert-manager.io/…` annotations (no other annotation is kept: kubectl's
+    /// last-applied-configuration would hold the Secret's data again).
+    pub cert_manager_annotations: BTreeMap<String, String>,
+}
+
+/// A cert-manager `Certificate`, as far as the checks read it. Values are kept as written, so
+/// that a check can name a bad one while every other check still runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Certificate {
+    /// `spec.secretName`: the Secret cert-manager writes.
+    pub secret_name: Option<String>,
+    /// `spec.duration` (a Go duration such as `48h0m0s`).
+    pub duration: Option<String>,
+    /// `spec.renewBefore` (a Go duration).
+    pub renew_before: Option<String>,
+    /// `spec.renewBeforePercentage` (cert-manager 1.15+), as written.
+    pub renew_before_percentage: Option<String>,
+    /// `status.conditions[type=Ready]`, if the Certificate has one.
+    pub ready: Option<Condition>,
+}
+
+/// A status condition.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Condition {
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub message: Option<String>,
 }
 
 /// A caBundle as read: absent (`None`), its decoded bytes, or why it could not be decoded.
@@ -207,6 +239,7 @@ pub enum Object {
     /// Mutating or Validating: the ObjectRef's kind says which.
     WebhookConfiguration(WebhookConfiguration),
     ApiService(ApiService),
+    Certificate(Certificate),
 }
 
 /// What a source found for one object it read.
@@ -392,6 +425,24 @@ impl Snapshot {
                 _ => None,
             },
         )
+    }
+
+    /// The cert-manager Certificates in `namespace`, by name.
+    pub fn certificates<'a>(
+        &'a self,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a Certificate)> + 'a {
+        self.objects
+            .iter()
+            .filter_map(move |(key, state)| match state {
+                ObjectState::Present {
+                    object: Object::Certificate(c),
+                    ..
+                } if key.kind == Kind::Certificate && key.namespace == namespace => {
+                    Some((key.name.as_str(), c))
+                }
+                _ => None,
+            })
     }
 
     /// Where the extension `name` (`viz`, `jaeger`) is installed: the override, else the first

@@ -21,7 +21,7 @@ use std::time::Duration;
 use anyhow::{Context as _, anyhow, bail};
 use kube::Client;
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
-use meshcert_checks::reads::object_reads;
+use meshcert_checks::reads::{follow_up_reads, object_reads};
 use meshcert_checks::snapshot::{Kind, ObjectRef, ObjectState, Snapshot};
 use tokio::time::Instant;
 
@@ -291,6 +291,9 @@ pub fn api_path(o: &ObjectRef) -> String {
             format!("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{name}")
         }
         Kind::APIService => format!("/apis/apiregistration.k8s.io/v1/apiservices/{name}"),
+        Kind::Certificate => {
+            format!("/apis/cert-manager.io/v1/namespaces/{ns}/certificates/{name}")
+        }
     }
 }
 
@@ -309,6 +312,7 @@ pub fn rbac_rule(o: &ObjectRef) -> String {
             "validatingwebhookconfigurations",
         ),
         Kind::APIService => ("apiregistration.k8s.io", "apiservices"),
+        Kind::Certificate => ("cert-manager.io", "certificates"),
     };
     let scope = if o.namespace.is_empty() {
         "a ClusterRole".to_string()
@@ -504,25 +508,36 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
 
     while let Some(joined) = tasks.join_next().await {
         let (target, found) = joined.context("a request task failed")?;
-        match found.map_err(fail)? {
-            Fetched::Found(json) => builder.add_json(
-                json.as_bytes(),
-                &format!("{FROM} (GET {})", api_path(&target)),
-            )?,
-            Fetched::NotFound => {}
-            Fetched::Forbidden(why) => {
-                let state = ObjectState::Forbidden(format!(
-                    "forbidden ({why}); meshcert needs {}",
-                    rbac_rule(&target)
-                ));
-                builder.snap.insert(target, state);
-            }
-        }
+        record(&mut builder, target, found.map_err(fail)?)?;
+    }
+    // What the first answers point at (the Certificate named by the issuer's annotation).
+    for read in follow_up_reads(&builder.snap) {
+        let found = get(cluster, &api_path(&read.object), deadline, opts.verbose).await;
+        record(&mut builder, read.object, found.map_err(fail)?)?;
     }
     let mut snap = builder.snap;
     snap.extension_overrides = extensions;
     snap.cluster = Some(cluster.context.clone());
     Ok(snap)
+}
+
+/// Adds the answer for `target` to the snapshot: the object, nothing (404), or why it is forbidden.
+fn record(builder: &mut Builder, target: ObjectRef, found: Fetched) -> anyhow::Result<()> {
+    match found {
+        Fetched::Found(json) => builder.add_json(
+            json.as_bytes(),
+            &format!("{FROM} (GET {})", api_path(&target)),
+        )?,
+        Fetched::NotFound => {}
+        Fetched::Forbidden(why) => {
+            let state = ObjectState::Forbidden(format!(
+                "forbidden ({why}); meshcert needs {}",
+                rbac_rule(&target)
+            ));
+            builder.snap.insert(target, state);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

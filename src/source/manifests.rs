@@ -19,8 +19,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use anyhow::{Context as _, anyhow, bail};
 use base64::Engine as _;
 use meshcert_checks::snapshot::{
-    ApiService, BundleRef, CaBundle, ConfigMap, Kind, Namespace, Object, ObjectRef, ObjectState,
-    PodSummary, Secret, SecretBytes, SecretValue, Snapshot, WebhookConfiguration, Workload,
+    ApiService, BundleRef, CaBundle, Certificate, Condition, ConfigMap, Kind, Namespace, Object,
+    ObjectRef, ObjectState, PodSummary, Secret, SecretBytes, SecretValue, Snapshot,
+    WebhookConfiguration, Workload,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -109,6 +110,8 @@ fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Input>) -> anyhow
 /// A manifest document or List item, holding only what meshcert reads.
 #[derive(Debug, Default, Deserialize)]
 struct Manifest {
+    #[serde(rename = "apiVersion")]
+    api_version: Option<String>,
     kind: Option<String>,
     metadata: Option<Metadata>,
     #[serde(rename = "type")]
@@ -119,6 +122,8 @@ struct Manifest {
     string_data: Option<Value>,
     webhooks: Option<Vec<WebhookEntry>>,
     spec: Option<Spec>,
+    /// A cert-manager Certificate's status.
+    status: Option<Status>,
     /// A YAML List's items (a JSON List streams them instead).
     items: Option<Vec<Manifest>>,
 }
@@ -128,6 +133,7 @@ struct Metadata {
     name: Option<String>,
     namespace: Option<String>,
     labels: Option<BTreeMap<String, Value>>,
+    annotations: Option<BTreeMap<String, Value>>,
     #[serde(rename = "ownerReferences")]
     owner_references: Option<Vec<OwnerReference>>,
 }
@@ -151,7 +157,7 @@ struct ClientConfig {
     ca_bundle: Option<Value>,
 }
 
-/// A pod's or an APIService's spec, as far as meshcert reads either.
+/// A pod's, an APIService's or a cert-manager Certificate's spec, as far as meshcert reads them.
 #[derive(Debug, Default, Deserialize)]
 struct Spec {
     containers: Option<Vec<Container>>,
@@ -159,6 +165,79 @@ struct Spec {
     init_containers: Option<Vec<Container>>,
     #[serde(rename = "caBundle")]
     ca_bundle: Option<Value>,
+    #[serde(rename = "secretName")]
+    secret_name: Option<Value>,
+    duration: Option<Value>,
+    #[serde(rename = "renewBefore")]
+    renew_before: Option<Value>,
+    #[serde(rename = "renewBeforePercentage")]
+    renew_before_percentage: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Status {
+    conditions: Option<Vec<StatusCondition>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StatusCondition {
+    #[serde(rename = "type")]
+    type_: Option<Value>,
+    status: Option<Value>,
+    reason: Option<Value>,
+    message: Option<Value>,
+}
+
+/// A scalar field kept as text (a number as written, a string as is); anything else is named.
+fn scalar(v: Option<&Value>, field: &str, what: &str) -> anyhow::Result<Option<String>> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(_) => bail!("{what}: {field} is not a string"),
+    }
+}
+
+/// A cert-manager Certificate as the checks read it.
+fn certificate(doc: &Manifest, what: &str) -> anyhow::Result<Certificate> {
+    let spec = doc.spec.as_ref();
+    let field = |v: Option<&Value>, name: &str| scalar(v, name, what);
+    let ready = doc
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.type_.as_ref().and_then(Value::as_str) == Some("Ready"))
+        });
+    let ready = match ready {
+        None => None,
+        Some(c) => Some(Condition {
+            // `True` unquoted in hand-written YAML reads as a boolean.
+            status: match field(c.status.as_ref(), "status.conditions[Ready].status")? {
+                Some(s) if s == "true" => "True".into(),
+                Some(s) if s == "false" => "False".into(),
+                Some(s) => s,
+                None => "Unknown".into(),
+            },
+            reason: field(c.reason.as_ref(), "status.conditions[Ready].reason")?,
+            message: field(c.message.as_ref(), "status.conditions[Ready].message")?,
+        }),
+    };
+    Ok(Certificate {
+        secret_name: field(spec.and_then(|s| s.secret_name.as_ref()), "spec.secretName")?,
+        duration: field(spec.and_then(|s| s.duration.as_ref()), "spec.duration")?,
+        renew_before: field(
+            spec.and_then(|s| s.renew_before.as_ref()),
+            "spec.renewBefore",
+        )?,
+        renew_before_percentage: field(
+            spec.and_then(|s| s.renew_before_percentage.as_ref()),
+            "spec.renewBeforePercentage",
+        )?,
+        ready,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -286,7 +365,7 @@ impl Builder {
         self.add(doc, from)
     }
 
-    fn add(&mut self, doc: Manifest, from: &str) -> anyhow::Result<()> {
+    fn add(&mut self, mut doc: Manifest, from: &str) -> anyhow::Result<()> {
         self.count()?;
         if is_list(&doc) {
             for item in doc.items.unwrap_or_default() {
@@ -306,7 +385,16 @@ impl Builder {
         let Some(kind) = Kind::from_name(kind) else {
             return Ok(());
         };
-        let meta = doc.metadata.unwrap_or_default();
+        // Only cert-manager's Certificate, not another group's kind of that name.
+        if kind == Kind::Certificate
+            && !doc
+                .api_version
+                .as_deref()
+                .is_some_and(|v| v.starts_with("cert-manager.io/"))
+        {
+            return Ok(());
+        }
+        let meta = doc.metadata.take().unwrap_or_default();
         let name = meta
             .name
             .ok_or_else(|| anyhow!("{from}: a {} without metadata.name", kind.as_str()))?;
@@ -319,8 +407,23 @@ impl Builder {
                     .collect(),
             }),
             Kind::Secret => {
+                let annotations = meta.annotations.as_ref().map(|a| {
+                    Value::Object(
+                        a.iter()
+                            .filter(|(k, _)| k.starts_with("cert-manager.io/"))
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    )
+                });
                 let mut secret = Secret {
-                    type_: doc.type_,
+                    type_: doc.type_.clone(),
+                    cert_manager_annotations: string_map(
+                        annotations.as_ref(),
+                        "metadata.annotations",
+                        &what,
+                    )?
+                    .into_iter()
+                    .collect(),
                     ..Default::default()
                 };
                 for (k, v) in string_map(doc.data.as_ref(), "data", &what)? {
@@ -361,6 +464,7 @@ impl Builder {
             Kind::APIService => Object::ApiService(ApiService {
                 ca_bundle: ca_bundle(doc.spec.as_ref().and_then(|s| s.ca_bundle.as_ref())),
             }),
+            Kind::Certificate => Object::Certificate(certificate(&doc, &what)?),
         };
         let state = ObjectState::Present {
             object: object.clone(),

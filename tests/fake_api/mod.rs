@@ -82,6 +82,7 @@ fn path_of(obj: &Value) -> Option<String> {
             format!("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{name}")
         }
         "APIService" => format!("/apis/apiregistration.k8s.io/v1/apiservices/{name}"),
+        "Certificate" => format!("/apis/cert-manager.io/v1/namespaces/{ns}/certificates/{name}"),
         _ => return None,
     })
 }

@@ -2,11 +2,15 @@
 //! the mistakes a trust-anchor rotation makes possible.
 
 mod anchors_agree;
+mod cert_manager_ready;
+mod cert_manager_renews;
 mod issuer_is_ca;
 mod issuer_outlives_anchor;
 mod proxies_trust_issuer_anchor;
 
 pub use anchors_agree::TrustAnchorsAgree;
+pub use cert_manager_ready::CertManagerIssuerReady;
+pub use cert_manager_renews::CertManagerRenewsIssuer;
 pub use issuer_is_ca::IssuerIsCa;
 pub use issuer_outlives_anchor::IssuerExpiresBeforeAnchor;
 pub use proxies_trust_issuer_anchor::ProxiesTrustIssuerAnchor;
@@ -45,6 +49,32 @@ pub(crate) fn signing_anchor(
         .iter()
         .find(|a| a.raw_subject == leaf.raw_issuer && leaf.x509().verify_signature(Some(a.x509().public_key())).is_ok())
         .ok_or_else(|| "the issuer is not signed by any trust anchor (see \"issuer cert is issued by the trust anchor\")".to_string())
+}
+
+/// The cert-manager Certificate that writes the issuer, for the cert-manager checks; or their
+/// outcome when there is none to check: a skip when cert-manager does not manage the issuer (or
+/// meshcert cannot tell), a failure when it should but the Certificate is gone or unreadable.
+pub(crate) fn issuer_certificate(
+    snap: &Snapshot,
+) -> Result<(crate::snapshot::ObjectRef, &crate::snapshot::Certificate), Box<crate::check::Outcome>>
+{
+    use crate::cert_manager::{Management, issuer_management, not_managed};
+    use crate::check::Outcome;
+    match issuer_management(snap) {
+        Management::No => Err(Box::new(Outcome::Skip(not_managed(snap)))),
+        Management::Unknown(why) => Err(Box::new(Outcome::Skip(why))),
+        Management::Yes {
+            certificate: Err(error),
+            ..
+        } => Err(Box::new(Outcome::Fail {
+            error,
+            details: Default::default(),
+        })),
+        Management::Yes {
+            object,
+            certificate: Ok(c),
+        } => Ok((object, c)),
+    }
 }
 
 /// `<serial> <CN> (sha256 <16 hex>…)`.

@@ -52,11 +52,11 @@ mod tests {
             Outcome::Pass(_)
         ));
         assert_eq!(
-            META.description_for(&short),
+            META.description_for(&snap, &short),
             "trust anchors are valid for at least 30 days"
         );
         assert_eq!(
-            META.description_for(&cx()),
+            META.description_for(&snap, &cx()),
             "trust anchors are valid for at least 60 days"
         );
     }

@@ -1,3 +1,4 @@
+use crate::cert_manager::issuer_margin;
 use crate::check::{Category, Check, CheckMeta, Context, MarginRole, Outcome, Severity};
 use crate::rules::expiring_problem;
 use crate::snapshot::Snapshot;
@@ -23,7 +24,7 @@ impl Check for IssuerNotExpiringSoon {
 
     fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
         super::issuer_leaf(snap, |c| {
-            expiring_problem(c, cx.at, cx.margins.get(MarginRole::Issuer))
+            expiring_problem(c, cx.at, issuer_margin(snap, cx).0)
                 .map(|p| format!("issuer certificate {p}"))
         })
     }
@@ -52,5 +53,44 @@ mod tests {
             IssuerNotExpiringSoon.run(&snap, &short),
             Outcome::Pass(_)
         ));
+    }
+
+    #[test]
+    fn under_cert_manager_the_margin_is_renew_before() {
+        use crate::cert_manager::testutil::writes_issuer;
+        use crate::snapshot::*;
+        let (anchor, _) = healthy_pair();
+        let mut spec = Spec::ca("identity", 2);
+        spec.not_before = "2026-11-21T12:00:00Z";
+        spec.not_after = "2026-11-24T00:00:00Z"; // 60 hours; cx() evaluates at 2026-11-22T12:00Z
+        let issuer = signed(spec, p256(), &anchor);
+        let mut snap = installed(&anchor.pem, &issuer);
+        assert!(matches!(
+            IssuerNotExpiringSoon.run(&snap, &cx()),
+            Outcome::Fail { .. }
+        ));
+        snap.insert(
+            ObjectRef::new(Kind::Certificate, "linkerd", "linkerd-identity-issuer"),
+            ObjectState::Present {
+                object: Object::Certificate(writes_issuer()),
+                from: "t".into(),
+            },
+        );
+        // 36 hours left, renewBefore 25h: cert-manager has not renewed yet, and need not.
+        assert!(matches!(
+            IssuerNotExpiringSoon.run(&snap, &cx()),
+            Outcome::Pass(_)
+        ));
+        assert_eq!(
+            META.description_for(&snap, &cx()),
+            "issuer cert is valid for at least 25 hours (cert-manager's renewBefore)"
+        );
+        // 12 hours later a renewal is overdue.
+        let mut later = cx();
+        later.at += chrono::TimeDelta::hours(12);
+        assert_eq!(
+            error_of(IssuerNotExpiringSoon.run(&snap, &later)),
+            "issuer certificate will expire on 2026-11-24T00:00:00Z"
+        );
     }
 }

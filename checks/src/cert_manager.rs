@@ -1,0 +1,366 @@
+//! cert-manager: whether it manages the identity issuer Secret, what its Certificate says about
+//! renewal, and the issuer expiry margin that follows from it.
+//!
+//! cert-manager is known to manage the issuer when a `cert-manager.io/v1` Certificate in the
+//! control-plane namespace has `spec.secretName: linkerd-identity-issuer`, or when the Secret
+//! carries cert-manager's `cert-manager.io/certificate-name` annotation.
+
+use chrono::TimeDelta;
+
+use crate::check::{Context, Margin, MarginSpec};
+use crate::identity::ISSUER_SECRET;
+use crate::snapshot::{Certificate, Fetched, Kind, Object, ObjectRef, ObjectState, Snapshot};
+
+/// The annotation cert-manager puts on every Secret it writes.
+pub const CERTIFICATE_NAME_ANNOTATION: &str = "cert-manager.io/certificate-name";
+
+/// cert-manager's default `spec.duration` (90 days).
+const DEFAULT_DURATION: TimeDelta = TimeDelta::days(90);
+
+/// Whether cert-manager manages the issuer Secret.
+#[derive(Debug)]
+pub enum Management<'a> {
+    No,
+    /// Cannot tell: the Certificate could not be read and the Secret says nothing.
+    Unknown(String),
+    Yes {
+        /// The Certificate that writes the issuer Secret.
+        object: ObjectRef,
+        /// The Certificate, or why it is not available.
+        certificate: Result<&'a Certificate, String>,
+    },
+}
+
+/// How cert-manager manages the issuer Secret of `snap`.
+pub fn issuer_management(snap: &Snapshot) -> Management<'_> {
+    if snap.identity_files().is_some() {
+        return Management::No;
+    }
+    let ns = snap.linkerd_namespace.as_str();
+    let annotated = match snap.secret(ns, ISSUER_SECRET) {
+        Fetched::Present(s) => s.cert_manager_annotations.get(CERTIFICATE_NAME_ANNOTATION),
+        _ => None,
+    };
+    let mut writers: Vec<(&str, &Certificate)> = snap
+        .certificates(ns)
+        .filter(|(_, c)| c.secret_name.as_deref() == Some(ISSUER_SECRET))
+        .collect();
+    // The annotated one first, then by name.
+    writers.sort_by_key(|(name, _)| (Some(*name) != annotated.map(String::as_str), *name));
+    if let Some((name, certificate)) = writers.first() {
+        return Management::Yes {
+            object: ObjectRef::new(Kind::Certificate, ns, *name),
+            certificate: Ok(certificate),
+        };
+    }
+    let secret = ObjectRef::new(Kind::Secret, ns, ISSUER_SECRET);
+    if let Some(name) = annotated {
+        let object = ObjectRef::new(Kind::Certificate, ns, name.as_str());
+        let certificate = match snap.get(&object) {
+            Some(ObjectState::Present {
+                object: Object::Certificate(c),
+                ..
+            }) => Err(format!(
+                "{secret} carries {CERTIFICATE_NAME_ANNOTATION}: {name}, but {object} writes {} instead",
+                c.secret_name
+                    .as_deref()
+                    .map_or("no Secret (no spec.secretName)".to_string(), |s| format!(
+                        "Secret {ns}/{s}"
+                    ))
+            )),
+            Some(ObjectState::Forbidden(why)) => Err(format!("cannot read {object}: {why}")),
+            _ => Err(format!(
+                "{secret} carries {CERTIFICATE_NAME_ANNOTATION}: {name}, but {object} was not found: cert-manager will not renew the issuer"
+            )),
+        };
+        return Management::Yes {
+            object,
+            certificate,
+        };
+    }
+    match snap.get(&ObjectRef::new(Kind::Certificate, ns, ISSUER_SECRET)) {
+        Some(ObjectState::Forbidden(why)) => Management::Unknown(format!(
+            "cannot tell whether cert-manager manages the issuer: {why}"
+        )),
+        _ => Management::No,
+    }
+}
+
+/// The reason the cert-manager checks skip when cert-manager does not manage the issuer.
+pub fn not_managed(snap: &Snapshot) -> String {
+    format!(
+        "the issuer is not managed by cert-manager (no Certificate in namespace {} writes Secret {ISSUER_SECRET})",
+        snap.linkerd_namespace
+    )
+}
+
+/// When cert-manager renews a Certificate, as a margin before its expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// `spec.renewBefore`.
+    Before(TimeDelta),
+    /// `spec.renewBeforePercentage`.
+    Percentage(u8),
+    /// Neither is set: cert-manager renews when a third of the lifetime remains.
+    Default,
+}
+
+impl Renewal {
+    pub fn margin(self) -> MarginSpec {
+        match self {
+            Renewal::Before(d) => MarginSpec::Fixed(Margin::from_delta(d)),
+            Renewal::Percentage(p) => MarginSpec::Lifetime(p),
+            Renewal::Default => MarginSpec::Lifetime(33),
+        }
+    }
+}
+
+/// The Certificate's renewal setting, or what is wrong with it (naming the field).
+pub fn renewal(c: &Certificate) -> Result<Renewal, String> {
+    if let Some(p) = &c.renew_before_percentage {
+        return match p.trim().parse::<u8>() {
+            Ok(n) if (1..100).contains(&n) => Ok(Renewal::Percentage(n)),
+            _ => Err(format!(
+                "spec.renewBeforePercentage {p:?} is not a whole number from 1 to 99"
+            )),
+        };
+    }
+    match &c.renew_before {
+        Some(text) => parse_go_duration(text)
+            .map(Renewal::Before)
+            .map_err(|e| format!("spec.renewBefore: {e}")),
+        None => Ok(Renewal::Default),
+    }
+}
+
+/// The Certificate's `spec.duration`, or cert-manager's default of 90 days.
+pub fn duration(c: &Certificate) -> Result<TimeDelta, String> {
+    match &c.duration {
+        Some(text) => parse_go_duration(text).map_err(|e| format!("spec.duration: {e}")),
+        None => Ok(DEFAULT_DURATION),
+    }
+}
+
+/// The issuer's expiry margin in force: the one the user set, else the renewal point of the
+/// cert-manager Certificate that manages it, else linkerd's 60 days. The text says where a
+/// margin other than the user's came from.
+pub fn issuer_margin(snap: &Snapshot, cx: &Context) -> (MarginSpec, Option<&'static str>) {
+    if !cx.issuer_margin_set
+        && let Management::Yes {
+            certificate: Ok(c), ..
+        } = issuer_management(snap)
+        && let Ok(r) = renewal(c)
+    {
+        let from = match r {
+            Renewal::Before(_) => "cert-manager's renewBefore",
+            Renewal::Percentage(_) => "cert-manager's renewBeforePercentage",
+            Renewal::Default => "cert-manager's default renewal",
+        };
+        return (r.margin(), Some(from));
+    }
+    (cx.margins.issuer, None)
+}
+
+/// Go's `time.ParseDuration`: a sequence of decimal numbers with units (`ns`, `us`, `µs`, `ms`,
+/// `s`, `m`, `h`), such as `2160h0m0s`, `1.5h` or `90m`; negative durations are refused.
+pub fn parse_go_duration(text: &str) -> Result<TimeDelta, String> {
+    let bad = |why: &str| format!("invalid duration {text:?}: {why}");
+    let mut rest = text.strip_prefix('+').unwrap_or(text);
+    if rest.starts_with('-') {
+        return Err(bad("a negative duration"));
+    }
+    if rest == "0" {
+        return Ok(TimeDelta::zero());
+    }
+    if rest.is_empty() {
+        return Err(bad("empty"));
+    }
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number = &rest[..number_len];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return Err(bad("expected a number"));
+        }
+        let value: f64 = number.parse().map_err(|_| bad("expected a number"))?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let nanos_per_unit: f64 = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            "" => return Err(bad("missing unit (ns, us, ms, s, m or h)")),
+            other => return Err(bad(&format!("unknown unit {other:?}"))),
+        };
+        rest = &rest[unit_len..];
+        total += value * nanos_per_unit;
+    }
+    // Go's limit: a duration is an int64 of nanoseconds.
+    if total > i64::MAX as f64 {
+        return Err(bad("too large"));
+    }
+    Ok(TimeDelta::nanoseconds(total.round() as i64))
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+    use crate::snapshot::{Condition, Object, ObjectState, Secret};
+
+    pub fn managed_snapshot(
+        certificate: Option<Certificate>,
+        annotation: Option<&str>,
+    ) -> Snapshot {
+        let mut snap = Snapshot::new("linkerd", "t");
+        let mut secret = Secret::default();
+        if let Some(a) = annotation {
+            secret
+                .cert_manager_annotations
+                .insert(CERTIFICATE_NAME_ANNOTATION.into(), a.into());
+        }
+        snap.insert(
+            ObjectRef::new(Kind::Secret, "linkerd", ISSUER_SECRET),
+            ObjectState::Present {
+                object: Object::Secret(secret),
+                from: "t".into(),
+            },
+        );
+        if let Some(c) = certificate {
+            snap.insert(
+                ObjectRef::new(Kind::Certificate, "linkerd", "issuer-cert"),
+                ObjectState::Present {
+                    object: Object::Certificate(c),
+                    from: "t".into(),
+                },
+            );
+        }
+        snap
+    }
+
+    pub fn writes_issuer() -> Certificate {
+        Certificate {
+            secret_name: Some(ISSUER_SECRET.into()),
+            duration: Some("48h0m0s".into()),
+            renew_before: Some("25h0m0s".into()),
+            renew_before_percentage: None,
+            ready: Some(Condition {
+                status: "True".into(),
+                reason: Some("Ready".into()),
+                message: None,
+            }),
+        }
+    }
+
+    /// A snapshot whose issuer Secret is written by `certificate` (Certificate linkerd/issuer-cert).
+    pub fn managed(certificate: Certificate) -> Snapshot {
+        managed_snapshot(Some(certificate), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+
+    #[test]
+    fn go_durations_parse_as_go_does() {
+        let h = TimeDelta::hours;
+        assert_eq!(parse_go_duration("2160h0m0s"), Ok(h(2160)));
+        assert_eq!(parse_go_duration("48h"), Ok(h(48)));
+        assert_eq!(parse_go_duration("1h30m"), Ok(TimeDelta::minutes(90)));
+        assert_eq!(parse_go_duration("1.5h"), Ok(TimeDelta::minutes(90)));
+        assert_eq!(parse_go_duration("+25h"), Ok(h(25)));
+        assert_eq!(parse_go_duration("0"), Ok(TimeDelta::zero()));
+        assert_eq!(parse_go_duration("300ms"), Ok(TimeDelta::milliseconds(300)));
+        assert_eq!(parse_go_duration("2µs"), Ok(TimeDelta::microseconds(2)));
+        for (bad, why) in [
+            ("", "empty"),
+            ("48", "missing unit"),
+            ("48d", "unknown unit \"d\""),
+            ("-1h", "a negative duration"),
+            ("h", "expected a number"),
+            ("1..5h", "expected a number"),
+            ("99999999999999h", "too large"),
+        ] {
+            let err = parse_go_duration(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn management_is_found_by_secret_name_or_annotation() {
+        // By spec.secretName, whatever the Certificate's name.
+        let snap = managed_snapshot(Some(writes_issuer()), None);
+        match issuer_management(&snap) {
+            Management::Yes {
+                object,
+                certificate: Ok(c),
+            } => {
+                assert_eq!(object.to_string(), "Certificate linkerd/issuer-cert");
+                assert_eq!(c.renew_before.as_deref(), Some("25h0m0s"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Annotated, but the Certificate is gone.
+        let snap = managed_snapshot(None, Some("issuer-cert"));
+        match issuer_management(&snap) {
+            Management::Yes {
+                certificate: Err(why),
+                ..
+            } => assert_eq!(
+                why,
+                "Secret linkerd/linkerd-identity-issuer carries cert-manager.io/certificate-name: issuer-cert, but Certificate linkerd/issuer-cert was not found: cert-manager will not renew the issuer"
+            ),
+            other => panic!("{other:?}"),
+        }
+        // A Certificate for another Secret does not make the issuer managed.
+        let mut other = writes_issuer();
+        other.secret_name = Some("something-else".into());
+        assert!(matches!(
+            issuer_management(&managed_snapshot(Some(other), None)),
+            Management::No
+        ));
+        // The Certificate could not be read: cannot tell.
+        let mut snap = managed_snapshot(None, None);
+        snap.insert(
+            ObjectRef::new(Kind::Certificate, "linkerd", ISSUER_SECRET),
+            ObjectState::Forbidden("forbidden".into()),
+        );
+        assert!(matches!(issuer_management(&snap), Management::Unknown(_)));
+    }
+
+    #[test]
+    fn the_issuer_margin_follows_renew_before_unless_the_user_set_one() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let snap = managed_snapshot(Some(writes_issuer()), None);
+        let cx = Context::new(at);
+        assert_eq!(
+            issuer_margin(&snap, &cx),
+            (
+                MarginSpec::Fixed("25h".parse().unwrap()),
+                Some("cert-manager's renewBefore")
+            )
+        );
+        let mut set = Context::new(at);
+        set.issuer_margin_set = true;
+        set.margins.issuer = "7d".parse().unwrap();
+        assert_eq!(issuer_margin(&snap, &set).0, "7d".parse().unwrap());
+        // No renewBefore: cert-manager's default, a third of the lifetime.
+        let mut c = writes_issuer();
+        c.renew_before = None;
+        let snap = managed_snapshot(Some(c), None);
+        assert_eq!(issuer_margin(&snap, &cx).0, MarginSpec::Lifetime(33));
+        // Not managed: linkerd's 60 days.
+        let snap = managed_snapshot(None, None);
+        assert_eq!(issuer_margin(&snap, &cx), (MarginSpec::default(), None));
+    }
+}
