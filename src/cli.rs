@@ -25,6 +25,9 @@ pub enum Command {
     /// Read a cluster as `check` does and write what was read to a folder, for `check --from`.
     /// Private keys are replaced by markers that keep the key checks' verdicts.
     Snapshot(Box<SnapshotArgs>),
+    /// Where the cluster stands in a trust-anchor rotation (Linkerd's manual procedure), and the
+    /// exact next commands. Exit 0: a safe stage; 1: a dangerous one; 2: could not assess.
+    Rotation(Box<RotationArgs>),
     /// Print the documentation page of a check.
     Explain {
         /// A check id, as `meshcert checks` lists them.
@@ -79,18 +82,46 @@ pub struct ClusterArgs {
     pub verbose: bool,
 }
 
+/// Which clusters to read: shared by `check` and `rotation`.
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    /// Kubeconfig context to read (default: the current context). Repeat to read several clusters.
+    #[arg(long, value_name = "NAME", conflicts_with = "all_contexts")]
+    pub context: Vec<String>,
+
+    /// Read the cluster of every context of the kubeconfig.
+    #[arg(long)]
+    pub all_contexts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RotationArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    #[command(flatten)]
+    pub contexts: ContextArgs,
+
+    /// Manifests to read instead of a cluster (as `check --from`).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["kubeconfig", "context", "all_contexts"])]
+    pub from: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+    pub output: ListFormat,
+
+    /// Colour the stage and refusals: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
-    /// Kubeconfig context to read (default: the current context). Repeat to check several clusters.
-    #[arg(long, value_name = "NAME", conflicts_with = "all_contexts")]
-    pub context: Vec<String>,
-
-    /// Check the cluster of every context of the kubeconfig.
-    #[arg(long)]
-    pub all_contexts: bool,
+    #[command(flatten)]
+    pub contexts: ContextArgs,
 
     /// The most input meshcert reads, all files together (bytes, or with KiB, MiB, GiB).
     #[arg(long, value_name = "SIZE", default_value = "4GiB", value_parser = parse_size)]

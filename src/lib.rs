@@ -21,7 +21,7 @@ use meshcert_checks::check::{Context, FailOn};
 use meshcert_checks::registry;
 use meshcert_checks::report::Report;
 
-use cli::{CheckArgs, Cli, ColorChoice, Command, ListFormat, OutputFormat};
+use cli::{CheckArgs, Cli, ColorChoice, Command, ListFormat, OutputFormat, RotationArgs};
 
 /// meshcert's exit codes: 0 nothing failed, 1 a check failed, 2 meshcert could not run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             );
             ExitStatus::Success
         }
+        Command::Rotation(args) => rotation(&args, &mut out)?,
         Command::Explain { id } => {
             let check = registry::find(&id).with_context(|| {
                 format!("unknown check id {id:?}; `meshcert checks` lists the ids")
@@ -262,6 +263,98 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
     Ok(run.exit_status())
 }
 
+/// `meshcert rotation`: reads like `check`, assesses each cluster's rotation.
+fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
+    use meshcert_checks::rotation::assess;
+    use report::rotation::Assessed;
+    let assessed_of =
+        |context: Option<String>, snap: &meshcert_checks::snapshot::Snapshot| Assessed {
+            context,
+            source: snap.source.clone(),
+            outcome: assess(snap),
+        };
+    let limits = source::manifests::Limits::default();
+    let assessed: Vec<Assessed> = if !args.from.is_empty() {
+        let snap = source::load_manifests(&args.from, &args.cluster, limits)?;
+        vec![assessed_of(None, &snap)]
+    } else {
+        match read_live(&args.cluster, &args.contexts, limits)? {
+            Live::One(snap) => vec![assessed_of(None, &snap)],
+            Live::Many(clusters) => clusters
+                .into_iter()
+                .map(|(ctx, loaded)| match loaded {
+                    Ok(snap) => assessed_of(Some(ctx), &snap),
+                    Err(e) => Assessed {
+                        source: format!("context {ctx}"),
+                        context: Some(ctx),
+                        outcome: Err(format!("{e:#}")),
+                    },
+                })
+                .collect(),
+        }
+    };
+    let text = match args.output {
+        ListFormat::Table => report::rotation::table(&assessed, color(args.color)),
+        ListFormat::Json => report::rotation::json(&assessed),
+    };
+    out.write_all(text.as_bytes())?;
+    let status = assessed
+        .iter()
+        .map(|a| match &a.outcome {
+            Ok(r) if r.dangerous => ExitStatus::Failure,
+            Ok(_) => ExitStatus::Success,
+            Err(_) => ExitStatus::Error,
+        })
+        .max_by_key(|s| *s as u8)
+        .unwrap_or(ExitStatus::Success);
+    if let (ExitStatus::Error, [one]) = (status, assessed.as_slice())
+        && let Err(why) = &one.outcome
+    {
+        eprintln!("meshcert: error: cannot assess the rotation: {why}");
+    }
+    Ok(status)
+}
+
+/// What a live run read: one cluster (the current or the one named context), or several.
+enum Live {
+    One(Box<meshcert_checks::snapshot::Snapshot>),
+    Many(Vec<(String, anyhow::Result<meshcert_checks::snapshot::Snapshot>)>),
+}
+
+/// Reads the clusters the context flags name. Several are read concurrently, a few at a time;
+/// one that fails does not stop the others.
+fn read_live(
+    cluster: &cli::ClusterArgs,
+    contexts: &cli::ContextArgs,
+    limits: source::manifests::Limits,
+) -> anyhow::Result<Live> {
+    let names = if contexts.all_contexts {
+        source::live::all_contexts(cluster.kubeconfig.as_deref())?
+    } else {
+        contexts.context.clone()
+    };
+    let rt = runtime()?;
+    let request = &source::LiveRequest::new(cluster, limits);
+    if !contexts.all_contexts && names.len() <= 1 {
+        let one = names.first().map(String::as_str);
+        return Ok(Live::One(Box::new(
+            rt.block_on(source::load_live(request, one))?,
+        )));
+    }
+    let results = rt.block_on(async {
+        let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(CLUSTERS_AT_ONCE));
+        let tasks = names.iter().map(|ctx| {
+            let limit = limit.clone();
+            async move {
+                let _permit = limit.acquire().await;
+                source::load_live(request, Some(ctx)).await
+            }
+        });
+        futures::future::join_all(tasks).await
+    });
+    Ok(Live::Many(names.into_iter().zip(results).collect()))
+}
+
 /// Reads the inputs and runs the checks.
 fn collect(args: &CheckArgs, cx: &Context) -> anyhow::Result<Run> {
     if !source::is_live(args) {
@@ -271,42 +364,21 @@ fn collect(args: &CheckArgs, cx: &Context) -> anyhow::Result<Run> {
             cluster: None,
         });
     }
-    let contexts = if args.all_contexts {
-        source::live::all_contexts(args.cluster.kubeconfig.as_deref())?
-    } else {
-        args.context.clone()
+    let clusters = match read_live(&args.cluster, &args.contexts, source::limits(args))? {
+        Live::One(snapshot) => {
+            let report = meshcert_checks::report::run(&snapshot, cx, registry::ALL);
+            return Ok(Run::Single {
+                report,
+                cluster: snapshot.cluster.clone(),
+            });
+        }
+        Live::Many(clusters) => clusters,
     };
-    let rt = runtime()?;
-    let request = &source::LiveRequest::new(&args.cluster, source::limits(args));
-    if !args.all_contexts && contexts.len() <= 1 {
-        let snapshot = rt.block_on(source::load_live(
-            request,
-            contexts.first().map(String::as_str),
-        ))?;
-        let report = meshcert_checks::report::run(&snapshot, cx, registry::ALL);
-        return Ok(Run::Single {
-            report,
-            cluster: snapshot.cluster.clone(),
-        });
-    }
-    // Several clusters: concurrently, a few at a time; one that fails does not stop the others.
-    let results = rt.block_on(async {
-        let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(CLUSTERS_AT_ONCE));
-        let tasks = contexts.iter().map(|ctx| {
-            let limit = limit.clone();
-            async move {
-                let _permit = limit.acquire().await;
-                source::load_live(request, Some(ctx)).await
-            }
-        });
-        futures::future::join_all(tasks).await
-    });
     Ok(Run::Many(
-        contexts
-            .iter()
-            .zip(results)
+        clusters
+            .into_iter()
             .map(|(ctx, loaded)| report::clusters::Cluster {
-                context: ctx.clone(),
+                context: ctx,
                 outcome: loaded
                     .map(|snap| meshcert_checks::report::run(&snap, cx, registry::ALL))
                     .map_err(|e| format!("{e:#}")),

@@ -204,6 +204,9 @@ pub fn write(snap: &Snapshot, dir: &Path) -> anyhow::Result<Written> {
         };
         let mut meta = json!({ "name": pod.name, "namespace": dp.namespace(pod),
                                "labels": { "linkerd.io/control-plane-ns": snap.linkerd_namespace } });
+        if let Some(t) = pod.created {
+            meta["creationTimestamp"] = json!(meshcert_checks::cert::format_time(t));
+        }
         if pod.workload.kind != "Pod" {
             meta["ownerReferences"] = json!([{ "kind": pod.workload.kind, "name": pod.workload.name, "controller": true }]);
         }

@@ -562,6 +562,103 @@ fn several_clusters_in_one_run_one_of_them_down() {
 }
 
 #[test]
+fn rotation_live_gives_the_offline_assessment_and_reads_many_clusters() {
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("source");
+        v
+    };
+    for scenario in [
+        "rotation-bundle-deployed",
+        "rotation-issuer-deployed",
+        "rotation-done",
+        "rotation-anchor-removed-early",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (_api, k) = serve(&fixture(scenario), tmp.path());
+        let online = meshcert(&[
+            "rotation",
+            "--kubeconfig",
+            k.to_str().unwrap(),
+            "-o",
+            "json",
+        ]);
+        let dir = fixture(scenario);
+        let offline = meshcert(&["rotation", "--from", dir.to_str().unwrap(), "-o", "json"]);
+        assert_eq!(online.status.code(), offline.status.code(), "{scenario}");
+        assert_eq!(strip(json(&online)), strip(json(&offline)), "{scenario}");
+    }
+    // Through a snapshot: pods keep their creation time, so the stage survives.
+    let tmp = tempfile::tempdir().unwrap();
+    let (_api, k) = serve(&fixture("rotation-issuer-deployed"), tmp.path());
+    let snap = tmp.path().join("snap");
+    let k = k.to_str().unwrap();
+    let written = meshcert(&[
+        "snapshot",
+        "--kubeconfig",
+        k,
+        "--out",
+        snap.to_str().unwrap(),
+    ]);
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    let online = meshcert(&["rotation", "--kubeconfig", k, "-o", "json"]);
+    let offline = meshcert(&["rotation", "--from", snap.to_str().unwrap(), "-o", "json"]);
+    assert_eq!(strip(json(&offline)), strip(json(&online)));
+    assert_eq!(json(&offline)["stage"], "issuer-deployed");
+
+    // Several contexts: one section each; an unreachable one is an error entry and exit 2.
+    let tmp = tempfile::tempdir().unwrap();
+    let (_apis, k) = prod_staging_lab(tmp.path(), "rotation-issuer-ahead");
+    let k = k.to_str().unwrap();
+    let out = meshcert(&[
+        "rotation",
+        "--kubeconfig",
+        k,
+        "--all-contexts",
+        "--timeout",
+        "5s",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let clusters = json(&out)["clusters"].as_array().unwrap().clone();
+    let by_context: std::collections::BTreeMap<&str, &Value> = clusters
+        .iter()
+        .map(|c| (c["context"].as_str().unwrap(), c))
+        .collect();
+    assert_eq!(by_context["prod"]["stage"], "before");
+    assert_eq!(by_context["staging"]["stage"], "issuer-ahead-of-proxies");
+    assert!(
+        by_context["lab"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reach the API server"),
+        "{}",
+        by_context["lab"]
+    );
+    let out = meshcert(&[
+        "rotation",
+        "--kubeconfig",
+        k,
+        "--context",
+        "prod",
+        "--context",
+        "staging",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the dangerous cluster fails the run"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("=== cluster prod ===\n\ntrust-anchor rotation\n"),
+        "{text}"
+    );
+    assert!(text.contains("=== cluster staging ===\n"), "{text}");
+    assert!(text.contains("stage: issuer-ahead-of-proxies\n"), "{text}");
+}
+
+#[test]
 fn a_snapshot_checked_offline_gives_the_live_report() {
     for scenario in [
         "healthy",
@@ -1161,6 +1258,22 @@ fn no_live_output_log_or_snapshot_contains_private_key_material() {
                 stderr(&out)
             ));
         }
+    }
+    for format in ["table", "json"] {
+        let out = meshcert(&[
+            "rotation",
+            "--kubeconfig",
+            k,
+            "--all-contexts",
+            "-v",
+            "-o",
+            format,
+        ]);
+        texts.push(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            stderr(&out)
+        ));
     }
     let snap_dir = tmp.path().join("snap");
     let out = meshcert(&[

@@ -499,6 +499,7 @@ mod tests {
                 workload: workload.clone(),
                 bundle,
                 native_sidecar: false,
+                created: None,
             });
         }
         snap

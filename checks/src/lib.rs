@@ -18,6 +18,7 @@ pub mod pem;
 pub mod reads;
 pub mod registry;
 pub mod report;
+pub mod rotation;
 pub mod rules;
 pub mod snapshot;
 pub mod verify;

@@ -289,6 +289,9 @@ pub struct PodSummary {
     pub bundle: BundleRef,
     /// The proxy runs as a native sidecar (in `initContainers`).
     pub native_sidecar: bool,
+    /// `metadata.creationTimestamp`, when known: a pod created before the current issuer may
+    /// still present a certificate from the previous one.
+    pub created: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The meshed pods (label `linkerd.io/control-plane-ns`) whose proxy carries a trust bundle, with

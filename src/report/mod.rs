@@ -5,4 +5,5 @@ pub mod json;
 pub mod junit;
 pub mod list;
 pub mod prometheus;
+pub mod rotation;
 pub mod table;

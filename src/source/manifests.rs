@@ -133,9 +133,43 @@ struct Metadata {
     name: Option<String>,
     namespace: Option<String>,
     labels: Option<BTreeMap<String, Value>>,
-    annotations: Option<BTreeMap<String, Value>>,
+    annotations: Option<CertManagerAnnotations>,
+    #[serde(rename = "creationTimestamp")]
+    creation_timestamp: Option<String>,
     #[serde(rename = "ownerReferences")]
     owner_references: Option<Vec<OwnerReference>>,
+}
+
+/// The `cert-manager.io/…` annotations of an object; every other annotation is skipped unread
+/// (a pod's can be large, and kubectl's last-applied-configuration repeats a Secret's data).
+#[derive(Debug, Default)]
+struct CertManagerAnnotations(BTreeMap<String, Value>);
+
+impl<'de> Deserialize<'de> for CertManagerAnnotations {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = CertManagerAnnotations;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of annotations")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut kept = BTreeMap::new();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key.starts_with("cert-manager.io/") {
+                        kept.insert(key.into_owned(), map.next_value::<Value>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(CertManagerAnnotations(kept))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -407,14 +441,10 @@ impl Builder {
                     .collect(),
             }),
             Kind::Secret => {
-                let annotations = meta.annotations.as_ref().map(|a| {
-                    Value::Object(
-                        a.iter()
-                            .filter(|(k, _)| k.starts_with("cert-manager.io/"))
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                    )
-                });
+                let annotations = meta
+                    .annotations
+                    .as_ref()
+                    .map(|a| Value::Object(a.0.clone().into_iter().collect()));
                 let mut secret = Secret {
                     type_: doc.type_.clone(),
                     cert_manager_annotations: string_map(
@@ -494,6 +524,7 @@ impl Builder {
             workload: pod.workload,
             bundle,
             native_sidecar: pod.native_sidecar,
+            created: pod.created,
         });
     }
 
@@ -518,6 +549,7 @@ struct PodRecord {
     /// The literal bundle, or `None` when the proxy reads it through `valueFrom`.
     bundle: Option<String>,
     native_sidecar: bool,
+    created: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A document reduced to what the Snapshot keeps of it (done on worker threads).
@@ -563,7 +595,14 @@ fn reduce_pod(doc: Manifest) -> Option<PodRecord> {
         None => Some(var.value.unwrap_or_default()),
     };
     let name = meta.name.clone().unwrap_or_default();
+    // The API server always sets it; a dump's unreadable value is taken as unknown.
+    let created = meta
+        .creation_timestamp
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.to_utc());
     Some(PodRecord {
+        created,
         namespace: meta.namespace.clone().unwrap_or_else(|| "default".into()),
         workload: workload(&meta, &name),
         name,

@@ -74,17 +74,31 @@ pub async fn load_live(req: &LiveRequest<'_>, context: Option<&str>) -> anyhow::
 
 /// Builds the Snapshot of offline inputs (manifests or PEM files).
 pub fn load(args: &CheckArgs) -> anyhow::Result<Snapshot> {
-    let mut snap = read(args)?;
-    snap.data_plane_namespace = args.cluster.data_plane_namespace.clone();
+    Ok(scoped(read(args)?, &args.cluster))
+}
+
+/// Builds the Snapshot of manifests.
+pub fn load_manifests(
+    from: &[std::path::PathBuf],
+    cluster: &ClusterArgs,
+    limits: manifests::Limits,
+) -> anyhow::Result<Snapshot> {
+    let snap = manifests::load(from, &cluster.linkerd_namespace, limits)?;
+    Ok(scoped(snap, cluster))
+}
+
+/// Applies `-n` and the extension namespaces to an offline Snapshot.
+fn scoped(mut snap: Snapshot, cluster: &ClusterArgs) -> Snapshot {
+    snap.data_plane_namespace = cluster.data_plane_namespace.clone();
     for (ext, ns) in [
-        ("viz", &args.cluster.viz_namespace),
-        ("jaeger", &args.cluster.jaeger_namespace),
+        ("viz", &cluster.viz_namespace),
+        ("jaeger", &cluster.jaeger_namespace),
     ] {
         if let Some(ns) = ns {
             snap.extension_overrides.insert(ext.to_string(), ns.clone());
         }
     }
-    Ok(snap)
+    snap
 }
 
 fn read(args: &CheckArgs) -> anyhow::Result<Snapshot> {

@@ -44,10 +44,7 @@ pub(crate) fn signing_anchor(
             return Ok(anchor);
         }
     }
-    anchors
-        .value
-        .iter()
-        .find(|a| a.raw_subject == leaf.raw_issuer && leaf.x509().verify_signature(Some(a.x509().public_key())).is_ok())
+    crate::rotation::signer_among(leaf, &anchors.value)
         .ok_or_else(|| "the issuer is not signed by any trust anchor (see \"issuer cert is issued by the trust anchor\")".to_string())
 }
 
@@ -124,6 +121,7 @@ pub(crate) mod testutil {
                 workload,
                 bundle,
                 native_sidecar: false,
+                created: None,
             });
         }
         snap
