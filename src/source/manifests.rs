@@ -208,18 +208,170 @@ struct Spec {
     renew_before_percentage: Option<Value>,
 }
 
+/// A status as meshcert reads it: only its `Ready` condition, for cert-manager Certificates.
+/// Every pod has a status with several conditions, so they are read without allocating: the
+/// condition types are compared in place and the usual status values are static strings.
 #[derive(Debug, Default, Deserialize)]
 struct Status {
-    conditions: Option<Vec<StatusCondition>>,
+    #[serde(default, rename = "conditions", deserialize_with = "ready_condition")]
+    ready: Option<ReadyCondition>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct StatusCondition {
-    #[serde(rename = "type")]
-    type_: Option<Value>,
-    status: Option<Value>,
-    reason: Option<Value>,
-    message: Option<Value>,
+#[derive(Debug, Default)]
+struct ReadyCondition {
+    status: Text,
+    reason: Text,
+    message: Text,
+}
+
+/// A scalar as written: absent, text (the common values without allocating), or something that is
+/// not a scalar.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+enum Text {
+    #[default]
+    Absent,
+    Is(std::borrow::Cow<'static, str>),
+    NotScalar,
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a scalar")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text, E> {
+                Ok(Text::Is(match v {
+                    "True" => "True".into(),
+                    "False" => "False".into(),
+                    "Unknown" => "Unknown".into(),
+                    other => other.to_string().into(),
+                }))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Text, E> {
+                // `True` unquoted in hand-written YAML reads as a boolean.
+                Ok(Text::Is(if v { "True" } else { "False" }.into()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Text, E> {
+                Ok(Text::Is(v.to_string().into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Text, E> {
+                Ok(Text::Is(v.to_string().into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Text, E> {
+                Ok(Text::Is(v.to_string().into()))
+            }
+            fn visit_unit<E>(self) -> Result<Text, E> {
+                Ok(Text::Absent)
+            }
+            fn visit_none<E>(self) -> Result<Text, E> {
+                Ok(Text::Absent)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Text, D::Error> {
+                d.deserialize_any(Visit)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Text, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text::NotScalar)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Text, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text::NotScalar)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// Whether a condition's `type` is `Ready`, compared where it lies.
+struct IsReady(bool);
+
+impl<'de> Deserialize<'de> for IsReady {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = IsReady;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a condition type")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<IsReady, E> {
+                Ok(IsReady(v == "Ready"))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+/// The first condition of type `Ready` in a `conditions` list.
+fn ready_condition<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<ReadyCondition>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(field_identifier, rename_all = "lowercase")]
+    enum Key {
+        Type,
+        Status,
+        Reason,
+        Message,
+        #[serde(other)]
+        Other,
+    }
+    struct Entry(Option<ReadyCondition>);
+    impl<'de> Deserialize<'de> for Entry {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = Entry;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a condition")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut m: A,
+                ) -> Result<Entry, A::Error> {
+                    let (mut ready, mut c) = (false, ReadyCondition::default());
+                    while let Some(key) = m.next_key::<Key>()? {
+                        match key {
+                            Key::Type => ready = m.next_value::<IsReady>()?.0,
+                            Key::Status => c.status = m.next_value()?,
+                            Key::Reason => c.reason = m.next_value()?,
+                            Key::Message => c.message = m.next_value()?,
+                            Key::Other => {
+                                m.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(Entry(ready.then_some(c)))
+                }
+            }
+            d.deserialize_map(Visit)
+        }
+    }
+    struct Visit;
+    impl<'de> serde::de::Visitor<'de> for Visit {
+        type Value = Option<ReadyCondition>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of conditions")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut s: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(Entry(c)) = s.next_element::<Entry>()? {
+                if found.is_none() {
+                    found = c;
+                }
+            }
+            Ok(found)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Visit)
 }
 
 /// A scalar field kept as text (a number as written, a string as is); anything else is named.
@@ -237,26 +389,19 @@ fn scalar(v: Option<&Value>, field: &str, what: &str) -> anyhow::Result<Option<S
 fn certificate(doc: &Manifest, what: &str) -> anyhow::Result<Certificate> {
     let spec = doc.spec.as_ref();
     let field = |v: Option<&Value>, name: &str| scalar(v, name, what);
-    let ready = doc
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .and_then(|cs| {
-            cs.iter()
-                .find(|c| c.type_.as_ref().and_then(Value::as_str) == Some("Ready"))
-        });
-    let ready = match ready {
+    let text = |t: &Text, name: &str| match t {
+        Text::Absent => Ok(None),
+        Text::Is(s) => Ok(Some(s.to_string())),
+        Text::NotScalar => Err(anyhow!(
+            "{what}: status.conditions[Ready].{name} is not a string"
+        )),
+    };
+    let ready = match doc.status.as_ref().and_then(|s| s.ready.as_ref()) {
         None => None,
         Some(c) => Some(Condition {
-            // `True` unquoted in hand-written YAML reads as a boolean.
-            status: match field(c.status.as_ref(), "status.conditions[Ready].status")? {
-                Some(s) if s == "true" => "True".into(),
-                Some(s) if s == "false" => "False".into(),
-                Some(s) => s,
-                None => "Unknown".into(),
-            },
-            reason: field(c.reason.as_ref(), "status.conditions[Ready].reason")?,
-            message: field(c.message.as_ref(), "status.conditions[Ready].message")?,
+            status: text(&c.status, "status")?.unwrap_or_else(|| "Unknown".into()),
+            reason: text(&c.reason, "reason")?,
+            message: text(&c.message, "message")?,
         }),
     };
     Ok(Certificate {
@@ -927,6 +1072,57 @@ pub fn load(paths: &[PathBuf], ns: &str, limits: Limits) -> anyhow::Result<Snaps
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn built(yaml: &str) -> anyhow::Result<Snapshot> {
+        let mut b = Builder::new(Snapshot::new("linkerd", "t"), Limits::default());
+        for doc in serde_saphyr::from_multiple::<Manifest>(yaml).unwrap() {
+            b.add(doc, "t.yaml")?;
+        }
+        Ok(b.snap)
+    }
+
+    #[test]
+    fn certificates_keep_the_ready_condition_and_secrets_only_cert_managers_annotations() {
+        let snap = built(
+            "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: linkerd}\n\
+             spec: {secretName: s, duration: 48h, renewBeforePercentage: 40}\n\
+             status:\n  conditions:\n  - {type: Issuing, status: 'True'}\n  - {type: Ready, status: False, reason: Pending, message: waiting}\n\
+             ---\napiVersion: acme.example/v1\nkind: Certificate\nmetadata: {name: other, namespace: linkerd}\n\
+             ---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: linkerd\n  annotations:\n    cert-manager.io/certificate-name: c\n    kubectl.kubernetes.io/last-applied-configuration: '{\"data\": {}}'\n",
+        )
+        .unwrap();
+        let certs: Vec<_> = snap.certificates("linkerd").collect();
+        assert_eq!(certs.len(), 1, "only cert-manager.io's kind");
+        let (name, c) = certs[0];
+        assert_eq!(name, "c");
+        assert_eq!(c.renew_before_percentage.as_deref(), Some("40"));
+        assert_eq!(
+            c.ready,
+            Some(Condition {
+                status: "False".into(),
+                reason: Some("Pending".into()),
+                message: Some("waiting".into()),
+            })
+        );
+        let meshcert_checks::snapshot::Fetched::Present(secret) = snap.secret("linkerd", "s")
+        else {
+            panic!("no secret");
+        };
+        assert_eq!(
+            secret.cert_manager_annotations.keys().collect::<Vec<_>>(),
+            ["cert-manager.io/certificate-name"]
+        );
+        // A condition field that is not a scalar is named.
+        let err = built(
+            "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c, namespace: linkerd}\n\
+             status: {conditions: [{type: Ready, status: 'True', message: {a: 1}}]}\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.yaml: Certificate linkerd/c: status.conditions[Ready].message is not a string"
+        );
+    }
 
     #[test]
     fn redaction_keeps_short_words_and_drops_long_quoted_values() {
