@@ -106,6 +106,11 @@ pub struct RotationArgs {
     #[arg(long, value_name = "PATH", conflicts_with_all = ["kubeconfig", "context", "all_contexts"])]
     pub from: Vec<PathBuf>,
 
+    /// Assess at this instant (RFC 3339) instead of now: whether the anchors are valid, how long
+    /// the current one has left.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub at: Option<DateTime<Utc>>,
+
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
     pub output: ListFormat,

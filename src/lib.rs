@@ -267,11 +267,12 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
 fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
     use meshcert_checks::rotation::assess;
     use report::rotation::Assessed;
+    let at = args.at.unwrap_or_else(chrono::Utc::now);
     let assessed_of =
         |context: Option<String>, snap: &meshcert_checks::snapshot::Snapshot| Assessed {
             context,
             source: snap.source.clone(),
-            outcome: assess(snap),
+            outcome: assess(snap, at),
         };
     let limits = source::manifests::Limits::default();
     let assessed: Vec<Assessed> = if !args.from.is_empty() {

@@ -419,7 +419,7 @@ fn under_cert_manager_the_issuer_margin_is_renew_before_unless_the_user_sets_one
 
 fn rotation_from(scenario: &str, extra: &[&str]) -> Output {
     let dir = format!("fixtures/{scenario}");
-    let mut args = vec!["rotation", "--from", &dir];
+    let mut args = vec!["rotation", "--from", &dir, "--at", AT];
     args.extend(extra);
     meshcert(&args)
 }

@@ -577,13 +577,23 @@ fn rotation_live_gives_the_offline_assessment_and_reads_many_clusters() {
         let (_api, k) = serve(&fixture(scenario), tmp.path());
         let online = meshcert(&[
             "rotation",
+            "--at",
+            AT,
             "--kubeconfig",
             k.to_str().unwrap(),
             "-o",
             "json",
         ]);
         let dir = fixture(scenario);
-        let offline = meshcert(&["rotation", "--from", dir.to_str().unwrap(), "-o", "json"]);
+        let offline = meshcert(&[
+            "rotation",
+            "--at",
+            AT,
+            "--from",
+            dir.to_str().unwrap(),
+            "-o",
+            "json",
+        ]);
         assert_eq!(online.status.code(), offline.status.code(), "{scenario}");
         assert_eq!(strip(json(&online)), strip(json(&offline)), "{scenario}");
     }
@@ -600,8 +610,16 @@ fn rotation_live_gives_the_offline_assessment_and_reads_many_clusters() {
         snap.to_str().unwrap(),
     ]);
     assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
-    let online = meshcert(&["rotation", "--kubeconfig", k, "-o", "json"]);
-    let offline = meshcert(&["rotation", "--from", snap.to_str().unwrap(), "-o", "json"]);
+    let online = meshcert(&["rotation", "--at", AT, "--kubeconfig", k, "-o", "json"]);
+    let offline = meshcert(&[
+        "rotation",
+        "--at",
+        AT,
+        "--from",
+        snap.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
     assert_eq!(strip(json(&offline)), strip(json(&online)));
     assert_eq!(json(&offline)["stage"], "issuer-deployed");
 
@@ -611,6 +629,8 @@ fn rotation_live_gives_the_offline_assessment_and_reads_many_clusters() {
     let k = k.to_str().unwrap();
     let out = meshcert(&[
         "rotation",
+        "--at",
+        AT,
         "--kubeconfig",
         k,
         "--all-contexts",
@@ -637,6 +657,8 @@ fn rotation_live_gives_the_offline_assessment_and_reads_many_clusters() {
     );
     let out = meshcert(&[
         "rotation",
+        "--at",
+        AT,
         "--kubeconfig",
         k,
         "--context",
@@ -1262,6 +1284,8 @@ fn no_live_output_log_or_snapshot_contains_private_key_material() {
     for format in ["table", "json"] {
         let out = meshcert(&[
             "rotation",
+            "--at",
+            AT,
             "--kubeconfig",
             k,
             "--all-contexts",

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cert::{Cert, format_time};
@@ -232,8 +233,20 @@ fn restart_step(description: String, workloads: &[WorkloadRestart]) -> Option<Ne
     })
 }
 
+/// `expires on X (in N days)`, or what is wrong with `c`'s validity at `at`.
+fn validity(c: &Cert, at: DateTime<Utc>) -> Result<String, String> {
+    match crate::rules::validity_problem(c, at) {
+        Some(problem) => Err(problem),
+        None => Ok(format!(
+            "expires on {} (in {} days)",
+            format_time(c.facts.not_after),
+            (c.facts.not_after - at).num_days()
+        )),
+    }
+}
+
 /// Assesses the rotation in `snap` at `at`; the error says why it cannot be assessed.
-pub fn assess(snap: &Snapshot) -> Result<Rotation, String> {
+pub fn assess(snap: &Snapshot, at: DateTime<Utc>) -> Result<Rotation, String> {
     if snap.identity_files().is_some() {
         return Err(
             "a rotation is assessed on a cluster or its manifests, not on PEM files".into(),
@@ -495,10 +508,15 @@ pub fn assess(snap: &Snapshot) -> Result<Rotation, String> {
         // One anchor, trusted by every proxy, and it signed the issuer.
         if carrying_removed.is_empty() {
             stage = Stage::Before;
+            let expiry = match validity(&signer, at) {
+                Ok(expiry) => format!("It {expiry}."),
+                Err(problem) => format!(
+                    "It is {problem}: proxies cannot verify each other now, and this procedure (which keeps the mesh up) no longer applies; Linkerd's guide to replacing expired certificates does."
+                ),
+            };
             summary = format!(
-                "One trust anchor, {}, signs the issuer and every proxy trusts it: no rotation is in progress (a finished rotation looks the same). It expires on {}.",
-                label(&signer),
-                format_time(signer.facts.not_after)
+                "One trust anchor, {}, signs the issuer and every proxy trusts it: no rotation is in progress (a finished rotation looks the same). {expiry}",
+                label(&signer)
             );
             let roots = format!(
                 "kubectl -n {ns} get cm {TRUST_ROOTS} -o jsonpath='{{.data.ca-bundle\\.crt}}' > original-trust.crt"
@@ -568,33 +586,46 @@ pub fn assess(snap: &Snapshot) -> Result<Rotation, String> {
                 label(new_cert),
                 label(&signer)
             );
-            let issue = NextStep {
-                description: "Step 3: issue a new issuer certificate from the new anchor (ca-new.crt and ca-new.key of step 1)".into(),
-                commands: vec![format!(
-                    "step certificate create {} issuer-new.crt issuer-new.key --profile intermediate-ca --not-after 8760h --no-password --insecure --ca ca-new.crt --ca-key ca-new.key",
-                    issuer.facts.common_name
-                )],
-            };
-            next_steps.push(issue);
-            if scheme.is_empty() || scheme == SCHEME_LINKERD {
-                next_steps.push(NextStep {
-                    description: "Deploy it".into(),
-                    commands: vec![format!(
-                        "{upgrade} --identity-issuer-certificate-file=./issuer-new.crt --identity-issuer-key-file=./issuer-new.key | kubectl apply -f -"
-                    )],
-                });
-            } else {
+            if let Err(problem) = validity(new_cert, at) {
                 next_steps.push(NextStep {
                     description: format!(
-                        "The issuer is external ({scheme}): have its issuer (cert-manager: the CA Secret of its Issuer) sign it with the new anchor instead, and renew it"
+                        "First replace the new anchor {}: it is {problem}. Create one valid now and bundle it with the old one (step 1), then restart (step 2)",
+                        label(new_cert)
                     ),
                     commands: Vec::new(),
                 });
+                refused.push(Refusal {
+                    step: format!("issuing an issuer from the new anchor {}", label(new_cert)),
+                    reason: format!("it is {problem}; the issuer would not verify"),
+                });
+            } else {
+                next_steps.push(NextStep {
+                    description: "Step 3: issue a new issuer certificate from the new anchor (ca-new.crt and ca-new.key of step 1)".into(),
+                    commands: vec![format!(
+                        "step certificate create {} issuer-new.crt issuer-new.key --profile intermediate-ca --not-after 8760h --no-password --insecure --ca ca-new.crt --ca-key ca-new.key",
+                        issuer.facts.common_name
+                    )],
+                });
+                next_steps.push(if scheme.is_empty() || scheme == SCHEME_LINKERD {
+                    NextStep {
+                        description: "Deploy it".into(),
+                        commands: vec![format!(
+                            "{upgrade} --identity-issuer-certificate-file=./issuer-new.crt --identity-issuer-key-file=./issuer-new.key | kubectl apply -f -"
+                        )],
+                    }
+                } else {
+                    NextStep {
+                        description: format!(
+                            "The issuer is external ({scheme}): have its issuer (cert-manager: the CA Secret of its Issuer) sign it with the new anchor instead, and renew it"
+                        ),
+                        commands: Vec::new(),
+                    }
+                });
+                next_steps.push(NextStep {
+                    description: "Step 4: check that the identity service loaded it".into(),
+                    commands: vec![events.clone()],
+                });
             }
-            next_steps.push(NextStep {
-                description: "Step 4: check that the identity service loaded it".into(),
-                commands: vec![events.clone()],
-            });
             refused.push(Refusal {
                 step: format!("removing the old anchor {} from the bundle", label(&signer)),
                 reason: "it signed the current issuer: every proxy would reject the certificates the identity service issues".into(),
@@ -689,7 +720,7 @@ mod tests {
         let (old, new, _, from_new) = pki();
         let both = format!("{}{}", new.pem, old.pem);
         let snap = with_pods(&both, &from_new, &both, &[("app", "web", &both)]);
-        let r = assess(&snap).unwrap();
+        let r = assess(&snap, crate::identity_checks::testutil::cx().at).unwrap();
         assert_eq!(r.stage, Stage::IssuerDeployed);
         assert_eq!(r.proxies.created_before_issuer, 1);
         assert_eq!(r.refused.len(), 1);
@@ -701,12 +732,62 @@ mod tests {
     }
 
     #[test]
+    fn anchors_are_judged_at_the_evaluation_instant() {
+        let (old, new, from_old, _) = pki();
+        let at = crate::identity_checks::testutil::cx().at; // 2026-11-22T12:00:00Z
+        // One anchor: the time it has left, or that the zero-downtime procedure is over.
+        let snap = with_pods(&old.pem, &from_old, &old.pem, &[("app", "web", &old.pem)]);
+        let r = assess(&snap, at).unwrap();
+        assert!(
+            r.summary
+                .ends_with("It expires on 2035-01-01T00:00:00Z (in 2961 days)."),
+            "{}",
+            r.summary
+        );
+        let later = DateTime::parse_from_rfc3339("2035-06-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let r = assess(&snap, later).unwrap();
+        assert!(
+            r.summary.contains("It is not valid anymore. Expired on 2035-01-01T00:00:00Z: proxies cannot verify each other now"),
+            "{}",
+            r.summary
+        );
+        // Every proxy trusts both, but the new anchor is not valid yet: no issuer from it.
+        let both = format!("{}{}", new.pem, old.pem);
+        let snap = with_pods(&both, &from_old, &both, &[("app", "web", &both)]);
+        let before_new = DateTime::parse_from_rfc3339("2026-09-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let r = assess(&snap, before_new).unwrap();
+        assert_eq!(r.stage, Stage::WorkloadsRestarted);
+        assert!(
+            r.next_steps.iter().all(|s| s.commands.is_empty()),
+            "{:?}",
+            r.next_steps
+        );
+        assert!(
+            r.next_steps[0]
+                .description
+                .starts_with("First replace the new anchor root-new")
+        );
+        assert_eq!(
+            r.refused[0].reason,
+            "it is not valid before: 2026-10-01T00:00:00Z; the issuer would not verify"
+        );
+        // Once it is valid, step 3.
+        let r = assess(&snap, at).unwrap();
+        assert!(r.next_steps[0].description.starts_with("Step 3"));
+        assert_eq!(r.refused.len(), 1, "only the old anchor's removal");
+    }
+
+    #[test]
     fn an_issuer_whose_anchor_left_the_bundle_is_dangerous_and_restarts_are_refused() {
         let (old, new, from_old, _) = pki();
         let both = format!("{}{}", new.pem, old.pem);
         // linkerd-config still has the old anchor; the proxies' bundle has only the new one.
         let snap = with_pods(&old.pem, &from_old, &new.pem, &[("app", "web", &both)]);
-        let r = assess(&snap).unwrap();
+        let r = assess(&snap, crate::identity_checks::testutil::cx().at).unwrap();
         assert_eq!(r.stage, Stage::OldAnchorRemovedTooEarly);
         assert!(r.dangerous);
         assert!(
