@@ -561,6 +561,19 @@ fn several_clusters_in_one_run_one_of_them_down() {
     );
 }
 
+/// `meshcert rotation --at AT -o json` reading `flag path` (`--kubeconfig` or `--from`).
+fn rotation_json(flag: &str, path: &Path) -> Output {
+    meshcert(&[
+        "rotation",
+        "--at",
+        AT,
+        flag,
+        path.to_str().unwrap(),
+        "-o",
+        "json",
+    ])
+}
+
 #[test]
 fn rotation_live_gives_the_offline_assessment_and_reads_many_clusters() {
     let strip = |mut v: Value| {
@@ -575,25 +588,8 @@ fn rotation_live_gives_the_offline_assessment_and_reads_many_clusters() {
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (_api, k) = serve(&fixture(scenario), tmp.path());
-        let online = meshcert(&[
-            "rotation",
-            "--at",
-            AT,
-            "--kubeconfig",
-            k.to_str().unwrap(),
-            "-o",
-            "json",
-        ]);
-        let dir = fixture(scenario);
-        let offline = meshcert(&[
-            "rotation",
-            "--at",
-            AT,
-            "--from",
-            dir.to_str().unwrap(),
-            "-o",
-            "json",
-        ]);
+        let online = rotation_json("--kubeconfig", &k);
+        let offline = rotation_json("--from", &fixture(scenario));
         assert_eq!(online.status.code(), offline.status.code(), "{scenario}");
         assert_eq!(strip(json(&online)), strip(json(&offline)), "{scenario}");
     }
@@ -610,16 +606,8 @@ fn rotation_live_gives_the_offline_assessment_and_reads_many_clusters() {
         snap.to_str().unwrap(),
     ]);
     assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
-    let online = meshcert(&["rotation", "--at", AT, "--kubeconfig", k, "-o", "json"]);
-    let offline = meshcert(&[
-        "rotation",
-        "--at",
-        AT,
-        "--from",
-        snap.to_str().unwrap(),
-        "-o",
-        "json",
-    ]);
+    let online = rotation_json("--kubeconfig", Path::new(k));
+    let offline = rotation_json("--from", &snap);
     assert_eq!(strip(json(&offline)), strip(json(&online)));
     assert_eq!(json(&offline)["stage"], "issuer-deployed");
 
