@@ -27,7 +27,7 @@ pub struct AnchorRef {
 }
 
 impl AnchorRef {
-    fn of(c: &Cert) -> AnchorRef {
+    pub(crate) fn of(c: &Cert) -> AnchorRef {
         AnchorRef {
             common_name: c.facts.common_name.clone(),
             sha256_fingerprint: c.facts.sha256_fingerprint.clone(),
@@ -35,7 +35,8 @@ impl AnchorRef {
         }
     }
 
-    fn short(&self) -> String {
+    /// `<CN> (sha256 <16 hex>…)`.
+    pub(crate) fn short(&self) -> String {
         format!(
             "{} (sha256 {}…)",
             self.common_name,
@@ -244,6 +245,22 @@ static META: CheckMeta = CheckMeta {
     docs: include_str!("../docs/l5d-identity-data-plane-proxies-certs-match-ca.md"),
 };
 
+/// The current trust bundle (ConfigMap `linkerd-identity-trust-roots`, key `ca-bundle.crt`), the
+/// one a proxy gets when it starts; `None` when the ConfigMap does not exist.
+pub(crate) fn trust_roots(snap: &Snapshot) -> Option<Result<Vec<Cert>, String>> {
+    let ns = snap.linkerd_namespace.as_str();
+    let roots_ref = ObjectRef::new(Kind::ConfigMap, ns, TRUST_ROOTS);
+    match snap.config_map(ns, TRUST_ROOTS) {
+        Fetched::Present(cm) => Some(match cm.data.get(BUNDLE_KEY) {
+            Some(text) => decode_bundle_lenient(text)
+                .map_err(|e| format!("could not parse key {BUNDLE_KEY} of {roots_ref}: {e}")),
+            None => Err(format!("key {BUNDLE_KEY} needs to exist in {roots_ref}")),
+        }),
+        Fetched::Missing => None,
+        Fetched::Forbidden(why) => Some(Err(format!("cannot read {roots_ref}: {why}"))),
+    }
+}
+
 /// A header and its `\t* …` items, one per line.
 pub(crate) fn list(header: &str, items: &[String]) -> String {
     format!("{header}\n\t{}", items.join("\n\t"))
@@ -263,17 +280,12 @@ impl Check for ProxiesCertsMatchCa {
     }
 
     fn run(&self, snap: &Snapshot, _cx: &Context) -> Outcome {
-        let ns = snap.linkerd_namespace.as_str();
-        let roots_ref = ObjectRef::new(Kind::ConfigMap, ns, TRUST_ROOTS);
-        let current = match snap.config_map(ns, TRUST_ROOTS) {
-            Fetched::Present(cm) => match cm.data.get(BUNDLE_KEY) {
-                Some(text) => decode_bundle_lenient(text)
-                    .map_err(|e| format!("could not parse key {BUNDLE_KEY} of {roots_ref}: {e}")),
-                None => Err(format!("key {BUNDLE_KEY} needs to exist in {roots_ref}")),
-            },
-            Fetched::Missing => Err(format!("{roots_ref} not found")),
-            Fetched::Forbidden(why) => Err(format!("cannot read {roots_ref}: {why}")),
-        };
+        let current = trust_roots(snap).unwrap_or_else(|| {
+            Err(format!(
+                "{} not found",
+                ObjectRef::new(Kind::ConfigMap, &snap.linkerd_namespace, TRUST_ROOTS)
+            ))
+        });
         let current = match (current, &snap.data_plane_unavailable) {
             (_, Some(why)) => {
                 return Outcome::Fail {

@@ -19,11 +19,12 @@ use serde::Serialize;
 
 use crate::cert::{Cert, format_time};
 use crate::data_plane::{
-    BUNDLE_KEY, PodRef, TRUST_ROOTS, WorkloadRestart, pods_and_restarts, scoped_pods,
+    AnchorRef, BUNDLE_KEY, PodRef, TRUST_ROOTS, WorkloadRestart, pods_and_restarts, scoped_pods,
+    trust_roots,
 };
 use crate::identity::SCHEME_LINKERD;
 use crate::pem::decode_bundle_lenient;
-use crate::snapshot::{Fetched, Kind, ObjectRef, PodSummary, Snapshot};
+use crate::snapshot::{Kind, ObjectRef, PodSummary, Snapshot};
 
 /// Where the cluster stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -126,8 +127,8 @@ pub struct IssuerState {
     pub sha256_fingerprint: String,
     pub not_before: String,
     pub not_after: String,
-    /// The fingerprint of the anchor that signed it, if one is known.
-    pub signed_by: Option<String>,
+    /// The fingerprint of the anchor that signed it.
+    pub signed_by: String,
     pub scheme: String,
 }
 
@@ -200,11 +201,7 @@ pub(crate) fn signer_among<'a>(
 }
 
 fn label(c: &Cert) -> String {
-    format!(
-        "{} (sha256 {}…)",
-        c.facts.common_name,
-        &c.facts.sha256_fingerprint[..16]
-    )
+    AnchorRef::of(c).short()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -245,6 +242,87 @@ fn validity(c: &Cert, at: DateTime<Utc>) -> Result<String, String> {
     }
 }
 
+/// The meshed proxies, against the bundle's anchors, its newest one and the issuer's.
+struct Observed<'a> {
+    counts: ProxyCounts,
+    /// Fingerprint → how many compared proxies trust it.
+    trusted_by: BTreeMap<String, usize>,
+    lacking_signer: Vec<&'a PodSummary>,
+    lacking_new: Vec<&'a PodSummary>,
+    /// Proxies holding an anchor the bundle no longer has.
+    carrying_removed: Vec<&'a PodSummary>,
+    /// Proxies holding an anchor other than the newest.
+    carrying_old: Vec<&'a PodSummary>,
+    /// Pods created before the issuer's notBefore, or at an unknown time.
+    before_issuer: Vec<&'a PodSummary>,
+    /// A proxy lacking the issuer's anchor holds one the bundle no longer has.
+    lacking_signer_hold_removed: bool,
+}
+
+/// `parsed`: each distinct proxy bundle as fingerprints (`None` when it cannot be read).
+fn observe<'a>(
+    snap: &'a Snapshot,
+    parsed: &[Option<BTreeSet<String>>],
+    in_bundle: &BTreeSet<String>,
+    newest: &str,
+    signer: &str,
+    issued: DateTime<Utc>,
+) -> Observed<'a> {
+    let scoped = scoped_pods(snap);
+    let mut seen = Observed {
+        counts: ProxyCounts {
+            control_plane: scoped.control_plane,
+            not_comparable: scoped.not_comparable,
+            ..Default::default()
+        },
+        trusted_by: BTreeMap::new(),
+        lacking_signer: Vec::new(),
+        lacking_new: Vec::new(),
+        carrying_removed: Vec::new(),
+        carrying_old: Vec::new(),
+        before_issuer: Vec::new(),
+        lacking_signer_hold_removed: false,
+    };
+    let counts = &mut seen.counts;
+    for &(pod, bundle_id) in &scoped.compared {
+        if pod.created.is_none_or(|c| c < issued) {
+            seen.before_issuer.push(pod);
+        }
+        let Some(set) = &parsed[bundle_id as usize] else {
+            counts.unreadable += 1;
+            continue;
+        };
+        counts.compared += 1;
+        for f in set {
+            *seen.trusted_by.entry(f.clone()).or_default() += 1;
+        }
+        let has_new = set.contains(newest);
+        let has_old = set.iter().any(|f| f != newest);
+        match (has_new, has_old) {
+            (true, true) => counts.both += 1,
+            (true, false) => counts.new_only += 1,
+            (false, true) => counts.old_only += 1,
+            (false, false) => counts.neither += 1,
+        }
+        if !has_new {
+            seen.lacking_new.push(pod);
+        }
+        if has_old {
+            seen.carrying_old.push(pod);
+        }
+        let holds_removed = set.iter().any(|f| !in_bundle.contains(f));
+        if holds_removed {
+            seen.carrying_removed.push(pod);
+        }
+        if !set.contains(signer) {
+            seen.lacking_signer.push(pod);
+            seen.lacking_signer_hold_removed |= holds_removed;
+        }
+    }
+    counts.created_before_issuer = seen.before_issuer.len();
+    seen
+}
+
 /// Assesses the rotation in `snap` at `at`; the error says why it cannot be assessed.
 pub fn assess(snap: &Snapshot, at: DateTime<Utc>) -> Result<Rotation, String> {
     if snap.identity_files().is_some() {
@@ -260,22 +338,12 @@ pub fn assess(snap: &Snapshot, at: DateTime<Utc>) -> Result<Rotation, String> {
     let issuer = &chain.value[0];
     let top = chain.value.last().unwrap_or(issuer);
 
-    // The bundle the proxies get when they start.
+    // The bundle the proxies get when they start; linkerd-config's anchors without it.
     let roots_ref = ObjectRef::new(Kind::ConfigMap, ns, TRUST_ROOTS);
-    let (bundle, bundle_source): (Vec<Cert>, String) = match snap.config_map(ns, TRUST_ROOTS) {
-        Fetched::Present(cm) => match cm.data.get(BUNDLE_KEY) {
-            Some(text) => (
-                decode_bundle_lenient(text)
-                    .map_err(|e| format!("cannot read key {BUNDLE_KEY} of {roots_ref}: {e}"))?,
-                format!("key {BUNDLE_KEY} of {roots_ref}"),
-            ),
-            None => return Err(format!("key {BUNDLE_KEY} is missing from {roots_ref}")),
-        },
-        Fetched::Forbidden(why) => return Err(format!("cannot read {roots_ref}: {why}")),
-        Fetched::Missing => match &id.anchors {
-            Ok(a) => (a.value.clone(), a.origin.to_string()),
-            Err(why) => return Err(format!("{roots_ref} not found, and {why}")),
-        },
+    let (bundle, bundle_source): (Vec<Cert>, String) = match (trust_roots(snap), &id.anchors) {
+        (Some(roots), _) => (roots?, format!("key {BUNDLE_KEY} of {roots_ref}")),
+        (None, Ok(a)) => (a.value.clone(), a.origin.to_string()),
+        (None, Err(why)) => return Err(format!("{roots_ref} not found, and {why}")),
     };
     if bundle.is_empty() {
         return Err(format!(
@@ -318,59 +386,31 @@ pub fn assess(snap: &Snapshot, at: DateTime<Utc>) -> Result<Rotation, String> {
         .max_by_key(|c| (c.facts.not_before, fp(c)))
         .map(fp)
         .unwrap_or_default();
-    let signer = signer_among(top, known.values()).cloned();
-    let signer_fp = signer.as_ref().map(fp);
-
-    // The proxies.
-    let scoped = scoped_pods(snap);
-    let mut proxies = ProxyCounts {
-        control_plane: scoped.control_plane,
-        not_comparable: scoped.not_comparable,
-        ..Default::default()
+    let Some(signer) = signer_among(top, known.values()).cloned() else {
+        return Err(format!(
+            "the issuer certificate {} is signed by none of the anchors in the bundle, linkerd-config or the proxies' bundles (`meshcert check` says more)",
+            issuer.label()
+        ));
     };
-    let mut trusted_by: BTreeMap<String, usize> = BTreeMap::new();
-    let mut lacking_signer: Vec<&PodSummary> = Vec::new();
-    let mut lacking_new: Vec<&PodSummary> = Vec::new();
-    let mut carrying_removed: Vec<&PodSummary> = Vec::new();
-    let mut carrying_old: Vec<&PodSummary> = Vec::new();
-    let mut before_issuer: Vec<&PodSummary> = Vec::new();
-    let mut lacking_signer_hold_removed = false;
-    for &(pod, bundle_id) in &scoped.compared {
-        if pod.created.is_none_or(|c| c < issuer.facts.not_before) {
-            before_issuer.push(pod);
-        }
-        let Some(set) = &parsed[bundle_id as usize] else {
-            proxies.unreadable += 1;
-            continue;
-        };
-        proxies.compared += 1;
-        for f in set {
-            *trusted_by.entry(f.clone()).or_default() += 1;
-        }
-        let has_new = set.contains(&newest);
-        let has_old = set.iter().any(|f| *f != newest);
-        match (has_new, has_old) {
-            (true, true) => proxies.both += 1,
-            (true, false) => proxies.new_only += 1,
-            (false, true) => proxies.old_only += 1,
-            (false, false) => proxies.neither += 1,
-        }
-        if !has_new {
-            lacking_new.push(pod);
-        }
-        if has_old {
-            carrying_old.push(pod);
-        }
-        let holds_removed = set.iter().any(|f| !in_bundle.contains(f));
-        if holds_removed {
-            carrying_removed.push(pod);
-        }
-        if signer_fp.as_ref().is_some_and(|s| !set.contains(s)) {
-            lacking_signer.push(pod);
-            lacking_signer_hold_removed |= holds_removed;
-        }
-    }
-    proxies.created_before_issuer = before_issuer.len();
+    let signer_fp = fp(&signer);
+    let seen = observe(
+        snap,
+        &parsed,
+        &in_bundle,
+        &newest,
+        &signer_fp,
+        issuer.facts.not_before,
+    );
+    let Observed {
+        counts: mut proxies,
+        trusted_by,
+        lacking_signer,
+        lacking_new,
+        carrying_removed,
+        carrying_old,
+        before_issuer,
+        lacking_signer_hold_removed,
+    } = seen;
     let (lacking_refs, lacking_workloads) = pods_and_restarts(dp, &lacking_signer);
     proxies.lacking_issuer_anchor = lacking_refs;
 
@@ -392,7 +432,7 @@ pub fn assess(snap: &Snapshot, at: DateTime<Utc>) -> Result<Rotation, String> {
                     "old"
                 },
                 in_bundle: in_bundle.contains(&fp(c)),
-                signed_issuer: signer_fp.as_deref() == Some(c.facts.sha256_fingerprint.as_str()),
+                signed_issuer: c.facts.sha256_fingerprint == signer_fp,
                 trusted_by_proxies: trusted_by.get(&fp(c)).copied().unwrap_or(0),
             })
             .collect()
@@ -406,13 +446,6 @@ pub fn assess(snap: &Snapshot, at: DateTime<Utc>) -> Result<Rotation, String> {
         signed_by: signer_fp.clone(),
         scheme: scheme.clone(),
     };
-    let Some(signer) = signer else {
-        return Err(format!(
-            "the issuer certificate {} is signed by none of the anchors in the bundle, linkerd-config or the proxies' bundles (`meshcert check` says more)",
-            issuer.label()
-        ));
-    };
-    let signer_fp = fp(&signer);
     let new_cert = &known[&newest];
     let old_labels = || -> String {
         let olds: Vec<String> = bundle
