@@ -500,6 +500,11 @@ mod tests {
         assert_eq!("48h".parse::<Margin>().unwrap().to_string(), "2 days");
         assert_eq!("36h".parse::<Margin>().unwrap().to_string(), "36 hours");
         assert_eq!("90m".parse::<Margin>().unwrap().to_string(), "90 minutes");
+        // cert-manager's renewBefore may be any Go duration.
+        let secs = |n| Margin::from_delta(TimeDelta::seconds(n)).to_string();
+        assert_eq!(secs(90), "90 seconds");
+        assert_eq!(secs(1), "1 second");
+        assert_eq!(secs(120), "2 minutes");
         for bad in ["", "60", "d", "-1d", "1.5d", "10w", "99999999999999d"] {
             assert!(bad.parse::<Margin>().is_err(), "{bad:?} should not parse");
         }

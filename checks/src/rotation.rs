@@ -815,6 +815,40 @@ mod tests {
     }
 
     #[test]
+    fn an_external_issuer_is_not_deployed_with_linkerd_upgrade() {
+        use crate::identity_checks::testutil::{snapshot, values};
+        let (old, new, from_old, _) = pki();
+        let both = format!("{}{}", new.pem, old.pem);
+        let mut snap = with_pods(&both, &from_old, &both, &[("app", "web", &both)]);
+        let external = snapshot(
+            Some(values(&both, "kubernetes.io/tls")),
+            Some(vec![
+                ("ca.crt", both.clone()),
+                ("tls.crt", from_old.pem.clone()),
+                ("tls.key", from_old.key_pem()),
+            ]),
+        );
+        for (key, state) in external.objects() {
+            snap.insert(key.clone(), state.clone());
+        }
+        let r = assess(&snap, crate::identity_checks::testutil::cx().at).unwrap();
+        assert_eq!(r.stage, Stage::WorkloadsRestarted);
+        assert_eq!(r.issuer.scheme, "kubernetes.io/tls");
+        let commands: Vec<&String> = r.next_steps.iter().flat_map(|s| &s.commands).collect();
+        assert!(
+            commands
+                .iter()
+                .all(|c| !c.contains("--identity-issuer-certificate-file")),
+            "{commands:?}"
+        );
+        assert!(
+            r.next_steps[1]
+                .description
+                .starts_with("The issuer is external (kubernetes.io/tls)")
+        );
+    }
+
+    #[test]
     fn an_issuer_whose_anchor_left_the_bundle_is_dangerous_and_restarts_are_refused() {
         let (old, new, from_old, _) = pki();
         let both = format!("{}{}", new.pem, old.pem);

@@ -115,9 +115,14 @@ mod tests {
         c.renew_before = None;
         c.renew_before_percentage = Some("40".into());
         assert!(matches!(
-            CertManagerRenewsIssuer.run(&managed(c), &cx()),
+            CertManagerRenewsIssuer.run(&managed(c.clone()), &cx()),
             Outcome::Pass(_)
         ));
+        c.renew_before_percentage = Some("100".into());
+        assert_eq!(
+            error_of(CertManagerRenewsIssuer.run(&managed(c), &cx())),
+            "Certificate linkerd/issuer-cert: spec.renewBeforePercentage \"100\" is not a whole number from 1 to 99"
+        );
     }
 
     #[test]
