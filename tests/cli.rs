@@ -52,12 +52,18 @@ const CONSISTENCY_IDS: [&str; 4] = [C_AGREE, C_CA, C_EXPIRY, C_PROXIES];
 const CERT_MANAGER_IDS: [&str; 2] = [CM_READY, CM_RENEWS];
 
 fn meshcert(args: &[&str]) -> Output {
+    meshcert_with_env(args, &[])
+}
+
+/// `meshcert` with these environment variables set as well.
+fn meshcert_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::cargo_bin("meshcert")
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("NO_COLOR")
         .env_remove("KUBECONFIG")
         .env("HOME", "/nonexistent")
+        .envs(env.iter().copied())
         .args(args)
         .output()
         .unwrap()
@@ -371,8 +377,7 @@ fn under_cert_manager_the_issuer_margin_is_renew_before_unless_the_user_sets_one
         (vec!["--min-validity", "60d"], None),
         (vec![], Some(("MESHCERT_MARGIN_ISSUER", "60d"))),
     ] {
-        let mut cmd = Command::cargo_bin("meshcert").unwrap();
-        cmd.args([
+        let mut args = vec![
             "check",
             "--from",
             "fixtures/cert-manager-renewing",
@@ -380,13 +385,10 @@ fn under_cert_manager_the_issuer_margin_is_renew_before_unless_the_user_sets_one
             AT,
             "-o",
             "json",
-        ])
-        .args(&flags)
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if let Some((k, v)) = env {
-            cmd.env(k, v);
-        }
-        let report = json_of(&cmd.output().unwrap());
+        ];
+        args.extend(&flags);
+        let out = meshcert_with_env(&args, env.as_slice());
+        let report = json_of(&out);
         let soon = result_of(&report, I_SOON);
         assert_eq!(
             soon["description"],
@@ -2158,12 +2160,8 @@ fn skip_only_and_environment_variables() {
         &["--only", "linkerd-webhooks-and-apisvc-tls", "-o", "json"],
     ));
     assert_eq!(category_names(&report), ["linkerd-webhooks-and-apisvc-tls"]);
-    let out = Command::cargo_bin("meshcert")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("MESHCERT_FAIL_ON", "warning")
-        .env("MESHCERT_MARGIN_ISSUER", "5d")
-        .args([
+    let out = meshcert_with_env(
+        &[
             "check",
             "--from",
             "fixtures/expiring-soon",
@@ -2171,9 +2169,12 @@ fn skip_only_and_environment_variables() {
             AT,
             "-o",
             "json",
-        ])
-        .output()
-        .unwrap();
+        ],
+        &[
+            ("MESHCERT_FAIL_ON", "warning"),
+            ("MESHCERT_MARGIN_ISSUER", "5d"),
+        ],
+    );
     assert_eq!(
         out.status.code(),
         Some(1),

@@ -273,27 +273,26 @@ fn forbidden_issuer_secret_fails_that_check_naming_the_rbac_rule_and_the_rest_ru
 
 #[test]
 fn forbidden_certificates_leave_cert_manager_undecided_and_name_the_rule() {
+    // The scenario read with every cert-manager request forbidden: exit code and the Ready check.
+    let run = |scenario: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        let (api, k) = serve(&fixture(scenario), tmp.path());
+        api.fault("/apis/cert-manager.io/", 403, usize::MAX);
+        let out = live(&k, &["-o", "json"]);
+        let ready = result(&json(&out), "meshcert-cert-manager-issuer-ready").clone();
+        (out.status.code(), ready)
+    };
     // No annotation on the Secret: meshcert cannot tell, and says why, without failing the run.
-    let tmp = tempfile::tempdir().unwrap();
-    let (api, k) = serve(&fixture("healthy"), tmp.path());
-    api.fault("/apis/cert-manager.io/", 403, usize::MAX);
-    let out = live(&k, &["-o", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let report = json(&out);
-    let ready = result(&report, "meshcert-cert-manager-issuer-ready");
+    let (code, ready) = run("healthy");
+    assert_eq!(code, Some(0));
     assert_eq!(ready["result"], "skipped");
     assert!(
         ready["reason"].as_str().unwrap().starts_with("cannot tell whether cert-manager manages the issuer: forbidden (injected 403 for /apis/cert-manager.io/v1/namespaces/linkerd/certificates/linkerd-identity-issuer); meshcert needs a Role in namespace linkerd with apiGroups: [\"cert-manager.io\"], resources: [\"certificates\"], resourceNames: [\"linkerd-identity-issuer\"]"),
         "{ready}"
     );
     // The Secret says cert-manager writes it: not being able to read the Certificate fails.
-    let tmp = tempfile::tempdir().unwrap();
-    let (api, k) = serve(&fixture("cert-manager-stalled"), tmp.path());
-    api.fault("/apis/cert-manager.io/", 403, usize::MAX);
-    let out = live(&k, &["-o", "json"]);
-    assert_eq!(out.status.code(), Some(1));
-    let report = json(&out);
-    let ready = result(&report, "meshcert-cert-manager-issuer-ready");
+    let (code, ready) = run("cert-manager-stalled");
+    assert_eq!(code, Some(1));
     assert_eq!(ready["result"], "error");
     assert!(
         ready["error"]

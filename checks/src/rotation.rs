@@ -27,8 +27,7 @@ use crate::pem::decode_bundle_lenient;
 use crate::snapshot::{Kind, ObjectRef, PodSummary, Snapshot};
 
 /// Where the cluster stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     /// One anchor, trusted by every proxy: no rotation in progress.
     Before,
@@ -46,6 +45,13 @@ pub enum Stage {
     IssuerAheadOfProxies,
     /// Dangerous: an anchor left the bundle while a proxy (or the issuer) still needs it.
     OldAnchorRemovedTooEarly,
+}
+
+/// JSON names the stage as the table does.
+impl Serialize for Stage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 impl Stage {
