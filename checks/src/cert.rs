@@ -4,10 +4,11 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use x509_parser::der_parser::oid;
 use x509_parser::oid_registry::Oid;
-use x509_parser::prelude::*;
-use x509_parser::public_key::PublicKey;
+use x509_parser::prelude::{FromDer, X509Name};
+
+use crate::goparse::{self, Parsed, PublicKey, SigAlg};
+use crate::signature;
 
 /// Public-key algorithm, as Go's `x509.PublicKeyAlgorithm` prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +89,8 @@ pub struct Cert {
     der: Vec<u8>,
     pub facts: CertFacts,
     pub key_algorithm: KeyAlgorithm,
-    /// Go's name of the signature algorithm (`ECDSA-SHA256`, `SHA256-RSA`, …).
+    /// Go's name of the signature algorithm (`ECDSA-SHA256`, `SHA256-RSA`, …); the OID when Go
+    /// does not know it.
     pub signature_algorithm: String,
     pub version: u32,
     pub raw_subject: Vec<u8>,
@@ -98,21 +100,17 @@ pub struct Cert {
     pub public_key_bits: Vec<u8>,
     /// `Some((is_ca, max_path_len))` when the basic constraints extension is present.
     pub basic_constraints: Option<(bool, Option<u32>)>,
-    /// `Some(key_cert_sign)` when the key usage extension is present.
+    /// `Some(key_cert_sign)` when the key usage extension sets any bit (Go reads an empty key
+    /// usage as none).
     pub key_usage_cert_sign: Option<bool>,
-    /// `Some` when the extended key usage extension is present.
+    /// `Some` when the extended key usage extension lists at least one usage (Go reads an empty
+    /// list as none).
     pub eku: Option<Eku>,
     pub subject_key_id: Option<Vec<u8>>,
     pub authority_key_id: Option<Vec<u8>>,
+    /// Everything Go's `ParseCertificate` read, for chain verification.
+    pub go: Parsed,
 }
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-const OID_EC_PUBLIC_KEY: Oid<'static> = oid!(1.2.840.10045.2.1);
-const OID_RSA_ENCRYPTION: Oid<'static> = oid!(1.2.840.113549.1.1.1);
-const OID_ED25519: Oid<'static> = oid!(1.3.101.112);
 
 /// A named curve: (name, bits).
 pub fn curve_name(oid: &Oid<'_>) -> (String, u32) {
@@ -120,155 +118,91 @@ pub fn curve_name(oid: &Oid<'_>) -> (String, u32) {
         "1.2.840.10045.3.1.7" => ("P-256".into(), 256),
         "1.3.132.0.34" => ("P-384".into(), 384),
         "1.3.132.0.35" => ("P-521".into(), 521),
+        "1.3.132.0.33" => ("P-224".into(), 224),
         "1.3.132.0.10" => ("secp256k1".into(), 256),
         other => (format!("curve {other}"), 0),
     }
 }
 
-/// Go's names for signature algorithms.
-fn signature_name(oid: &Oid<'_>) -> String {
-    match oid.to_id_string().as_str() {
-        "1.2.840.113549.1.1.4" => "MD5-RSA",
-        "1.2.840.113549.1.1.5" => "SHA1-RSA",
-        "1.2.840.113549.1.1.11" => "SHA256-RSA",
-        "1.2.840.113549.1.1.12" => "SHA384-RSA",
-        "1.2.840.113549.1.1.13" => "SHA512-RSA",
-        "1.2.840.113549.1.1.10" => "SHA256-RSAPSS",
-        "1.2.840.10045.4.1" => "ECDSA-SHA1",
-        "1.2.840.10045.4.3.2" => "ECDSA-SHA256",
-        "1.2.840.10045.4.3.3" => "ECDSA-SHA384",
-        "1.2.840.10045.4.3.4" => "ECDSA-SHA512",
-        "1.3.101.112" => "Ed25519",
-        other => return other.to_string(),
-    }
-    .to_string()
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn key_algorithm(spki: &SubjectPublicKeyInfo<'_>) -> KeyAlgorithm {
-    let alg = &spki.algorithm.algorithm;
-    if *alg == OID_EC_PUBLIC_KEY {
-        let (curve, bits) = spki
-            .algorithm
-            .parameters
-            .as_ref()
-            .and_then(|p| p.as_oid().ok())
-            .map(|o| curve_name(&o))
-            .unwrap_or_else(|| ("unnamed curve".into(), 0));
-        KeyAlgorithm::Ecdsa { curve, bits }
-    } else if *alg == OID_RSA_ENCRYPTION {
-        let bits = match spki.parsed() {
-            Ok(PublicKey::RSA(rsa)) => rsa.key_size() as u32,
-            _ => 0,
-        };
-        KeyAlgorithm::Rsa { bits }
-    } else if *alg == OID_ED25519 {
-        KeyAlgorithm::Ed25519
-    } else {
-        KeyAlgorithm::Other(alg.to_id_string())
+fn key_algorithm(p: &Parsed) -> KeyAlgorithm {
+    match &p.public_key {
+        Some(PublicKey::Ecdsa { curve, .. }) => KeyAlgorithm::Ecdsa {
+            curve: format!("P-{}", curve.bits()),
+            bits: curve.bits(),
+        },
+        Some(PublicKey::Rsa { bits, .. }) => KeyAlgorithm::Rsa { bits: *bits },
+        Some(PublicKey::Ed25519(_)) => KeyAlgorithm::Ed25519,
+        Some(PublicKey::Dsa) => KeyAlgorithm::Other("DSA".to_string()),
+        Some(PublicKey::MlDsa) => KeyAlgorithm::Other("ML-DSA".to_string()),
+        None => KeyAlgorithm::Other(p.public_key_oid.clone()),
     }
 }
 
-fn to_utc(t: &ASN1Time) -> DateTime<Utc> {
-    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+/// A distinguished name as text (`CN=…, O=…`), for reports only.
+fn name_text(raw: &[u8]) -> String {
+    X509Name::from_der(raw)
+        .map(|(_, n)| n.to_string())
+        .unwrap_or_default()
 }
 
 impl Cert {
-    /// Parses one DER certificate. Errors read like Go's `x509.ParseCertificate`.
+    /// Parses one DER certificate as Go's `x509.ParseCertificate` does, with its errors.
     pub fn from_der(der: Vec<u8>) -> Result<Cert, String> {
-        let (rest, x) = X509Certificate::from_der(&der)
-            .map_err(|e| format!("x509: malformed certificate: {e}"))?;
-        if !rest.is_empty() {
-            return Err("x509: trailing data".to_string());
-        }
-        let ext_err = |e: X509Error| format!("x509: malformed certificate extension: {e}");
-        let basic_constraints = x
-            .basic_constraints()
-            .map_err(ext_err)?
-            .map(|bc| (bc.value.ca, bc.value.path_len_constraint));
-        let key_usage_cert_sign = x
-            .key_usage()
-            .map_err(ext_err)?
-            .map(|ku| ku.value.key_cert_sign());
-        let eku = x.extended_key_usage().map_err(ext_err)?.map(|e| Eku {
-            any: e.value.any,
-            server_auth: e.value.server_auth,
-        });
-        let dns_names = x
-            .subject_alternative_name()
-            .map_err(ext_err)?
-            .map(|san| {
-                san.value
-                    .general_names
-                    .iter()
-                    .filter_map(|n| match n {
-                        GeneralName::DNSName(d) => Some(d.to_string()),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut subject_key_id = None;
-        let mut authority_key_id = None;
-        for ext in x.extensions() {
-            match ext.parsed_extension() {
-                ParsedExtension::SubjectKeyIdentifier(k) => subject_key_id = Some(k.0.to_vec()),
-                ParsedExtension::AuthorityKeyIdentifier(a) => {
-                    authority_key_id = a.key_identifier.as_ref().map(|k| k.0.to_vec())
-                }
-                _ => {}
-            }
-        }
-        let spki = x.public_key();
-        let key_algorithm = key_algorithm(spki);
-        let signature_algorithm = signature_name(&x.signature_algorithm.algorithm);
-        let common_name = x
-            .subject()
-            .iter_common_name()
-            .next()
-            .and_then(|cn| cn.as_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let go = goparse::parse(&der)?;
+        let key_algorithm = key_algorithm(&go);
+        let signature_algorithm = match go.signature_algorithm {
+            SigAlg::Unknown => go.signature_oid.clone(),
+            known => known.go_name().to_string(),
+        };
+        let basic_constraints = go
+            .basic_constraints
+            .map(|(ca, max)| (ca, max.map(|m| u32::try_from(m).unwrap_or(u32::MAX))));
         let facts = CertFacts {
-            subject: x.subject().to_string(),
-            common_name,
-            issuer: x.issuer().to_string(),
-            serial: x.serial.to_str_radix(10),
-            not_before: to_utc(&x.validity().not_before),
-            not_after: to_utc(&x.validity().not_after),
+            subject: name_text(&go.raw_subject),
+            common_name: go.common_name.clone(),
+            issuer: name_text(&go.raw_issuer),
+            serial: go.serial.clone(),
+            not_before: go.not_before,
+            not_after: go.not_after,
             sha256_fingerprint: hex(ring::digest::digest(&ring::digest::SHA256, &der).as_ref()),
             key_algorithm: key_algorithm.describe(),
             signature_algorithm: signature_algorithm.clone(),
             is_ca: basic_constraints.is_some_and(|(ca, _)| ca),
-            dns_names,
+            dns_names: go
+                .san
+                .as_ref()
+                .map(|(names, _)| names.dns.clone())
+                .unwrap_or_default(),
         };
-        let cert = Cert {
+        Ok(Cert {
             key_algorithm,
             signature_algorithm,
-            version: x.version().0 + 1,
-            raw_subject: x.subject().as_raw().to_vec(),
-            raw_issuer: x.issuer().as_raw().to_vec(),
-            raw_spki: spki.raw.to_vec(),
-            public_key_bits: spki.subject_public_key.data.to_vec(),
+            version: go.version,
+            raw_subject: go.raw_subject.clone(),
+            raw_issuer: go.raw_issuer.clone(),
+            raw_spki: go.raw_spki.clone(),
+            public_key_bits: go.public_key_bits.clone(),
             basic_constraints,
-            key_usage_cert_sign,
-            eku,
-            subject_key_id,
-            authority_key_id,
+            key_usage_cert_sign: (go.key_usage != 0)
+                .then_some(go.key_usage & signature::KEY_USAGE_CERT_SIGN != 0),
+            eku: go.eku_present.then_some(Eku {
+                any: go.eku_any,
+                server_auth: go.eku_server_auth,
+            }),
+            subject_key_id: go.subject_key_id.clone(),
+            authority_key_id: go.authority_key_id.clone(),
             facts,
-            der: Vec::new(),
-        };
-        Ok(Cert { der, ..cert })
+            go,
+            der,
+        })
     }
 
     pub fn der(&self) -> &[u8] {
         &self.der
-    }
-
-    /// Parses the DER again, for signature verification. It parsed when the Cert was made.
-    pub(crate) fn x509(&self) -> X509Certificate<'_> {
-        X509Certificate::from_der(&self.der)
-            .map(|(_, x)| x)
-            .expect("a Cert's DER parsed when the Cert was built")
     }
 
     /// `<serial> <CN>`, the way linkerd names a certificate in a list.

@@ -25,6 +25,7 @@ use crate::data_plane::{
 use crate::identity::SCHEME_LINKERD;
 use crate::pem::decode_bundle_lenient;
 use crate::snapshot::{Kind, ObjectRef, PodSummary, Snapshot};
+use crate::verify::signer_among;
 
 /// Where the cluster stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,20 +191,6 @@ pub struct Rotation {
     pub proxies: ProxyCounts,
     pub next_steps: Vec<NextStep>,
     pub refused: Vec<Refusal>,
-}
-
-/// The anchor among `candidates` whose subject is `cert`'s issuer and whose key verifies it.
-pub(crate) fn signer_among<'a>(
-    cert: &Cert,
-    candidates: impl IntoIterator<Item = &'a Cert>,
-) -> Option<&'a Cert> {
-    candidates.into_iter().find(|a| {
-        a.raw_subject == cert.raw_issuer
-            && cert
-                .x509()
-                .verify_signature(Some(a.x509().public_key()))
-                .is_ok()
-    })
 }
 
 fn label(c: &Cert) -> String {

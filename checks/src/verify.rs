@@ -1,77 +1,65 @@
-//! Certificate chain verification with the semantics of Go's `crypto/x509` `Certificate.Verify`,
-//! which linkerd uses for "issuer cert is issued by the trust anchor" and the webhook checks:
+//! Certificate chain verification with the semantics of Go's `crypto/x509`
+//! `Certificate.Verify` (Go 1.27), which linkerd uses for "issuer cert is issued by the trust
+//! anchor" and the webhook checks. A port of `verify.go`, behaviour for behaviour:
 //!
-//! 1. the leaf must be within its validity period at the evaluation instant;
-//! 2. with a DNS name, the leaf's SAN dNSNames must match it (the CN is ignored);
-//! 3. a leaf byte-identical to a root is trusted as is (self-signed webhook certs, issuer == anchor);
-//! 4. otherwise chains are built from candidate parents (roots first, then intermediates) whose
-//!    subject is the child's issuer: the parent must be allowed to sign (basic constraints CA when
-//!    it is a v3 certificate, keyCertSign when key usage is present), its signature over the child
-//!    must verify (SHA-1 and MD5 are refused), it must be within its validity period,
-//!    intermediates must be CAs, and path-length constraints hold;
-//! 5. every certificate of a chain that carries an extended key usage must allow serverAuth.
+//! 1. the leaf: no unhandled critical extension, within its validity period; with a DNS name,
+//!    `VerifyHostname` (SANs only, case-insensitive, one whole left-most wildcard label, trailing
+//!    dots, IP SANs for IP names);
+//! 2. a leaf byte-identical to a root is trusted as is (self-signed webhook certs, issuer ==
+//!    anchor);
+//! 3. otherwise chains are built depth-first from candidate parents, roots before intermediates,
+//!    each pool ordered by key-identifier match. A candidate must be able to sign
+//!    (`CheckSignatureFrom`: CA when v3, keyCertSign when key usage is set, a signature Go accepts)
+//!    and be valid as a parent (`isValid`: no unhandled critical extension, within validity,
+//!    intermediates are CAs, path length). At most 100 signature checks per verification.
+//!    Go's error plumbing is kept: the last parent's `isValid` error, or a deeper level's error,
+//!    is what Go returns when no chain is found; otherwise "signed by unknown authority" with the
+//!    first rejected candidate as a hint;
+//! 4. each chain is then filtered: policies (RFC 5280/9618), extended key usage (serverAuth, as
+//!    linkerd passes none), name constraints on every SAN below a constrained CA.
 //!
-//! Errors read like Go's, so meshcert's messages match linkerd's.
+//! Error texts are Go's, so meshcert's messages match linkerd's.
 
 use chrono::{DateTime, Utc};
 
 use crate::cert::{Cert, format_time};
+use crate::names::{self, ConstraintView, go_quote};
+use crate::policy::{self, PolicyView};
+use crate::signature;
 
-/// Go's signature-check budget per verification.
+/// Go's `maxChainSignatureChecks`.
 const MAX_SIGNATURE_CHECKS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
     #[error("x509: certificate has expired or is not yet valid: {0}")]
     Expired(String),
-    #[error("x509: certificate is valid for {valid}, not {wanted}")]
-    HostnameMismatch { valid: String, wanted: String },
-    #[error("x509: certificate is not valid for any names, but wanted to match {0}")]
-    NoNames(String),
+    /// Go's `HostnameError`; `dns_names` are the leaf's DNS SANs.
+    #[error("{message}")]
+    Hostname {
+        message: String,
+        dns_names: Vec<String>,
+    },
     #[error("x509: certificate signed by unknown authority{hint}")]
     UnknownAuthority { hint: String },
     #[error("x509: certificate specifies an incompatible key usage")]
     IncompatibleUsage,
     #[error("x509: signature check attempts limit reached while verifying certificate chain")]
     TooManySignatureChecks,
-}
-
-/// Why one candidate parent was rejected (Go's `hintErr`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum CandidateError {
-    CannotSign,
-    InsecureAlgorithm(String),
-    BadSignature(String),
+    #[error("x509: unhandled critical extension")]
+    UnhandledCriticalExtension,
+    #[error("x509: certificate is not authorized to sign other certificates")]
     NotAuthorizedToSign,
+    #[error("x509: too many intermediates for path length constraint")]
     TooManyIntermediates,
-    Expired(String),
-}
-
-impl std::fmt::Display for CandidateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CandidateError::CannotSign => write!(
-                f,
-                "x509: invalid signature: parent certificate cannot sign this kind of certificate"
-            ),
-            CandidateError::InsecureAlgorithm(a) => {
-                write!(f, "x509: cannot verify signature: insecure algorithm {a}")
-            }
-            CandidateError::BadSignature(why) => write!(f, "x509: {why}"),
-            CandidateError::NotAuthorizedToSign => {
-                write!(
-                    f,
-                    "x509: certificate is not authorized to sign other certificates"
-                )
-            }
-            CandidateError::TooManyIntermediates => {
-                write!(f, "x509: too many intermediates for path length constraint")
-            }
-            CandidateError::Expired(d) => {
-                write!(f, "x509: certificate has expired or is not yet valid: {d}")
-            }
-        }
-    }
+    #[error("x509: issuer name does not match subject from issuing certificate")]
+    NameMismatch,
+    #[error(
+        "x509: a root or intermediate certificate is not authorized to sign for this name: {0}"
+    )]
+    NotAuthorizedForName(String),
+    #[error("x509: no valid chains built{0}")]
+    NoValidChains(String),
 }
 
 pub struct Options<'a> {
@@ -82,7 +70,8 @@ pub struct Options<'a> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
+enum Kind {
+    Leaf,
     Intermediate,
     Root,
 }
@@ -104,197 +93,308 @@ fn validity_error(cert: &Cert, at: DateTime<Utc>) -> Option<String> {
     }
 }
 
-fn matches_hostname(pattern: &str, host: &str) -> bool {
-    let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if pattern.is_empty() || host.is_empty() {
-        return false;
+/// Go's `isValid` for `cert` about to be appended to `chain`.
+fn is_valid(
+    cert: &Cert,
+    kind: Kind,
+    chain: &[&Cert],
+    at: DateTime<Utc>,
+) -> Result<(), VerifyError> {
+    if !cert.go.unhandled_critical.is_empty() {
+        return Err(VerifyError::UnhandledCriticalExtension);
     }
-    let p: Vec<&str> = pattern.split('.').collect();
-    let h: Vec<&str> = host.split('.').collect();
-    if p.len() != h.len() {
-        return false;
+    if let Some(child) = chain.last()
+        && child.raw_issuer != cert.raw_subject
+    {
+        return Err(VerifyError::NameMismatch);
     }
-    p.iter()
-        .zip(&h)
-        .enumerate()
-        .all(|(i, (pl, hl))| (i == 0 && *pl == "*" && !hl.is_empty()) || pl == hl)
+    if let Some(detail) = validity_error(cert, at) {
+        return Err(VerifyError::Expired(detail));
+    }
+    if kind == Kind::Intermediate && !matches!(cert.go.basic_constraints, Some((true, _))) {
+        return Err(VerifyError::NotAuthorizedToSign);
+    }
+    if let Some((_, Some(max))) = cert.go.basic_constraints
+        && (chain.len() as u64).saturating_sub(1) > max
+    {
+        return Err(VerifyError::TooManyIntermediates);
+    }
+    Ok(())
 }
 
-/// The signature of `child` by `parent`'s key, refusing what Go refuses.
-fn check_signature(child: &Cert, parent: &Cert) -> Result<(), CandidateError> {
-    let v3 = parent.version == 3;
-    match parent.basic_constraints {
-        None if v3 => return Err(CandidateError::CannotSign),
-        Some((false, _)) => return Err(CandidateError::CannotSign),
-        _ => {}
+/// Go's name for a candidate in the "possibly because of" hint.
+fn hint_name(c: &Cert) -> String {
+    if !c.go.common_name.is_empty() {
+        c.go.common_name.clone()
+    } else if let Some(org) = c.go.organization.first() {
+        org.clone()
+    } else {
+        format!("serial:{}", c.go.serial)
     }
-    if parent.key_usage_cert_sign == Some(false) {
-        return Err(CandidateError::CannotSign);
+}
+
+fn empty_as_none(v: &Option<Vec<u8>>) -> &[u8] {
+    v.as_deref().unwrap_or_default()
+}
+
+/// `CertPool.findPotentialParents`: certificates whose subject is `cert`'s issuer, those whose
+/// key identifier matches first, then those where one identifier is missing, then mismatches.
+/// A pool holds each certificate once.
+fn potential_parents<'a>(cert: &Cert, pool: &'a [Cert]) -> Vec<&'a Cert> {
+    let aki = empty_as_none(&cert.go.authority_key_id);
+    let mut ranked: Vec<(u8, &Cert)> = Vec::new();
+    for (i, p) in pool.iter().enumerate() {
+        if p.raw_subject != cert.raw_issuer || pool[..i].iter().any(|q| q.der() == p.der()) {
+            continue;
+        }
+        let ski = empty_as_none(&p.go.subject_key_id);
+        let rank = if ski == aki {
+            0
+        } else if ski.is_empty() || aki.is_empty() {
+            1
+        } else {
+            2
+        };
+        ranked.push((rank, p));
     }
-    let alg = child.signature_algorithm.as_str();
-    if alg.starts_with("MD5") || alg.contains("SHA1") {
-        return Err(CandidateError::InsecureAlgorithm(alg.to_string()));
+    ranked.sort_by_key(|(rank, _)| *rank);
+    ranked.into_iter().map(|(_, p)| p).collect()
+}
+
+/// `alreadyInChain`: same subject, key and SAN extension as a certificate of the chain.
+fn already_in_chain(candidate: &Cert, chain: &[&Cert]) -> bool {
+    let cand_san = candidate.go.san.as_ref().map(|(_, raw)| raw);
+    for c in chain {
+        if c.raw_subject != candidate.raw_subject || c.raw_spki != candidate.raw_spki {
+            continue;
+        }
+        match (cand_san, c.go.san.as_ref().map(|(_, raw)| raw)) {
+            (None, None) => return true,
+            (None, _) | (_, None) => return false,
+            (Some(a), Some(b)) if a == b => return true,
+            _ => {}
+        }
     }
-    let c = child.x509();
-    let p = parent.x509();
-    c.verify_signature(Some(p.public_key())).map_err(|e| {
-        CandidateError::BadSignature(match e {
-            x509_parser::error::X509Error::SignatureVerificationError => {
-                format!("{} verification failure", parent.key_algorithm.go_name())
-            }
-            x509_parser::error::X509Error::SignatureUnsupportedAlgorithm => {
-                format!("cannot verify signature: algorithm unimplemented ({alg})")
-            }
-            other => other.to_string(),
-        })
-    })
+    false
 }
 
 struct Builder<'a> {
     opts: &'a Options<'a>,
     signature_checks: usize,
-    hint: Option<(CandidateError, &'a Cert)>,
-    exhausted: bool,
 }
 
-impl<'a> Builder<'a> {
-    /// Candidate parents of `cert` from `pool`, in Go's priority order: matching key
-    /// identifiers first, then those where either identifier is absent, then mismatches.
-    fn candidates(cert: &Cert, pool: &'a [Cert]) -> Vec<&'a Cert> {
-        let mut found: Vec<(u8, &Cert)> = pool
-            .iter()
-            .filter(|p| p.raw_subject == cert.raw_issuer)
-            .map(|p| {
-                let rank = match (&cert.authority_key_id, &p.subject_key_id) {
-                    (Some(a), Some(s)) if a == s => 0,
-                    (Some(_), Some(_)) => 2,
-                    _ => 1,
-                };
-                (rank, p)
-            })
-            .collect();
-        found.sort_by_key(|(rank, _)| *rank);
-        found.into_iter().map(|(_, p)| p).collect()
-    }
+type Chains<'a> = Vec<Vec<&'a Cert>>;
 
-    fn build(&mut self, chain: &[&'a Cert]) -> Vec<Vec<&'a Cert>> {
-        let mut chains = Vec::new();
+impl<'a> Builder<'a> {
+    /// `buildChains`, returning Go's named results: the chains, and the error Go would return.
+    fn build(&mut self, chain: &[&'a Cert]) -> (Chains<'a>, Option<VerifyError>) {
         let cert = chain[chain.len() - 1];
+        let mut chains = Vec::new();
+        let mut err: Option<VerifyError> = None;
+        let mut hint: Option<(String, &Cert)> = None;
         let pools = [
-            (Role::Root, self.opts.roots),
-            (Role::Intermediate, self.opts.intermediates),
+            (Kind::Root, potential_parents(cert, self.opts.roots)),
+            (
+                Kind::Intermediate,
+                potential_parents(cert, self.opts.intermediates),
+            ),
         ];
-        for (role, pool) in pools {
-            for parent in Self::candidates(cert, pool) {
-                if self.exhausted {
-                    return chains;
-                }
-                if chain
-                    .iter()
-                    .any(|c| c.raw_subject == parent.raw_subject && c.raw_spki == parent.raw_spki)
-                {
-                    continue;
-                }
+        'candidates: for (kind, parents) in pools {
+            for parent in parents {
                 self.signature_checks += 1;
                 if self.signature_checks > MAX_SIGNATURE_CHECKS {
-                    self.exhausted = true;
-                    return chains;
+                    err = Some(VerifyError::TooManySignatureChecks);
+                    break 'candidates;
                 }
-                if let Err(e) = check_signature(cert, parent)
-                    .and_then(|()| self.parent_valid(parent, role, chain))
-                {
-                    self.hint.get_or_insert((e, parent));
+                if parent.go.public_key.is_none() || already_in_chain(parent, chain) {
                     continue;
                 }
+                if let Err(e) = signature::check_signature_from(&cert.go, &parent.go) {
+                    hint.get_or_insert((e, parent));
+                    continue;
+                }
+                if let Err(e) = is_valid(parent, kind, chain, self.opts.at) {
+                    hint.get_or_insert((e.to_string(), parent));
+                    err = Some(e);
+                    continue;
+                }
+                err = None;
                 let mut next = chain.to_vec();
                 next.push(parent);
-                match role {
-                    Role::Root => chains.push(next),
-                    Role::Intermediate => chains.extend(self.build(&next)),
+                match kind {
+                    Kind::Root => chains.push(next),
+                    _ => {
+                        let (found, e) = self.build(&next);
+                        chains.extend(found);
+                        err = e;
+                        if err == Some(VerifyError::TooManySignatureChecks) {
+                            break 'candidates;
+                        }
+                    }
                 }
             }
         }
-        chains
-    }
-
-    /// Go's `isValid` for a parent about to be added to `chain`.
-    fn parent_valid(&self, cert: &Cert, role: Role, chain: &[&Cert]) -> Result<(), CandidateError> {
-        if let Some(detail) = validity_error(cert, self.opts.at) {
-            return Err(CandidateError::Expired(detail));
+        if !chains.is_empty() {
+            err = None;
         }
-        if role == Role::Intermediate && !matches!(cert.basic_constraints, Some((true, _))) {
-            return Err(CandidateError::NotAuthorizedToSign);
+        if chains.is_empty() && err.is_none() {
+            let hint = hint
+                .map(|(e, c)| {
+                    format!(
+                        " (possibly because of {} while trying to verify candidate authority certificate {})",
+                        go_quote(&e),
+                        go_quote(&hint_name(c))
+                    )
+                })
+                .unwrap_or_default();
+            err = Some(VerifyError::UnknownAuthority { hint });
         }
-        if let Some((_, Some(max))) = cert.basic_constraints {
-            let intermediates_below = chain.len() - 1;
-            if intermediates_below > max as usize {
-                return Err(CandidateError::TooManyIntermediates);
-            }
-        }
-        Ok(())
+        (chains, err)
     }
 }
 
 fn chain_allows_server_auth(chain: &[&Cert]) -> bool {
-    chain.iter().all(|c| match &c.eku {
-        None => true,
-        Some(eku) => eku.any || eku.server_auth,
-    })
+    chain
+        .iter()
+        .all(|c| !c.go.eku_present || c.go.eku_any || c.go.eku_server_auth)
+}
+
+fn policies_valid(chain: &[&Cert]) -> bool {
+    let views: Vec<PolicyView<'_>> = chain
+        .iter()
+        .map(|c| PolicyView {
+            policies: &c.go.policies,
+            self_signed: c.raw_issuer == c.raw_subject,
+        })
+        .collect();
+    policy::policies_valid(&views)
+}
+
+fn chain_constraints(chain: &[&Cert]) -> Result<(), String> {
+    let views: Vec<ConstraintView<'_>> = chain
+        .iter()
+        .map(|c| ConstraintView {
+            constraints: c.go.name_constraints.as_ref(),
+            sans: c.go.san.as_ref().map(|(names, _)| names),
+        })
+        .collect();
+    names::check_chain_constraints(&views)
 }
 
 /// Verifies `leaf` against `opts`; returns the first valid chain, leaf first.
 pub fn verify<'a>(leaf: &'a Cert, opts: &'a Options<'a>) -> Result<Vec<&'a Cert>, VerifyError> {
-    if let Some(detail) = validity_error(leaf, opts.at) {
-        return Err(VerifyError::Expired(detail));
+    is_valid(leaf, Kind::Leaf, &[], opts.at)?;
+    if let Some(name) = opts.dns_name.filter(|n| !n.is_empty()) {
+        let sans = leaf.go.san.as_ref().map(|(names, _)| names);
+        let empty = names::SanNames::default();
+        let sans = sans.unwrap_or(&empty);
+        names::verify_hostname(
+            name,
+            &sans.dns,
+            &sans.ips,
+            &leaf.go.common_name,
+            leaf.go.san.is_some(),
+        )
+        .map_err(|e| VerifyError::Hostname {
+            message: e.message,
+            dns_names: sans.dns.clone(),
+        })?;
     }
-    if let Some(name) = opts.dns_name {
-        let names = &leaf.facts.dns_names;
-        if names.is_empty() {
-            return Err(VerifyError::NoNames(name.to_string()));
-        }
-        if !names.iter().any(|n| matches_hostname(n, name)) {
-            return Err(VerifyError::HostnameMismatch {
-                valid: names.join(", "),
-                wanted: name.to_string(),
-            });
-        }
-    }
-    let chains = if opts.roots.iter().any(|r| r.der() == leaf.der()) {
+    let candidates = if opts.roots.iter().any(|r| r.der() == leaf.der()) {
         vec![vec![leaf]]
     } else {
         let mut builder = Builder {
             opts,
             signature_checks: 0,
-            hint: None,
-            exhausted: false,
         };
-        let chains = builder.build(&[leaf]);
-        if chains.is_empty() {
-            if builder.exhausted {
-                return Err(VerifyError::TooManySignatureChecks);
-            }
-            let hint = match builder.hint {
-                Some((err, cert)) => {
-                    let name = if cert.facts.common_name.is_empty() {
-                        cert.facts.serial.clone()
-                    } else {
-                        cert.facts.common_name.clone()
-                    };
-                    format!(
-                        " (possibly because of \"{err}\" while trying to verify candidate authority certificate \"{name}\")"
-                    )
-                }
-                None => String::new(),
-            };
-            return Err(VerifyError::UnknownAuthority { hint });
+        match builder.build(&[leaf]) {
+            (_, Some(err)) => return Err(err),
+            (chains, None) => chains,
         }
-        chains
     };
-    chains
+    let (mut bad_policies, mut bad_usage) = (0usize, 0usize);
+    let mut constraints_error: Option<String> = None;
+    let mut valid = candidates.into_iter().filter(|chain| {
+        if !policies_valid(chain) {
+            bad_policies += 1;
+            return false;
+        }
+        if !chain_allows_server_auth(chain) {
+            bad_usage += 1;
+            return false;
+        }
+        if let Err(e) = chain_constraints(chain) {
+            constraints_error.get_or_insert(e);
+            return false;
+        }
+        true
+    });
+    if let Some(chain) = valid.next() {
+        return Ok(chain);
+    }
+    drop(valid);
+    if let Some(detail) = constraints_error {
+        return Err(VerifyError::NotAuthorizedForName(detail));
+    }
+    if bad_usage > 0 && bad_policies == 0 {
+        return Err(VerifyError::IncompatibleUsage);
+    }
+    let mut details = Vec::new();
+    if bad_usage > 0 {
+        details.push(format!(
+            "{bad_usage} candidate chains with incompatible key usage"
+        ));
+    }
+    if bad_policies > 0 {
+        details.push(format!(
+            "{bad_policies} candidate chains with invalid policies"
+        ));
+    }
+    let detail = if details.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", details.join(", "))
+    };
+    Err(VerifyError::NoValidChains(detail))
+}
+
+/// The intermediates pool linkerd builds from a certificate file (crt.pem, tls.crt): every
+/// certificate after the first, last first, since `DecodePEMCrt` keeps its `TrustChain`
+/// root-first. The order decides which of two same-named intermediates Go tries first.
+pub fn linkerd_intermediates(crt: &[Cert]) -> Vec<Cert> {
+    crt.iter().skip(1).rev().cloned().collect()
+}
+
+/// Go's `time.Time.String()` of a UTC instant (`2006-01-02 15:04:05 +0000 UTC`).
+fn go_time_string(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S +0000 UTC").to_string()
+}
+
+/// The text linkerd's `Crt.Verify` makes of a verification error: Go's error, and when that
+/// is an expiry error (an intermediate or anchor out of its validity period) linkerd's suffix
+/// with the evaluation instant and the leaf's validity. (linkerd prints `time.Now()`, whose
+/// monotonic clock reading meshcert leaves out.)
+pub fn linkerd_message(err: &VerifyError, leaf: &Cert, at: DateTime<Utc>) -> String {
+    match err {
+        VerifyError::Expired(_) => format!(
+            "{err} - Current Time : {} - Invalid before {} - Invalid After {}",
+            go_time_string(at),
+            go_time_string(leaf.facts.not_before),
+            go_time_string(leaf.facts.not_after)
+        ),
+        _ => err.to_string(),
+    }
+}
+
+/// The certificate among `candidates` whose subject is `cert`'s issuer and whose key made its
+/// signature (no CA rules): names the anchor that signed an issuer even outside its validity.
+pub fn signer_among<'a>(
+    cert: &Cert,
+    candidates: impl IntoIterator<Item = &'a Cert>,
+) -> Option<&'a Cert> {
+    candidates
         .into_iter()
-        .find(|c| chain_allows_server_auth(c))
-        .ok_or(VerifyError::IncompatibleUsage)
+        .find(|a| signature::signed_by(&cert.go, &a.go))
 }
 
 #[cfg(test)]
@@ -392,7 +492,8 @@ mod tests {
         let err = run(&issuer.cert, &[&root.cert], &[], None).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "x509: certificate signed by unknown authority (possibly because of \"x509: certificate has expired or is not yet valid: current time 2026-11-22T12:00:00Z is after 2026-01-01T00:00:00Z\" while trying to verify candidate authority certificate \"root\")"
+            // Go returns the root's own error when it was the last candidate tried.
+            "x509: certificate has expired or is not yet valid: current time 2026-11-22T12:00:00Z is after 2026-01-01T00:00:00Z"
         );
         let err = run(&root.cert, &[&root.cert], &[], None).unwrap_err();
         assert_eq!(
@@ -489,7 +590,11 @@ mod tests {
                 &[],
                 Some("tap.linkerd-viz.svc")
             ),
-            Err(VerifyError::NoNames("tap.linkerd-viz.svc".into()))
+            Err(VerifyError::Hostname {
+                message: "x509: certificate relies on legacy Common Name field, use SANs instead"
+                    .into(),
+                dns_names: vec![]
+            })
         );
     }
 

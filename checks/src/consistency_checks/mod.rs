@@ -32,9 +32,10 @@ pub(crate) fn signing_anchor(
         (Err(why), _) | (_, Err(why)) => return Err(why.clone()),
     };
     let leaf = &chain.value[0];
+    let intermediates = crate::verify::linkerd_intermediates(&chain.value);
     let opts = Options {
         roots: &anchors.value,
-        intermediates: &chain.value[1..],
+        intermediates: &intermediates,
         dns_name: None,
         at,
     };
@@ -44,7 +45,7 @@ pub(crate) fn signing_anchor(
             return Ok(anchor);
         }
     }
-    crate::rotation::signer_among(leaf, &anchors.value)
+    crate::verify::signer_among(leaf, &anchors.value)
         .ok_or_else(|| "the issuer is not signed by any trust anchor (see \"issuer cert is issued by the trust anchor\")".to_string())
 }
 

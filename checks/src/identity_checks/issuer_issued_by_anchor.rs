@@ -27,9 +27,10 @@ impl Check for IssuerIssuedByTrustAnchor {
             (Ok(a), Ok(c)) => (a, c),
             (Err(why), _) | (_, Err(why)) => return Outcome::Skip(why.clone()),
         };
+        let intermediates = crate::verify::linkerd_intermediates(&chain.value);
         let opts = Options {
             roots: &anchors.value,
-            intermediates: &chain.value[1..],
+            intermediates: &intermediates,
             dns_name: None,
             at: cx.at,
         };
@@ -60,7 +61,7 @@ impl Check for IssuerIssuedByTrustAnchor {
         match result {
             Ok(_) => Outcome::Pass(details),
             Err(e) => Outcome::Fail {
-                error: e.to_string(),
+                error: crate::verify::linkerd_message(&e, &chain.value[0], cx.at),
                 details,
             },
         }
@@ -117,6 +118,43 @@ mod tests {
             IssuerIssuedByTrustAnchor.run(&installed(&ca.pem, &ca), &cx()),
             Outcome::Pass(_)
         ));
+    }
+
+    #[test]
+    fn intermediates_are_tried_in_linkerds_order_last_first() {
+        // One intermediate, cross-signed by two anchors: both chains are valid, and the anchor
+        // Go reaches is the one behind the intermediate it tries first. linkerd's TrustChain
+        // holds crt.pem's extra certificates last first.
+        let anchor_a = self_signed(Spec::ca("anchor-a", 1), p256());
+        let anchor_b = self_signed(Spec::ca("anchor-b", 2), p256());
+        let inter = signed(Spec::ca("inter", 3), p256(), &anchor_a);
+        let same_key = rcgen::KeyPair::from_pem(&inter.key_pem()).unwrap();
+        let inter_by_b = signed(Spec::ca("inter", 4), same_key, &anchor_b);
+        let mut issuer = signed(
+            Spec {
+                ca: Some(Some(0)),
+                ..Spec::ca("identity", 5)
+            },
+            p256(),
+            &inter,
+        );
+        let anchors = format!("{}{}", anchor_a.pem, anchor_b.pem);
+        let leaf_pem = issuer.pem.clone();
+        let mut signer = |extra: [&str; 2]| {
+            issuer.pem = format!("{leaf_pem}{}{}", extra[0], extra[1]);
+            let Outcome::Pass(details) =
+                IssuerIssuedByTrustAnchor.run(&installed(&anchors, &issuer), &cx())
+            else {
+                panic!("the issuer verifies")
+            };
+            details
+                .certificates
+                .iter()
+                .find(|c| c.role == "signing-trust-anchor")
+                .map(|c| c.facts.serial.clone())
+        };
+        assert_eq!(signer([&inter_by_b.pem, &inter.pem]).as_deref(), Some("1"));
+        assert_eq!(signer([&inter.pem, &inter_by_b.pem]).as_deref(), Some("2"));
     }
 
     #[test]

@@ -176,23 +176,33 @@ impl Check for WebhookCertValid {
         }
         // 3. issued by the caBundle for the service's DNS name
         let dns = comp.dns_name(&ns);
+        let intermediates = crate::verify::linkerd_intermediates(&chain.value);
         let opts = Options {
             roots: &ca.value,
-            intermediates: &chain.value[1..],
+            intermediates: &intermediates,
             dns_name: Some(&dns),
             at: cx.at,
         };
         let verdict = verify(leaf, &opts).map(|_| ()).map_err(|e| match &e {
-            VerifyError::HostnameMismatch { valid, .. } => {
-                format!("{} is not valid for DNS name {dns} (SANs: {valid}): {e}", which(leaf, chain))
-            }
-            VerifyError::NoNames(_) => format!("{} is not valid for DNS name {dns} (it has no DNS SANs): {e}", which(leaf, chain)),
+            VerifyError::Hostname { dns_names, .. } if dns_names.is_empty() => format!(
+                "{} is not valid for DNS name {dns} (it has no DNS SANs): {e}",
+                which(leaf, chain)
+            ),
+            VerifyError::Hostname { dns_names, .. } => format!(
+                "{} is not valid for DNS name {dns} (SANs: {}): {e}",
+                which(leaf, chain),
+                dns_names.join(", ")
+            ),
             VerifyError::UnknownAuthority { .. } => format!(
                 "{} is not signed by any certificate in {}: cert is not issued by the trust anchor: {e}",
                 which(leaf, chain),
                 ca.origin
             ),
-            _ => format!("{}: cert is not issued by the trust anchor: {e}", which(leaf, chain)),
+            _ => format!(
+                "{}: cert is not issued by the trust anchor: {}",
+                which(leaf, chain),
+                crate::verify::linkerd_message(&e, leaf, cx.at)
+            ),
         });
         let problem = verdict.as_ref().err().cloned();
         details

@@ -1,0 +1,3 @@
+module meshcert.local/goverify
+
+go 1.24
