@@ -120,6 +120,8 @@ fn key_of(kind: &str) -> Key {
         "p256" => p256(),
         "p384" => p384(),
         "ed25519" => ed25519(),
+        "rsa1024" => rsa1024(false),
+        "rsa1024-sha384" => rsa1024(true),
         "rsa2048" => rsa(RSA2048),
         "rsa3072" => rsa(RSA3072),
         "rsa4096" => rsa(RSA4096),
@@ -133,6 +135,8 @@ fn key_types(out: &mut Vec<Case>) {
     for root_kind in [
         "p256",
         "p384",
+        "rsa1024",
+        "rsa1024-sha384",
         "rsa2048",
         "rsa4096",
         "ed25519",
@@ -144,6 +148,16 @@ fn key_types(out: &mut Vec<Case>) {
             let leaf_key = key_of(leaf_kind);
             let exts = ca_exts(&leaf_key, Some(0));
             let leaf = issue("issuer", &leaf_key, &r, exts.clone(), |_| {});
+            // The same certificate with its signature's last byte changed.
+            let mut tampered = leaf.clone();
+            let last = tampered.len() - 1;
+            tampered[last] ^= 0x01;
+            out.push(case(
+                format!("keys/{root_kind}->{leaf_kind}/tampered"),
+                &[&r.der],
+                &[],
+                tampered,
+            ));
             out.push(case(
                 format!("keys/{root_kind}->{leaf_kind}"),
                 &[&r.der],
@@ -596,6 +610,134 @@ fn name_constraint_cases(out: &mut Vec<Case>) {
         let r = root_with("root", p256(), |t| t.extensions.push(nc.clone()));
         let leaf = issuer(&r, |_| {});
         out.push(case(format!("nc-parse/{label}"), &[&r.der], &[], leaf));
+    }
+}
+
+/// A small deterministic generator (an LCG), so the random cases are the same every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[(self.next() as usize) % items.len()]
+    }
+}
+
+/// Many overlapping constraints at once, where Go's sorted, pruned binary search must agree
+/// with a name-by-name reading, and wildcard SANs against excluded subtrees.
+fn random_constraints(out: &mut Vec<Case>) {
+    let mut rng = Lcg(0x5eed);
+    let dns = [
+        "example.com",
+        ".example.com",
+        "a.example.com",
+        "EXAMPLE.com",
+        "b.a.example.com",
+        "example.org",
+        "a-a.example.com",
+        "a.a.example.com",
+        "com",
+        ".com",
+        "xample.com",
+        "cluster.local",
+        "linkerd.cluster.local",
+        ".cluster.local",
+        "z.example.com",
+    ];
+    let sans = [
+        "example.com",
+        "a.example.com",
+        "x.a.example.com",
+        "A.EXAMPLE.COM",
+        "*.example.com",
+        "*.a.example.com",
+        "a-a.example.com",
+        "b.a-a.example.com",
+        "xample.com",
+        "example.org",
+        "identity.linkerd.cluster.local",
+        "*.cluster.local",
+        "a.a.example.com",
+        "z.example.com",
+        "example.com.evil",
+        "com",
+    ];
+    let nets = [
+        ("10.0.0.0", "255.0.0.0"),
+        ("10.1.0.0", "255.255.0.0"),
+        ("10.1.2.0", "255.255.255.0"),
+        ("192.168.0.0", "255.255.0.0"),
+        ("0.0.0.0", "0.0.0.0"),
+        ("10.1.2.3", "255.255.255.255"),
+        ("10.255.0.0", "255.255.0.0"),
+        ("2001:db8::", "ffff:ffff::"),
+        ("2001:db8:1::", "ffff:ffff:ffff::"),
+        ("10.1.2.77", "255.255.255.0"),
+    ];
+    let ips = [
+        "10.1.2.3",
+        "10.1.2.4",
+        "10.2.0.1",
+        "192.168.1.1",
+        "172.16.0.1",
+        "10.255.1.1",
+        "2001:db8::1",
+        "2001:db8:1::1",
+        "2001:db9::1",
+        "10.1.2.200",
+    ];
+    for n in 0..120 {
+        let pick_dns = |rng: &mut Lcg, k: u64| -> Vec<&str> {
+            (0..rng.next() % k).map(|_| rng.pick(&dns)).collect()
+        };
+        let permitted_dns = pick_dns(&mut rng, 5);
+        let excluded_dns = pick_dns(&mut rng, 4);
+        let permitted_ip: Vec<Vec<u8>> = (0..rng.next() % 3)
+            .map(|_| {
+                let (a, m) = rng.pick(&nets);
+                ip_net(a, m)
+            })
+            .collect();
+        let excluded_ip: Vec<Vec<u8>> = (0..rng.next() % 3)
+            .map(|_| {
+                let (a, m) = rng.pick(&nets);
+                ip_net(a, m)
+            })
+            .collect();
+        let mut permitted: Vec<Gn<'_>> = permitted_dns.iter().map(|d| Gn::Dns(d)).collect();
+        permitted.extend(permitted_ip.into_iter().map(Gn::Ip));
+        let mut excluded: Vec<Gn<'_>> = excluded_dns.iter().map(|d| Gn::Dns(d)).collect();
+        excluded.extend(excluded_ip.into_iter().map(Gn::Ip));
+        if permitted.is_empty() && excluded.is_empty() {
+            permitted.push(Gn::Dns("example.com"));
+        }
+        let nc = name_constraints(&permitted, &excluded, true);
+        let mut names: Vec<Gn<'_>> = (0..1 + rng.next() % 3)
+            .map(|_| Gn::Dns(rng.pick(&sans)))
+            .collect();
+        for _ in 0..rng.next() % 2 {
+            names.push(Gn::Ip(ip(rng.pick(&ips))));
+        }
+        let leaf_san = san(&names, false);
+        let on_intermediate = rng.next().is_multiple_of(3);
+        let (r, inters, leaf) = if on_intermediate {
+            let r = root("root");
+            let i = intermediate("inter", &r, None, |t| t.extensions.push(nc.clone()));
+            let leaf = issuer(&i, |t| t.extensions.push(leaf_san.clone()));
+            (r, vec![i.der], leaf)
+        } else {
+            let r = root_with("root", p256(), |t| t.extensions.push(nc.clone()));
+            let leaf = issuer(&r, |t| t.extensions.push(leaf_san.clone()));
+            (r, vec![], leaf)
+        };
+        let refs: Vec<&[u8]> = inters.iter().map(|d| d.as_slice()).collect();
+        out.push(case(format!("nc-random/{n}"), &[&r.der], &refs, leaf));
     }
 }
 
@@ -1324,6 +1466,7 @@ fn all_cases() -> Vec<Case> {
     usages(&mut out);
     validity(&mut out);
     name_constraint_cases(&mut out);
+    random_constraints(&mut out);
     critical_extensions(&mut out);
     parse_rejections(&mut out);
     several_anchors(&mut out);
@@ -1332,6 +1475,38 @@ fn all_cases() -> Vec<Case> {
     signature_budget(&mut out);
     policies(&mut out);
     out
+}
+
+/// NIST's PKITS path-validation suite, as Go's source tree ships it: each path's first
+/// certificate as the root, the last as the leaf, the rest as intermediates.
+fn pkits_cases() -> Vec<Case> {
+    let Ok(out) = Command::new("go").args(["env", "GOROOT"]).output() else {
+        return Vec::new();
+    };
+    let goroot = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let dir = std::path::Path::new(&goroot).join("src/crypto/x509/testdata/nist-pkits");
+    let Ok(vectors) = std::fs::read(dir.join("vectors.json")) else {
+        return Vec::new();
+    };
+    let vectors: Vec<serde_json::Value> = serde_json::from_slice(&vectors).unwrap();
+    let read = |name: &serde_json::Value| {
+        std::fs::read(dir.join("certs").join(name.as_str().unwrap())).unwrap()
+    };
+    vectors
+        .iter()
+        .map(|v| {
+            let path = v["CertPath"].as_array().unwrap();
+            let inters: Vec<Vec<u8>> = path[1..path.len() - 1].iter().map(read).collect();
+            Case {
+                name: format!("pkits/{}", v["Name"].as_str().unwrap()),
+                roots: vec![read(&path[0])],
+                inters,
+                leaf: read(&path[path.len() - 1]),
+                dns: String::new(),
+                at: AT.to_string(),
+            }
+        })
+        .collect()
 }
 
 fn meshcert_verdict(c: &Case) -> Verdict {
@@ -1437,7 +1612,11 @@ fn go_verdicts(cases: &[Case]) -> Option<Vec<Verdict>> {
 
 #[test]
 fn meshcert_parses_and_verifies_exactly_as_go_crypto_x509() {
-    let cases = all_cases();
+    let mut cases = all_cases();
+    let generated = cases.len();
+    let pkits = pkits_cases();
+    let from_pkits = pkits.len();
+    cases.extend(pkits);
     let Some(go) = go_verdicts(&cases) else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -1465,8 +1644,10 @@ fn meshcert_parses_and_verifies_exactly_as_go_crypto_x509() {
             ));
         }
     }
-    eprintln!("{} cases; Go's verdicts: {stages:?}", cases.len());
-    assert!(cases.len() >= 300, "{} cases", cases.len());
+    eprintln!(
+        "{generated} generated cases and {from_pkits} from NIST PKITS; Go's verdicts: {stages:?}"
+    );
+    assert!(generated >= 300, "{generated} generated cases");
     for stage in ["ok", "verify", "parse"] {
         assert!(
             stages.get(stage).copied().unwrap_or(0) >= 30,

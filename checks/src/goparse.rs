@@ -87,10 +87,13 @@ impl Curve {
 /// `PublicKeyAlgorithm` is unknown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublicKey {
-    /// `der` is the RSAPublicKey SEQUENCE, `bits` the modulus length.
+    /// `der` is the RSAPublicKey SEQUENCE, `n` the modulus (big-endian, no leading zeros),
+    /// `bits` its length, `e` the public exponent.
     Rsa {
         der: Vec<u8>,
+        n: Vec<u8>,
         bits: u32,
+        e: i64,
     },
     Ecdsa {
         curve: Curve,
@@ -439,9 +442,12 @@ fn parse_public_key(oid: &str, params: &[u8], data: &[u8]) -> R<Option<PublicKey
             if e <= 0 {
                 return err("x509: RSA public exponent is not a positive number");
             }
+            let start = n.iter().position(|&b| b != 0).unwrap_or(n.len());
             Ok(Some(PublicKey::Rsa {
                 der: seq_full.to_vec(),
+                n: n[start..].to_vec(),
                 bits: bit_len(n),
+                e,
             }))
         }
         OID_EC => {

@@ -1,8 +1,9 @@
 //! Go's `Certificate.CheckSignatureFrom` and `checkSignature`: which parents may sign, which
 //! algorithms are refused (MD5, SHA-1), which key must go with which algorithm, and Go's error
-//! texts. The arithmetic is ring's. ring has no P-224, P-521, ECDSA with SHA-512, RSA below 1024
-//! bits or above 8192, RSA-1024..2047 with SHA-384, DSA or ML-DSA: those signatures answer Go's
-//! "algorithm unimplemented" here, a false alarm rather than a false pass (README lists them).
+//! texts. The arithmetic is ring's, except RSA PKCS#1 v1.5 outside ring's 2048–8192-bit range,
+//! checked here with num-bigint. Not verifiable here: P-224, P-521, ECDSA with SHA-512, RSA-PSS
+//! outside 2048–8192 bits, DSA and ML-DSA; those signatures answer Go's "algorithm
+//! unimplemented", a false alarm rather than a false pass (README lists them).
 
 use ring::signature as sig;
 
@@ -97,7 +98,7 @@ pub fn check_signature(
         ))
     };
     match key {
-        PublicKey::Rsa { der, bits } => {
+        PublicKey::Rsa { der, n, bits, e } => {
             if kind != KeyKind::Rsa {
                 return mismatch();
             }
@@ -106,28 +107,33 @@ pub fn check_signature(
                     "crypto/rsa: {bits}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)"
                 ));
             }
+            go_rsa_key_rules(n, *e)?;
             let pss = matches!(
                 alg,
                 SigAlg::Sha256RsaPss | SigAlg::Sha384RsaPss | SigAlg::Sha512RsaPss
             );
-            let legacy = *bits < 2048;
-            let alg: &dyn sig::VerificationAlgorithm = match (pss, hash, legacy) {
-                (false, Hash::Sha256, false) => &sig::RSA_PKCS1_2048_8192_SHA256,
-                (false, Hash::Sha384, false) => &sig::RSA_PKCS1_2048_8192_SHA384,
-                (false, Hash::Sha512, false) => &sig::RSA_PKCS1_2048_8192_SHA512,
-                (false, Hash::Sha256, true) => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
-                (false, Hash::Sha512, true) => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
-                (true, Hash::Sha256, false) => &sig::RSA_PSS_2048_8192_SHA256,
-                (true, Hash::Sha384, false) => &sig::RSA_PSS_2048_8192_SHA384,
-                (true, Hash::Sha512, false) => &sig::RSA_PSS_2048_8192_SHA512,
-                _ => return Err(UNSUPPORTED.to_string()),
+            let in_ring_range = (2048..=8192).contains(bits);
+            let ring_alg: Option<&dyn sig::VerificationAlgorithm> = match (pss, hash) {
+                (false, Hash::Sha256) if in_ring_range => Some(&sig::RSA_PKCS1_2048_8192_SHA256),
+                (false, Hash::Sha384) if in_ring_range => Some(&sig::RSA_PKCS1_2048_8192_SHA384),
+                (false, Hash::Sha512) if in_ring_range => Some(&sig::RSA_PKCS1_2048_8192_SHA512),
+                (true, Hash::Sha256) if in_ring_range => Some(&sig::RSA_PSS_2048_8192_SHA256),
+                (true, Hash::Sha384) if in_ring_range => Some(&sig::RSA_PSS_2048_8192_SHA384),
+                (true, Hash::Sha512) if in_ring_range => Some(&sig::RSA_PSS_2048_8192_SHA512),
+                _ => None,
             };
-            if *bits > 8192 {
-                return Err(UNSUPPORTED.to_string());
+            let verified = match ring_alg {
+                Some(alg) => sig::UnparsedPublicKey::new(alg, der)
+                    .verify(signed, signature)
+                    .is_ok(),
+                None if pss => return Err(UNSUPPORTED.to_string()),
+                None => rsa_pkcs1v15(n, *e, hash, signed, signature),
+            };
+            if verified {
+                Ok(())
+            } else {
+                Err("crypto/rsa: verification error".to_string())
             }
-            sig::UnparsedPublicKey::new(alg, der)
-                .verify(signed, signature)
-                .map_err(|_| "crypto/rsa: verification error".to_string())
         }
         PublicKey::Ecdsa { curve, point } => {
             if kind != KeyKind::Ecdsa {
@@ -160,6 +166,74 @@ pub fn check_signature(
         }
         PublicKey::Dsa => Err(UNSUPPORTED.to_string()),
     }
+}
+
+/// Go's `checkPublicKey` (crypto/internal/fips140/rsa): an odd modulus, an odd exponent from 3
+/// to 2^31-1.
+fn go_rsa_key_rules(n: &[u8], e: i64) -> Result<(), String> {
+    if n.last().is_none_or(|b| b & 1 == 0) {
+        return Err("crypto/rsa: public modulus is even".to_string());
+    }
+    if e < 2 {
+        return Err("crypto/rsa: public exponent too small or negative".to_string());
+    }
+    if e & 1 == 0 {
+        return Err("crypto/rsa: public exponent is even".to_string());
+    }
+    if e > (1 << 31) - 1 {
+        return Err("crypto/rsa: public exponent too large".to_string());
+    }
+    Ok(())
+}
+
+/// RSASSA-PKCS1-v1_5 verification (RFC 8017 8.2.2) for the key sizes ring does not take
+/// (1024 to 2047 bits, and above 8192): the signature must be exactly the modulus length and
+/// `s^e mod n` exactly the expected encoding, as Go requires.
+fn rsa_pkcs1v15(n: &[u8], e: i64, hash: Hash, signed: &[u8], signature: &[u8]) -> bool {
+    use num_bigint::BigUint;
+    let (prefix, digest): (&[u8], _) = match hash {
+        Hash::Sha256 => (
+            &[
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x01, 0x05, 0x00, 0x04, 0x20,
+            ],
+            ring::digest::digest(&ring::digest::SHA256, signed),
+        ),
+        Hash::Sha384 => (
+            &[
+                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x02, 0x05, 0x00, 0x04, 0x30,
+            ],
+            ring::digest::digest(&ring::digest::SHA384, signed),
+        ),
+        Hash::Sha512 => (
+            &[
+                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x03, 0x05, 0x00, 0x04, 0x40,
+            ],
+            ring::digest::digest(&ring::digest::SHA512, signed),
+        ),
+        _ => return false,
+    };
+    let size = n.len();
+    let t_len = prefix.len() + digest.as_ref().len();
+    if signature.len() != size || size < t_len + 11 {
+        return false;
+    }
+    let modulus = BigUint::from_bytes_be(n);
+    let s = BigUint::from_bytes_be(signature);
+    if s >= modulus {
+        return false;
+    }
+    let m = s.modpow(&BigUint::from(e as u64), &modulus).to_bytes_be();
+    let mut em = vec![0u8; size - m.len()];
+    em.extend(m);
+    let mut expected = vec![0x00, 0x01];
+    expected.resize(size - t_len - 1, 0xff);
+    expected.push(0x00);
+    expected.extend_from_slice(prefix);
+    expected.extend_from_slice(digest.as_ref());
+    em == expected
 }
 
 /// `child.CheckSignatureFrom(parent)`.

@@ -120,25 +120,120 @@ pub fn name_org(org: &str) -> Vec<u8> {
     seq(&[set(&[seq(&[oid(&[2, 5, 4, 10]), utf8(org)])])])
 }
 
+/// What signs: an rcgen key, or a textbook RSA key for sizes ring refuses to sign with.
+pub enum Signer {
+    Rcgen(Box<KeyPair>),
+    SmallRsa(SmallRsa),
+}
+
 /// A signing key and the AlgorithmIdentifier of the signatures it makes.
 pub struct Key {
-    pub pair: KeyPair,
+    pub pair: Signer,
     pub alg: Vec<u8>,
 }
 
 impl Key {
     pub fn spki(&self) -> Vec<u8> {
-        self.pair.subject_public_key_info()
+        match &self.pair {
+            Signer::Rcgen(k) => k.subject_public_key_info(),
+            Signer::SmallRsa(k) => k.spki.clone(),
+        }
     }
 
     pub fn sign(&self, msg: &[u8]) -> Vec<u8> {
-        self.pair.sign(msg).expect("rcgen signs")
+        match &self.pair {
+            Signer::Rcgen(k) => k.sign(msg).expect("rcgen signs"),
+            Signer::SmallRsa(k) => k.sign(msg),
+        }
     }
 }
 
+/// RSA PKCS#1 v1.5 signing from a PKCS#8 key, with SHA-256 or SHA-384.
+pub struct SmallRsa {
+    n: num_bigint::BigUint,
+    d: num_bigint::BigUint,
+    size: usize,
+    sha384: bool,
+    spki: Vec<u8>,
+}
+
+impl SmallRsa {
+    pub fn from_pkcs8_pem(pem: &str, sha384: bool) -> SmallRsa {
+        use base64::Engine;
+        use meshcert_checks::der::{INTEGER, OCTET_STRING, Reader, SEQUENCE};
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        let mut info = Reader::new(Reader::new(&der).read(SEQUENCE).unwrap());
+        info.read_integer_bytes(INTEGER).unwrap();
+        info.read(SEQUENCE).unwrap();
+        let key = info.read(OCTET_STRING).unwrap();
+        let mut rsa = Reader::new(Reader::new(key).read(SEQUENCE).unwrap());
+        rsa.read_integer_bytes(INTEGER).unwrap();
+        let n = rsa.read_integer_bytes(INTEGER).unwrap();
+        let e = rsa.read_integer_bytes(INTEGER).unwrap();
+        let d = rsa.read_integer_bytes(INTEGER).unwrap();
+        let public = seq(&[tlv(0x02, n), tlv(0x02, e)]);
+        let spki = seq(&[
+            seq(&[oid(&[1, 2, 840, 113549, 1, 1, 1]), null()]),
+            bits(0, &public),
+        ]);
+        let n = num_bigint::BigUint::from_bytes_be(n);
+        SmallRsa {
+            size: n.bits().div_ceil(8) as usize,
+            d: num_bigint::BigUint::from_bytes_be(d),
+            n,
+            sha384,
+            spki,
+        }
+    }
+
+    fn sign(&self, msg: &[u8]) -> Vec<u8> {
+        let (prefix, digest): (&[u8], _) = if self.sha384 {
+            (
+                &[
+                    0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+                    0x02, 0x02, 0x05, 0x00, 0x04, 0x30,
+                ],
+                ring::digest::digest(&ring::digest::SHA384, msg),
+            )
+        } else {
+            (
+                &[
+                    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+                    0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+                ],
+                ring::digest::digest(&ring::digest::SHA256, msg),
+            )
+        };
+        let t = [prefix, digest.as_ref()].concat();
+        let mut em = vec![0x00, 0x01];
+        em.extend(std::iter::repeat_n(0xff, self.size - t.len() - 3));
+        em.push(0x00);
+        em.extend(t);
+        let s = num_bigint::BigUint::from_bytes_be(&em).modpow(&self.d, &self.n);
+        let mut out = s.to_bytes_be();
+        while out.len() < self.size {
+            out.insert(0, 0);
+        }
+        out
+    }
+}
+
+pub const RSA1024: &str = include_str!("../../fixtures/generate/keys/rsa-1024.pem");
 pub const RSA2048: &str = include_str!("../../fixtures/generate/keys/rsa-2048.pem");
 pub const RSA3072: &str = include_str!("../../fixtures/generate/keys/rsa-3072.pem");
 pub const RSA4096: &str = include_str!("../../fixtures/generate/keys/rsa-4096.pem");
+
+/// RSA-1024 (PKCS#1 v1.5, SHA-256 or SHA-384), signed without ring.
+pub fn rsa1024(sha384: bool) -> Key {
+    let last = if sha384 { 12 } else { 11 };
+    Key {
+        pair: Signer::SmallRsa(SmallRsa::from_pkcs8_pem(RSA1024, sha384)),
+        alg: seq(&[oid(&[1, 2, 840, 113549, 1, 1, last]), null()]),
+    }
+}
 
 pub fn ecdsa_sha256() -> Vec<u8> {
     seq(&[oid(&[1, 2, 840, 10045, 4, 3, 2])])
@@ -146,28 +241,36 @@ pub fn ecdsa_sha256() -> Vec<u8> {
 
 pub fn p256() -> Key {
     Key {
-        pair: KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap(),
+        pair: Signer::Rcgen(Box::new(
+            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap(),
+        )),
         alg: ecdsa_sha256(),
     }
 }
 
 pub fn p384() -> Key {
     Key {
-        pair: KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap(),
+        pair: Signer::Rcgen(Box::new(
+            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap(),
+        )),
         alg: seq(&[oid(&[1, 2, 840, 10045, 4, 3, 3])]),
     }
 }
 
 pub fn ed25519() -> Key {
     Key {
-        pair: KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap(),
+        pair: Signer::Rcgen(Box::new(
+            KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap(),
+        )),
         alg: seq(&[oid(&[1, 3, 101, 112])]),
     }
 }
 
 pub fn rsa(pem: &str) -> Key {
     Key {
-        pair: KeyPair::from_pkcs8_pem_and_sign_algo(pem, &rcgen::PKCS_RSA_SHA256).unwrap(),
+        pair: Signer::Rcgen(Box::new(
+            KeyPair::from_pkcs8_pem_and_sign_algo(pem, &rcgen::PKCS_RSA_SHA256).unwrap(),
+        )),
         alg: seq(&[oid(&[1, 2, 840, 113549, 1, 1, 11]), null()]),
     }
 }
@@ -179,7 +282,9 @@ pub fn rsa_sha(pem: &str, bits: u32) -> Key {
         _ => (&rcgen::PKCS_RSA_SHA512, 13),
     };
     Key {
-        pair: KeyPair::from_pkcs8_pem_and_sign_algo(pem, alg).unwrap(),
+        pair: Signer::Rcgen(Box::new(
+            KeyPair::from_pkcs8_pem_and_sign_algo(pem, alg).unwrap(),
+        )),
         alg: seq(&[oid(&[1, 2, 840, 113549, 1, 1, last]), null()]),
     }
 }
