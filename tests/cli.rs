@@ -226,6 +226,21 @@ fn scenarios() -> Vec<Scenario> {
         sc("issuer-not-ca", vec![(C_CA, "error")], 1),
         // linkerd's checks all pass; the proxies' certificates would not verify.
         sc("anchor-pathlen-zero", vec![(C_CA, "error")], 1),
+        sc("anchor-name-constraints", vec![(I_SIGNED, "error")], 1),
+        sc(
+            "issuer-critical-aki",
+            vec![
+                (CONFIG, "error"),
+                (I_CRYPTO, "skipped"),
+                (I_TIME, "skipped"),
+                (I_SOON, "skipped"),
+                (I_SIGNED, "skipped"),
+                (C_CA, "skipped"),
+                (C_EXPIRY, "skipped"),
+                (C_PROXIES, "skipped"),
+            ],
+            1,
+        ),
         // cert-manager manages the 48-hour issuer: the issuer margin is its renewal point.
         Scenario {
             extensions: &["cert-manager"],
@@ -659,6 +674,22 @@ fn anchor_fingerprint(scenario: &str) -> String {
         .as_str()
         .unwrap()
         .to_string()
+}
+
+#[test]
+fn chain_verification_speaks_go() {
+    // An enterprise root that permits only corp.example: Go applies it to the issuer's SAN.
+    let report = json_of(&check_from("anchor-name-constraints", &["-o", "json"]));
+    assert_eq!(
+        result_of(&report, I_SIGNED)["error"],
+        "x509: a root or intermediate certificate is not authorized to sign for this name: DNS name \"identity.linkerd.cluster.local\" is not permitted by any constraint"
+    );
+    // A certificate Go's ParseCertificate refuses cannot be read at all.
+    let report = json_of(&check_from("issuer-critical-aki", &["-o", "json"]));
+    assert_eq!(
+        result_of(&report, CONFIG)["error"],
+        "could not parse issuer certificate from key crt.pem of Secret linkerd/linkerd-identity-issuer: x509: authority key identifier incorrectly marked critical"
+    );
 }
 
 #[test]
