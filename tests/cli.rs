@@ -679,15 +679,13 @@ fn anchor_fingerprint(scenario: &str) -> String {
 #[test]
 fn chain_verification_speaks_go() {
     // An enterprise root that permits only corp.example: Go applies it to the issuer's SAN.
-    let report = json_of(&check_from("anchor-name-constraints", &["-o", "json"]));
     assert_eq!(
-        result_of(&report, I_SIGNED)["error"],
+        result_in("anchor-name-constraints", I_SIGNED)["error"],
         "x509: a root or intermediate certificate is not authorized to sign for this name: DNS name \"identity.linkerd.cluster.local\" is not permitted by any constraint"
     );
     // A certificate Go's ParseCertificate refuses cannot be read at all.
-    let report = json_of(&check_from("issuer-critical-aki", &["-o", "json"]));
     assert_eq!(
-        result_of(&report, CONFIG)["error"],
+        result_in("issuer-critical-aki", CONFIG)["error"],
         "could not parse issuer certificate from key crt.pem of Secret linkerd/linkerd-identity-issuer: x509: authority key identifier incorrectly marked critical"
     );
 }
@@ -1476,6 +1474,11 @@ fn webhook_warnings_gate_ci_with_fail_on_warning() {
     );
 }
 
+/// One check's JSON result from a run of `meshcert check --from fixtures/<scenario>`.
+fn result_in(scenario: &str, id: &str) -> Value {
+    result_of(&json_of(&check_from(scenario, &["-o", "json"])), id).clone()
+}
+
 fn result_of<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["categories"]
         .as_array()
@@ -1522,21 +1525,18 @@ fn webhook_failures_name_object_key_certificate_and_problem() {
     let err = result_of(&report, PV_VALID)["error"].as_str().unwrap();
     assert!(err.contains("is not signed by any certificate in webhooks[0].clientConfig.caBundle of ValidatingWebhookConfiguration linkerd-policy-validator-webhook-config"), "{err}");
 
-    let report = json_of(&check_from("proxy-injector-expired", &["-o", "json"]));
     assert_eq!(
-        result_of(&report, PI_VALID)["error"],
+        result_in("proxy-injector-expired", PI_VALID)["error"],
         "anchors not within their validity period (webhooks[0].clientConfig.caBundle of MutatingWebhookConfiguration linkerd-proxy-injector-webhook-config):\n\t* 111 linkerd-proxy-injector.linkerd.svc not valid anymore. Expired on 2026-01-01T00:00:00Z"
     );
 
-    let report = json_of(&check_from("policy-validator-absent", &["-o", "json"]));
     assert_eq!(
-        result_of(&report, PV_VALID)["reason"],
+        result_in("policy-validator-absent", PV_VALID)["reason"],
         "policy-validator not installed"
     );
 
-    let report = json_of(&check_from("legacy-secrets", &["-o", "json"]));
     assert_eq!(
-        result_of(&report, SP_VALID)["details"]["certificates"][0]["source"],
+        result_in("legacy-secrets", SP_VALID)["details"]["certificates"][0]["source"],
         "key crt.pem of Secret linkerd/linkerd-sp-validator-tls"
     );
 }
