@@ -15,6 +15,9 @@ pub struct Batch {
     pub ends: Vec<usize>,
     /// The index (in `items`) of the batch's first element.
     pub first: usize,
+    /// The kind and apiVersion of the items when the list names them (`PodList` → `Pod`): an
+    /// API server's list items carry neither of their own.
+    pub item_kind: Option<(String, Option<String>)>,
 }
 
 impl Batch {
@@ -96,6 +99,17 @@ impl Scanner {
             saw_items: false,
             item_count: 0,
         }
+    }
+
+    /// The item kind a typed list implies (`PodList` → `Pod`) and its apiVersion, from the
+    /// list's fields read before the items (API servers write them first).
+    pub fn item_kind(&self) -> Option<(String, Option<String>)> {
+        let field = |name: &str| -> Option<String> {
+            let (_, raw) = self.fields.iter().find(|(k, _)| k == name)?;
+            serde_json::from_slice(raw).ok()
+        };
+        let kind = crate::source::manifests::list_item_kind(&field("kind")?)?;
+        Some((kind, field("apiVersion")))
     }
 
     fn capturing(&self) -> bool {
@@ -323,18 +337,20 @@ pub fn scan(
         scanner.feed(&chunk[..n], &mut batch)?;
         if batch.data.len() >= batch_bytes {
             let first = scanner.item_count;
-            let full = std::mem::replace(
+            let mut full = std::mem::replace(
                 &mut batch,
                 Batch {
                     first,
                     ..Batch::default()
                 },
             );
+            full.item_kind = scanner.item_kind();
             on_batch(full).map_err(ScanError::Malformed)?;
         }
     }
     scanner.finish()?;
     if !batch.ends.is_empty() {
+        batch.item_kind = scanner.item_kind();
         on_batch(batch).map_err(ScanError::Malformed)?;
     }
     Ok(scanner)

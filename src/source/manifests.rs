@@ -470,6 +470,15 @@ fn ca_bundle(v: Option<&Value>) -> CaBundle {
     }
 }
 
+/// The kind of a typed list's items (`PodList` → `Pod`); none for a plain `List`, whose items
+/// name their own kinds. An API server's list items carry no `kind`, so they take this one.
+pub(crate) fn list_item_kind(list_kind: &str) -> Option<String> {
+    list_kind
+        .strip_suffix("List")
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+}
+
 fn is_list(m: &Manifest) -> bool {
     m.kind
         .as_deref()
@@ -547,7 +556,12 @@ impl Builder {
     fn add(&mut self, mut doc: Manifest, from: &str) -> anyhow::Result<()> {
         self.count()?;
         if is_list(&doc) {
-            for item in doc.items.unwrap_or_default() {
+            let item_kind = doc.kind.as_deref().and_then(list_item_kind);
+            for mut item in doc.items.unwrap_or_default() {
+                if item.kind.is_none() && item_kind.is_some() {
+                    item.kind = item_kind.clone();
+                    item.api_version = item.api_version.or(doc.api_version.clone());
+                }
                 self.add(item, from)?;
             }
             return Ok(());
@@ -783,7 +797,15 @@ pub(crate) fn read_json(
                         .items()
                         .map(|(index, bytes)| {
                             serde_json::from_slice::<Manifest>(bytes)
-                                .map(reduce)
+                                .map(|mut item| {
+                                    if let (None, Some((kind, api_version))) =
+                                        (&item.kind, &batch.item_kind)
+                                    {
+                                        item.kind = Some(kind.clone());
+                                        item.api_version = item.api_version.or(api_version.clone());
+                                    }
+                                    reduce(item)
+                                })
                                 .map_err(|e| format!("items[{index}]: {}", redact(&e.to_string())))
                         })
                         .collect::<Result<Vec<_>, _>>();
@@ -1079,6 +1101,29 @@ mod tests {
             b.add(doc, "t.yaml")?;
         }
         Ok(b.snap)
+    }
+
+    #[test]
+    fn items_of_a_typed_list_take_its_kind_and_api_version() {
+        // As an API server answers a LIST: the list is typed, its items are not.
+        let yaml = concat!(
+            "apiVersion: cert-manager.io/v1\nkind: CertificateList\nitems:\n",
+            "- metadata: {name: c, namespace: linkerd}\n",
+            "  spec: {secretName: s}\n",
+        );
+        let snap = built(yaml).unwrap();
+        assert_eq!(snap.certificates("linkerd").count(), 1);
+        let json = r#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[
+            {"metadata":{"name":"p","namespace":"emojivoto","labels":{"linkerd.io/control-plane-ns":"linkerd"}},
+             "spec":{"containers":[{"name":"linkerd-proxy","env":[{"name":"LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS","value":"x"}]}]}}]}"#;
+        let mut b = Builder::new(Snapshot::new("linkerd", "t"), Limits::default());
+        read_json(&mut b, "pods.json", json.as_bytes()).unwrap();
+        assert_eq!(b.snap.data_plane.pods.len(), 1);
+        // A plain List's items name their own kinds; one that does not is not guessed.
+        let plain = r#"{"kind":"List","apiVersion":"v1","items":[{"metadata":{"name":"p"}}]}"#;
+        let mut b = Builder::new(Snapshot::new("linkerd", "t"), Limits::default());
+        read_json(&mut b, "list.json", plain.as_bytes()).unwrap();
+        assert!(b.snap.data_plane.pods.is_empty());
     }
 
     #[test]

@@ -192,6 +192,7 @@ fn has_label(obj: &Value, key: &str) -> bool {
 }
 
 /// A page of `items` as the API server pages a list: the continue token is the next offset.
+/// Like the real server, the list says its kind (`PodList`) and the items do not say theirs.
 fn page(items: Vec<&Value>, q: &HashMap<String, String>) -> Value {
     let start: usize = q.get("continue").and_then(|c| c.parse().ok()).unwrap_or(0);
     let limit: usize = q
@@ -204,8 +205,32 @@ fn page(items: Vec<&Value>, q: &HashMap<String, String>) -> Value {
     } else {
         String::new()
     };
-    json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1", "continue": next},
-           "items": items[start.min(items.len())..end]})
+    let kind = items
+        .first()
+        .and_then(|i| i["kind"].as_str())
+        .map(|k| format!("{k}List"))
+        .unwrap_or_else(|| "List".to_string());
+    let api_version = items
+        .first()
+        .and_then(|i| i["apiVersion"].as_str())
+        .unwrap_or("v1")
+        .to_string();
+    let items: Vec<Value> = items[start.min(items.len())..end]
+        .iter()
+        .map(|i| {
+            let mut i = (*i).clone();
+            if let Some(o) = i.as_object_mut() {
+                o.remove("kind");
+                o.remove("apiVersion");
+            }
+            i
+        })
+        .collect();
+    let mut metadata = json!({"resourceVersion": "1"});
+    if !next.is_empty() {
+        metadata["continue"] = json!(next);
+    }
+    json!({"apiVersion": api_version, "kind": kind, "metadata": metadata, "items": items})
 }
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
