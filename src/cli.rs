@@ -28,6 +28,21 @@ pub enum Command {
     /// Where the cluster stands in a trust-anchor rotation (Linkerd's manual procedure), and the
     /// exact next commands. Exit 0: a safe stage; 1: a dangerous one; 2: could not assess.
     Rotation(Box<RotationArgs>),
+    /// Print the kubectl commands (a sh script) that dump everything `check` reads, for
+    /// `check --from` where meshcert cannot reach the cluster itself.
+    DumpCommands {
+        /// Namespace of the Linkerd control plane.
+        #[arg(
+            short = 'L',
+            long = "linkerd-namespace",
+            value_name = "NS",
+            default_value = "linkerd"
+        )]
+        linkerd_namespace: String,
+        /// Dump the meshed pods of one namespace only (default: all namespaces).
+        #[arg(short = 'n', long, value_name = "NS")]
+        namespace: Option<String>,
+    },
     /// Print the documentation page of a check.
     Explain {
         /// A check id, as `meshcert checks` lists them.

@@ -95,6 +95,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             ExitStatus::Success
         }
         Command::Rotation(args) => rotation(&args, &mut out)?,
+        Command::DumpCommands {
+            linkerd_namespace,
+            namespace,
+        } => {
+            let script =
+                meshcert_checks::reads::dump_script(&linkerd_namespace, namespace.as_deref());
+            out.write_all(script.as_bytes())?;
+            ExitStatus::Success
+        }
         Command::Explain { id } => {
             let check = registry::find(&id).with_context(|| {
                 format!("unknown check id {id:?}; `meshcert checks` lists the ids")

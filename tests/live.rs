@@ -2,42 +2,15 @@
 //! offline, pagination, RBAC failures as data, retries, deadlines, TLS, and the exact set of
 //! requests a run makes. Every run pins --at.
 
+mod common;
 mod fake_api;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
+use common::{AT, check_json_from, check_live as live, fixture, meshcert, root, scenarios};
 use fake_api::{Auth, FakeApi, kubeconfig};
 use serde_json::Value;
-
-const AT: &str = "2026-11-22T12:00:00Z";
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    root().join("fixtures").join(name)
-}
-
-fn meshcert(args: &[&str]) -> Output {
-    Command::cargo_bin("meshcert")
-        .unwrap()
-        .current_dir(root())
-        .env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn live(kubeconfig: &Path, extra: &[&str]) -> Output {
-    let k = kubeconfig.to_str().unwrap();
-    let mut args = vec!["check", "--kubeconfig", k, "--at", AT, "--timeout", "10s"];
-    args.extend_from_slice(extra);
-    meshcert(&args)
-}
 
 fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
@@ -88,26 +61,12 @@ fn prod_staging_lab(tmp: &Path, scenario: &str) -> ([FakeApi; 2], PathBuf) {
 
 #[test]
 fn every_offline_scenario_gives_the_same_json_live() {
-    let mut scenarios: Vec<String> = std::fs::read_dir(root().join("fixtures"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| !["pem", "generate", "README.md"].contains(&n.as_str()))
-        .collect();
-    scenarios.sort();
+    let scenarios = scenarios();
     assert!(scenarios.len() >= 25, "{scenarios:?}");
     for scenario in scenarios {
         let tmp = tempfile::tempdir().unwrap();
         let (_api, k) = serve(&fixture(&scenario), tmp.path());
-        let dir = fixture(&scenario);
-        let offline = meshcert(&[
-            "check",
-            "--from",
-            dir.to_str().unwrap(),
-            "--at",
-            AT,
-            "-o",
-            "json",
-        ]);
+        let offline = check_json_from(&fixture(&scenario));
         let online = live(&k, &["-o", "json"]);
         assert_eq!(
             online.status.code(),

@@ -104,6 +104,34 @@ fn documents(path: &Path) -> Vec<Value> {
     out
 }
 
+/// An object as the API server stores it: with a uid, a resourceVersion, `managedFields`, and
+/// (for objects that `kubectl apply` made) the last-applied-configuration annotation, which
+/// repeats the whole object, Secret data included.
+fn as_stored(mut obj: Value) -> Value {
+    if obj["kind"] == "Pod" || !obj["metadata"].is_object() {
+        return obj;
+    }
+    let applied = obj.to_string();
+    let meta = obj["metadata"].as_object_mut().unwrap();
+    meta.entry("uid")
+        .or_insert(json!("6f1c2d3e-0000-4000-8000-000000000001"));
+    meta.entry("resourceVersion").or_insert(json!("4242"));
+    meta.entry("creationTimestamp")
+        .or_insert(json!("2025-01-01T00:00:00Z"));
+    meta.entry("managedFields").or_insert(json!([{
+        "manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "v1",
+        "time": "2025-01-01T00:00:00Z", "fieldsType": "FieldsV1",
+        "fieldsV1": {"f:metadata": {"f:annotations": {".": {},
+            "f:kubectl.kubernetes.io/last-applied-configuration": {}}}}
+    }]));
+    let annotations = meta.entry("annotations").or_insert(json!({}));
+    if let Some(a) = annotations.as_object_mut() {
+        a.entry("kubectl.kubernetes.io/last-applied-configuration")
+            .or_insert(json!(applied));
+    }
+    obj
+}
+
 fn load(dirs: &[&Path]) -> Store {
     let mut store = Store::default();
     let mut files = Vec::new();
@@ -122,7 +150,7 @@ fn load(dirs: &[&Path]) -> Store {
     }
     files.sort();
     for f in files {
-        for obj in documents(&f) {
+        for obj in documents(&f).into_iter().map(as_stored) {
             match obj["kind"].as_str() {
                 Some("Pod") => store.pods.push(obj),
                 Some("Namespace") => {
@@ -233,6 +261,125 @@ fn page(items: Vec<&Value>, q: &HashMap<String, String>) -> Value {
     json!({"apiVersion": api_version, "kind": kind, "metadata": metadata, "items": items})
 }
 
+/// The list kind of a collection path the server serves (`SecretList`), if `path` is one.
+fn collection_kind(path: &str, store: &Store) -> Option<&'static str> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let has_certificates = store
+        .objects
+        .keys()
+        .any(|p| p.starts_with("/apis/cert-manager.io/"));
+    Some(match segments.as_slice() {
+        ["api", "v1", "namespaces", _, "configmaps"] => "ConfigMapList",
+        ["api", "v1", "namespaces", _, "secrets"] => "SecretList",
+        [
+            "apis",
+            "admissionregistration.k8s.io",
+            "v1",
+            "mutatingwebhookconfigurations",
+        ] => "MutatingWebhookConfigurationList",
+        [
+            "apis",
+            "admissionregistration.k8s.io",
+            "v1",
+            "validatingwebhookconfigurations",
+        ] => "ValidatingWebhookConfigurationList",
+        ["apis", "apiregistration.k8s.io", "v1", "apiservices"] => "APIServiceList",
+        [
+            "apis",
+            "cert-manager.io",
+            "v1",
+            "namespaces",
+            _,
+            "certificates",
+        ] if has_certificates => "CertificateList",
+        _ => return None,
+    })
+}
+
+/// Discovery, as kubectl reads it before a `get`: the legacy documents (kubectl falls back to
+/// them from aggregated discovery when the answer is plain JSON). cert-manager's group is there
+/// only when the served objects hold Certificates, as its CRDs would be.
+fn discovery(path: &str, store: &Store) -> Option<Value> {
+    let resource = |name: &str, singular: &str, kind: &str, namespaced: bool, short: &[&str]| {
+        json!({"name": name, "singularName": singular, "namespaced": namespaced, "kind": kind,
+               "verbs": ["get", "list"], "shortNames": short})
+    };
+    let has_certificates = store
+        .objects
+        .keys()
+        .any(|p| p.starts_with("/apis/cert-manager.io/"));
+    let group = |name: &str| {
+        json!({"name": name, "versions": [{"groupVersion": format!("{name}/v1"), "version": "v1"}],
+               "preferredVersion": {"groupVersion": format!("{name}/v1"), "version": "v1"}})
+    };
+    let list = |gv: &str, resources: Vec<Value>| json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources});
+    Some(match path {
+        "/version" => json!({"major": "1", "minor": "32", "gitVersion": "v1.32.0",
+                             "platform": "linux/amd64"}),
+        "/api" => json!({"kind": "APIVersions", "versions": ["v1"],
+                         "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}),
+        "/apis" => {
+            let mut groups = vec![
+                group("admissionregistration.k8s.io"),
+                group("apiregistration.k8s.io"),
+            ];
+            if has_certificates {
+                groups.push(group("cert-manager.io"));
+            }
+            json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+        }
+        "/api/v1" => list(
+            "v1",
+            vec![
+                resource("configmaps", "configmap", "ConfigMap", true, &["cm"]),
+                resource("namespaces", "namespace", "Namespace", false, &["ns"]),
+                resource("pods", "pod", "Pod", true, &["po"]),
+                resource("secrets", "secret", "Secret", true, &[]),
+            ],
+        ),
+        "/apis/admissionregistration.k8s.io/v1" => list(
+            "admissionregistration.k8s.io/v1",
+            vec![
+                resource(
+                    "mutatingwebhookconfigurations",
+                    "mutatingwebhookconfiguration",
+                    "MutatingWebhookConfiguration",
+                    false,
+                    &[],
+                ),
+                resource(
+                    "validatingwebhookconfigurations",
+                    "validatingwebhookconfiguration",
+                    "ValidatingWebhookConfiguration",
+                    false,
+                    &[],
+                ),
+            ],
+        ),
+        "/apis/apiregistration.k8s.io/v1" => list(
+            "apiregistration.k8s.io/v1",
+            vec![resource(
+                "apiservices",
+                "apiservice",
+                "APIService",
+                false,
+                &[],
+            )],
+        ),
+        "/apis/cert-manager.io/v1" if has_certificates => list(
+            "cert-manager.io/v1",
+            vec![resource(
+                "certificates",
+                "certificate",
+                "Certificate",
+                true,
+                &["cert", "certs"],
+            )],
+        ),
+        _ => return None,
+    })
+}
+
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     let path = req.uri().path().to_string();
     let q = req.uri().query().unwrap_or("").to_string();
@@ -311,10 +458,32 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
             .collect();
         return Ok(ok(page(items, &q)));
     }
-    match store.objects.get(&path) {
-        Some(obj) => Ok(ok(obj.clone())),
-        None => Ok(status(404, "NotFound", &format!("{path} not found"))),
+    if let Some(doc) = discovery(&path, store) {
+        return Ok(ok(doc));
     }
+    if let Some(obj) = store.objects.get(&path) {
+        return Ok(ok(obj.clone()));
+    }
+    // A collection (kubectl lists, e.g. a namespace's Certificates): the objects just below it,
+    // an empty list when there are none.
+    if let Some(list_kind) = collection_kind(&path, store) {
+        let prefix = format!("{path}/");
+        let mut items: Vec<&Value> = store
+            .objects
+            .iter()
+            .filter(|(p, _)| {
+                p.strip_prefix(&prefix)
+                    .is_some_and(|rest| !rest.contains('/'))
+            })
+            .filter(|(_, o)| selector.as_ref().is_none_or(|s| has_label(o, s)))
+            .map(|(_, o)| o)
+            .collect();
+        items.sort_by_key(|o| o["metadata"]["name"].as_str().unwrap_or("").to_string());
+        let mut list = page(items, &q);
+        list["kind"] = json!(list_kind);
+        return Ok(ok(list));
+    }
+    Ok(status(404, "NotFound", &format!("{path} not found")))
 }
 
 struct Tls {

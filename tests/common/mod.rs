@@ -1,0 +1,64 @@
+//! Helpers shared by the integration tests: the repository root, fixtures, the pinned instant,
+//! and meshcert run with a clean environment (no KUBECONFIG, no usable HOME).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The instant every test evaluates at.
+pub const AT: &str = "2026-11-22T12:00:00Z";
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("fixtures").join(name)
+}
+
+/// Runs meshcert from the repository root, with no kubeconfig reachable by default.
+pub fn meshcert(args: &[&str]) -> Output {
+    Command::cargo_bin("meshcert")
+        .unwrap()
+        .current_dir(root())
+        .env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `meshcert check --from DIR -o json` at the pinned instant.
+pub fn check_json_from(dir: &Path) -> Output {
+    meshcert(&[
+        "check",
+        "--from",
+        dir.to_str().unwrap(),
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ])
+}
+
+/// `meshcert check` of the cluster of `kubeconfig` at the pinned instant, with `extra` flags.
+pub fn check_live(kubeconfig: &Path, extra: &[&str]) -> Output {
+    let k = kubeconfig.to_str().unwrap();
+    let mut args = vec!["check", "--kubeconfig", k, "--at", AT, "--timeout", "10s"];
+    args.extend_from_slice(extra);
+    meshcert(&args)
+}
+
+/// The fixture scenarios of `meshcert check --from` (every folder but the PEM-file form).
+pub fn scenarios() -> Vec<String> {
+    let mut scenarios: Vec<String> = std::fs::read_dir(root().join("fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !["pem", "generate", "README.md"].contains(&n.as_str()))
+        .collect();
+    scenarios.sort();
+    scenarios
+}
