@@ -17,7 +17,7 @@ need() { command -v "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get inst
 need /usr/bin/time time
 need jq jq
 
-cargo build --release --quiet --bin meshcert -p meshcert -p meshcert-bench
+cargo build --release --quiet -p meshcert -p meshcert-bench --bin meshcert --bin gen-pods
 mkdir -p benches/data
 gen() { ./target/release/gen-pods --pods "$1" --namespaces $(( $1 / 200 > 0 ? $1 / 200 : 1 )) \
           --bundle fixtures/pem/healthy/ca.crt --stale-every 1000 --out "benches/data/pods-$1.json"; }

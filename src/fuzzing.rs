@@ -30,10 +30,11 @@ pub fn pipeline(data: &[u8]) {
         };
         let cx = Context::new(at);
         let report = meshcert_checks::report::run(&snap, &cx, registry::ALL);
-        let _ = crate::report::table::render(&report, false, false);
-        let _ = crate::report::table::render(&report, true, true);
-        let _ = crate::report::json::render(&report);
-        let _ = crate::report::junit::render(&[(None, &report)], &[], FailOn::Warning);
-        let _ = crate::report::prometheus::render(&[(None, &report)], &[]);
+        let run = crate::report::run::Run::one(report, None, FailOn::Warning);
+        use crate::report::Format::*;
+        for (format, color) in [(Table, false), (Short, true), (Json, false), (Junit, false)] {
+            let _ = crate::report::write(&run, format, color, &mut std::io::sink());
+        }
+        let _ = crate::report::write(&run, Prometheus, false, &mut std::io::sink());
     }
 }

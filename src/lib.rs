@@ -17,9 +17,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use meshcert_checks::check::{Context, FailOn};
+use meshcert_checks::check::Context;
 use meshcert_checks::registry;
-use meshcert_checks::report::Report;
+use report::run::{ClusterOutcome, Run};
 
 use cli::{CheckArgs, Cli, ColorChoice, Command, ListFormat, OutputFormat, RotationArgs};
 
@@ -139,108 +139,14 @@ fn color(choice: ColorChoice) -> bool {
 /// How many clusters are read at once.
 const CLUSTERS_AT_ONCE: usize = 4;
 
-/// Reports with their cluster label (when several clusters are checked).
-type Readable<'a> = Vec<(Option<&'a str>, &'a Report)>;
-/// Clusters that could not be read, with why.
-type Unreadable<'a> = Vec<(&'a str, &'a str)>;
-
-/// What a run produced: one report, or one per cluster.
-enum Run {
-    Single {
-        report: Report,
-        cluster: Option<String>,
-    },
-    Many(Vec<report::clusters::Cluster>),
-}
-
-impl Run {
-    fn exit_status(&self) -> ExitStatus {
-        let of = |r: &Report| {
-            if r.success {
-                ExitStatus::Success
-            } else {
-                ExitStatus::Failure
-            }
-        };
-        match self {
-            Run::Single { report, .. } => of(report),
-            Run::Many(clusters) => clusters
-                .iter()
-                .map(|c| c.outcome.as_ref().map_or(ExitStatus::Error, of))
-                .max_by_key(|s| *s as u8)
-                .unwrap_or(ExitStatus::Success),
-        }
-    }
-
-    /// Readable reports with their cluster label (when several), and the unreadable clusters.
-    fn parts(&self) -> (Readable<'_>, Unreadable<'_>) {
-        match self {
-            Run::Single { report, .. } => (vec![(None, report)], Vec::new()),
-            Run::Many(clusters) => {
-                let ok = clusters
-                    .iter()
-                    .filter_map(|c| {
-                        c.outcome
-                            .as_ref()
-                            .ok()
-                            .map(|r| (Some(c.context.as_str()), r))
-                    })
-                    .collect();
-                let bad = clusters
-                    .iter()
-                    .filter_map(|c| {
-                        c.outcome
-                            .as_ref()
-                            .err()
-                            .map(|e| (c.context.as_str(), e.as_str()))
-                    })
-                    .collect();
-                (ok, bad)
-            }
-        }
-    }
-
-    fn render(&self, format: OutputFormat, color: bool, fail_on: FailOn) -> String {
-        let (reports, unreadable) = self.parts();
-        match (self, format) {
-            (_, OutputFormat::Junit) => report::junit::render(&reports, &unreadable, fail_on),
-            (_, OutputFormat::Prometheus) => report::prometheus::render(
-                &reports,
-                &unreadable.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
-            ),
-            (Run::Single { report, .. }, OutputFormat::Table) => {
-                report::table::render(report, false, color)
-            }
-            (Run::Single { report, .. }, OutputFormat::Short) => {
-                report::table::render(report, true, color)
-            }
-            (Run::Single { report, .. }, OutputFormat::Json) => report::json::render(report),
-            (Run::Many(c), OutputFormat::Table) => report::clusters::table(c, false, color),
-            (Run::Many(c), OutputFormat::Short) => report::clusters::table(c, true, color),
-            (Run::Many(c), OutputFormat::Json) => report::clusters::json(c),
-        }
-    }
-
-    /// Metrics to push, one group per cluster (the grouping key names the cluster, so the
-    /// metrics themselves carry no cluster label).
-    fn push_groups(&self) -> Vec<(Option<&str>, String)> {
-        match self {
-            Run::Single { report, cluster } => vec![(
-                cluster.as_deref(),
-                report::prometheus::render(&[(None, report)], &[]),
-            )],
-            Run::Many(clusters) => clusters
-                .iter()
-                .map(|c| {
-                    let metrics = match &c.outcome {
-                        Ok(r) => report::prometheus::render(&[(None, r)], &[]),
-                        Err(_) => "# TYPE meshcert_run_success gauge\nmeshcert_run_success 0\n"
-                            .to_string(),
-                    };
-                    (Some(c.context.as_str()), metrics)
-                })
-                .collect(),
-        }
+/// The reporter format of an output format flag.
+fn format(f: OutputFormat) -> report::Format {
+    match f {
+        OutputFormat::Table => report::Format::Table,
+        OutputFormat::Short => report::Format::Short,
+        OutputFormat::Json => report::Format::Json,
+        OutputFormat::Junit => report::Format::Junit,
+        OutputFormat::Prometheus => report::Format::Prometheus,
     }
 }
 
@@ -255,18 +161,17 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
     };
     let cx = settings::resolve(&flags, |k| std::env::var(k).ok())?;
     let run = collect(args, &cx)?;
-    out.write_all(
-        run.render(args.output, color(args.color), cx.fail_on)
-            .as_bytes(),
-    )?;
-    for (format, path) in &args.report {
-        std::fs::write(path, run.render(*format, false, cx.fail_on))
-            .with_context(|| format!("cannot write the {format:?} report to {}", path.display()))?;
+    report::write(&run, format(args.output), color(args.color), out)?;
+    for (f, path) in &args.report {
+        let mut text = Vec::new();
+        report::write(&run, format(*f), false, &mut text)?;
+        std::fs::write(path, text)
+            .with_context(|| format!("cannot write the {f:?} report to {}", path.display()))?;
     }
     if let Some(gateway) = &args.push_gateway {
         out.flush()?;
-        for (cluster, metrics) in run.push_groups() {
-            push::push(gateway, cluster, metrics)?;
+        for (cluster, one) in run.each_cluster() {
+            push::push(gateway, cluster, report::prometheus::render(&one))?;
         }
     }
     Ok(run.exit_status())
@@ -367,32 +272,33 @@ fn read_live(
 
 /// Reads the inputs and runs the checks.
 fn collect(args: &CheckArgs, cx: &Context) -> anyhow::Result<Run> {
+    let check = |snap: &meshcert_checks::snapshot::Snapshot| {
+        meshcert_checks::report::run(snap, cx, registry::ALL)
+    };
     if !source::is_live(args) {
-        let report = meshcert_checks::report::run(&source::load(args)?, cx, registry::ALL);
-        return Ok(Run::Single {
-            report,
-            cluster: None,
-        });
+        return Ok(Run::one(check(&source::load(args)?), None, cx.fail_on));
     }
     let clusters = match read_live(&args.cluster, &args.contexts, source::limits(args))? {
         Live::One(snapshot) => {
-            let report = meshcert_checks::report::run(&snapshot, cx, registry::ALL);
-            return Ok(Run::Single {
-                report,
-                cluster: snapshot.cluster.clone(),
-            });
+            return Ok(Run::one(
+                check(&snapshot),
+                snapshot.cluster.clone(),
+                cx.fail_on,
+            ));
         }
         Live::Many(clusters) => clusters,
     };
-    Ok(Run::Many(
-        clusters
+    Ok(Run {
+        clusters: clusters
             .into_iter()
-            .map(|(ctx, loaded)| report::clusters::Cluster {
-                context: ctx,
+            .map(|(ctx, loaded)| ClusterOutcome {
+                context: Some(ctx),
                 outcome: loaded
-                    .map(|snap| meshcert_checks::report::run(&snap, cx, registry::ALL))
+                    .map(|snap| check(&snap))
                     .map_err(|e| format!("{e:#}")),
             })
             .collect(),
-    ))
+        per_cluster: true,
+        fail_on: cx.fail_on,
+    })
 }

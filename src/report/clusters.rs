@@ -4,14 +4,10 @@
 
 use std::fmt::Write as _;
 
-use meshcert_checks::report::{CategoryReport, Report};
+use meshcert_checks::report::CategoryReport;
 use serde::Serialize;
 
-pub struct Cluster {
-    pub context: String,
-    /// The report, or why the cluster could not be read.
-    pub outcome: Result<Report, String>,
-}
+use super::run::Run;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -34,18 +30,15 @@ struct ClustersJson<'a> {
     clusters: Vec<ClusterJson<'a>>,
 }
 
-fn succeeded(c: &Cluster) -> bool {
-    matches!(&c.outcome, Ok(r) if r.success)
-}
-
-pub fn json(clusters: &[Cluster]) -> String {
+pub fn json(run: &Run) -> String {
     let doc = ClustersJson {
-        success: clusters.iter().all(succeeded),
-        clusters: clusters
+        success: run.succeeded(),
+        clusters: run
+            .clusters
             .iter()
             .map(|c| match &c.outcome {
                 Ok(r) => ClusterJson {
-                    context: &c.context,
+                    context: c.label(),
                     success: r.success,
                     error: None,
                     evaluated_at: Some(meshcert_checks::cert::format_time(r.evaluated_at)),
@@ -53,7 +46,7 @@ pub fn json(clusters: &[Cluster]) -> String {
                     categories: Some(&r.categories),
                 },
                 Err(e) => ClusterJson {
-                    context: &c.context,
+                    context: c.label(),
                     success: false,
                     error: Some(e),
                     evaluated_at: None,
@@ -68,10 +61,11 @@ pub fn json(clusters: &[Cluster]) -> String {
     s
 }
 
-pub fn table(clusters: &[Cluster], short: bool, color: bool) -> String {
+pub fn table(run: &Run, short: bool, color: bool) -> String {
+    let clusters = &run.clusters;
     let mut out = String::new();
     for c in clusters {
-        let title = format!("Cluster {}", c.context);
+        let title = format!("Cluster {}", c.label());
         let _ = writeln!(out, "{title}\n{}", "=".repeat(title.chars().count()));
         match &c.outcome {
             Ok(r) => out.push_str(&super::table::render(r, short, color)),
@@ -83,8 +77,8 @@ pub fn table(clusters: &[Cluster], short: bool, color: bool) -> String {
     }
     let failed: Vec<&str> = clusters
         .iter()
-        .filter(|c| !succeeded(c))
-        .map(|c| c.context.as_str())
+        .filter(|c| !c.succeeded())
+        .map(|c| c.label())
         .collect();
     let unreadable = clusters.iter().filter(|c| c.outcome.is_err()).count();
     let _ = write!(

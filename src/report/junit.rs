@@ -6,8 +6,9 @@
 use std::fmt::Write as _;
 
 use meshcert_checks::cert::format_time;
-use meshcert_checks::check::FailOn;
-use meshcert_checks::report::{CheckResult, Report, Status};
+use meshcert_checks::report::{CheckResult, Status};
+
+use super::run::Run;
 
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -44,15 +45,11 @@ fn first_line(c: &CheckResult) -> String {
         .to_string()
 }
 
-/// `unreadable`: clusters that could not be read, with why; each becomes a failing test case.
-pub fn render(
-    reports: &[(Option<&str>, &Report)],
-    unreadable: &[(&str, &str)],
-    fail_on: FailOn,
-) -> String {
+/// A cluster that could not be read becomes a failing test case of its own.
+pub fn render(run: &Run) -> String {
     let mut suites = String::new();
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
-    for (ctx, why) in unreadable {
+    for (ctx, why) in run.unreadable() {
         tests += 1;
         failures += 1;
         let _ = writeln!(
@@ -62,16 +59,13 @@ pub fn render(
             escape(why)
         );
     }
-    for (cluster, report) in reports {
+    for (cluster, report) in run.reports() {
         for category in &report.categories {
             let name = match cluster {
                 Some(ctx) => format!("{ctx}/{}", category.name),
                 None => category.name.to_string(),
             };
-            let is_failure = |c: &CheckResult| {
-                c.result == Status::Error
-                    || (c.result == Status::Warning && fail_on == FailOn::Warning)
-            };
+            let is_failure = |c: &CheckResult| run.fails(c.result);
             let f = category.checks.iter().filter(|c| is_failure(c)).count();
             let s = category
                 .checks

@@ -13,7 +13,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use meshcert_checks::report::Report;
+use super::run::Run;
 
 const RESULTS: [&str; 4] = ["success", "warning", "error", "skipped"];
 
@@ -40,15 +40,16 @@ fn header(out: &mut String, name: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
 }
 
-/// `unreadable`: clusters that could not be read; their `meshcert_run_success` is 0.
-pub fn render(reports: &[(Option<&str>, &Report)], unreadable: &[&str]) -> String {
+/// A cluster that could not be read has `meshcert_run_success` 0 and no other series.
+pub fn render(run: &Run) -> String {
+    let reports: Vec<_> = run.reports().collect();
     let mut out = String::new();
     header(
         &mut out,
         "meshcert_check_result",
         "Result of a meshcert check: 1 for the current result, 0 for the others.",
     );
-    for (cluster, r) in reports {
+    for (cluster, r) in &reports {
         for c in r.results() {
             let category = r
                 .categories
@@ -70,7 +71,7 @@ pub fn render(reports: &[(Option<&str>, &Report)], unreadable: &[&str]) -> Strin
         "meshcert_certificate_expiry_timestamp_seconds",
         "notAfter of a certificate meshcert read, in seconds since the epoch.",
     );
-    for (cluster, r) in reports {
+    for (cluster, r) in &reports {
         let mut seen = BTreeSet::new();
         for c in r.results() {
             for d in &c.details.certificates {
@@ -107,7 +108,7 @@ pub fn render(reports: &[(Option<&str>, &Report)], unreadable: &[&str]) -> Strin
         "meshcert_data_plane_stale_proxies",
         "Meshed pods whose proxy does not have the current trust bundle.",
     );
-    for (cluster, r) in reports {
+    for (cluster, r) in &reports {
         if let Some(dp) = r.results().find_map(|c| c.details.data_plane.as_ref()) {
             let _ = writeln!(
                 out,
@@ -122,7 +123,7 @@ pub fn render(reports: &[(Option<&str>, &Report)], unreadable: &[&str]) -> Strin
         "meshcert_last_run_timestamp_seconds",
         "When the run evaluated the certificates, in seconds since the epoch.",
     );
-    for (cluster, r) in reports {
+    for (cluster, r) in &reports {
         let _ = writeln!(
             out,
             "meshcert_last_run_timestamp_seconds{} {}",
@@ -135,7 +136,7 @@ pub fn render(reports: &[(Option<&str>, &Report)], unreadable: &[&str]) -> Strin
         "meshcert_run_success",
         "1 when no check failed the run, 0 otherwise.",
     );
-    for (cluster, r) in reports {
+    for (cluster, r) in &reports {
         let _ = writeln!(
             out,
             "meshcert_run_success{} {}",
@@ -143,8 +144,9 @@ pub fn render(reports: &[(Option<&str>, &Report)], unreadable: &[&str]) -> Strin
             u8::from(r.success)
         );
     }
-    for cluster in unreadable {
-        let _ = writeln!(out, "meshcert_run_success{} 0", labels(Some(cluster), &[]));
+    for (cluster, _) in run.unreadable() {
+        let label = run.per_cluster.then_some(cluster);
+        let _ = writeln!(out, "meshcert_run_success{} 0", labels(label, &[]));
     }
     out
 }

@@ -52,6 +52,18 @@ fn summarise_lists(error: &str, limit: usize) -> String {
     out.join("\n")
 }
 
+/// `-o table` / `-o short` of a run: the report's layout, or one section per cluster.
+pub fn render_run(run: &super::run::Run, short: bool, color: bool) -> String {
+    if run.per_cluster {
+        return super::clusters::table(run, short, color);
+    }
+    match run.clusters.first().map(|c| &c.outcome) {
+        Some(Ok(report)) => render(report, short, color),
+        Some(Err(why)) => format!("× could not be read: {why}\n"),
+        None => String::new(),
+    }
+}
+
 pub fn render(report: &Report, short: bool, color: bool) -> String {
     let mut out = String::new();
     let mut any_shown = false;
