@@ -7,8 +7,8 @@ use serde::Serialize;
 use x509_parser::oid_registry::Oid;
 use x509_parser::prelude::{FromDer, X509Name};
 
-use crate::goparse::{self, Parsed, PublicKey, SigAlg};
-use crate::signature;
+use crate::x509::parse::{self, Parsed, PublicKey, SigAlg};
+use crate::x509::signature;
 
 /// Public-key algorithm, as Go's `x509.PublicKeyAlgorithm` prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +152,7 @@ fn name_text(raw: &[u8]) -> String {
 impl Cert {
     /// Parses one DER certificate as Go's `x509.ParseCertificate` does, with its errors.
     pub fn from_der(der: Vec<u8>) -> Result<Cert, String> {
-        let go = goparse::parse(&der)?;
+        let go = parse::parse(&der)?;
         let key_algorithm = key_algorithm(&go);
         let signature_algorithm = match go.signature_algorithm {
             SigAlg::Unknown => go.signature_oid.clone(),

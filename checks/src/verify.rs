@@ -23,9 +23,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::cert::{Cert, format_time};
-use crate::names::{self, ConstraintView, go_quote};
-use crate::policy::{self, PolicyView};
-use crate::signature;
+use crate::x509::constraints::{self, ConstraintView, SanNames};
+use crate::x509::hostname::{self, go_quote};
+use crate::x509::policy::{self, PolicyView};
+use crate::x509::signature;
 
 /// Go's `maxChainSignatureChecks`.
 const MAX_SIGNATURE_CHECKS: usize = 100;
@@ -278,7 +279,7 @@ fn chain_constraints(chain: &[&Cert]) -> Result<(), String> {
             sans: c.go.san.as_ref().map(|(names, _)| names),
         })
         .collect();
-    names::check_chain_constraints(&views)
+    constraints::check_chain_constraints(&views)
 }
 
 /// Verifies `leaf` against `opts`; returns the first valid chain, leaf first.
@@ -286,9 +287,9 @@ pub fn verify<'a>(leaf: &'a Cert, opts: &'a Options<'a>) -> Result<Vec<&'a Cert>
     is_valid(leaf, Kind::Leaf, &[], opts.at)?;
     if let Some(name) = opts.dns_name.filter(|n| !n.is_empty()) {
         let sans = leaf.go.san.as_ref().map(|(names, _)| names);
-        let empty = names::SanNames::default();
+        let empty = SanNames::default();
         let sans = sans.unwrap_or(&empty);
-        names::verify_hostname(
+        hostname::verify_hostname(
             name,
             &sans.dns,
             &sans.ips,

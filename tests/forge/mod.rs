@@ -160,7 +160,7 @@ pub struct SmallRsa {
 impl SmallRsa {
     pub fn from_pkcs8_pem(pem: &str, sha384: bool) -> SmallRsa {
         use base64::Engine;
-        use meshcert_checks::der::{INTEGER, OCTET_STRING, Reader, SEQUENCE};
+        use meshcert_checks::x509::der::{INTEGER, OCTET_STRING, Reader, SEQUENCE};
         let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
         let der = base64::engine::general_purpose::STANDARD
             .decode(body)

@@ -7,7 +7,7 @@
 
 use ring::signature as sig;
 
-use crate::goparse::{Curve, Parsed, PublicKey, SigAlg};
+use super::parse::{Curve, Parsed, PublicKey, SigAlg};
 
 pub const UNSUPPORTED: &str = "x509: cannot verify signature: algorithm unimplemented";
 pub const CANNOT_SIGN: &str =

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::goparse::Policies;
+use crate::x509::parse::Policies;
 
 /// anyPolicy, 2.5.29.32.0, as OID contents.
 const ANY: &[u8] = &[0x55, 0x1d, 0x20, 0x00];

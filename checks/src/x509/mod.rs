@@ -1,0 +1,15 @@
+//! Go's `crypto/x509`, ported for meshcert's verdicts to be linkerd's: `ParseCertificate`
+//! (structure, extensions, public keys, names, with Go's refusals and error texts), the name
+//! matching and constraint rules of `Verify`, policy validation and signature checks. The chain
+//! building itself is in [`crate::verify`].
+
+pub mod constraints;
+pub mod der;
+mod extensions;
+pub mod hostname;
+mod name;
+pub mod parse;
+pub mod policy;
+pub mod public_key;
+pub mod signature;
+pub mod uri;
