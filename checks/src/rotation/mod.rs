@@ -1,0 +1,357 @@
+//! `meshcert rotation`: where a cluster stands in Linkerd's manual trust-anchor rotation, and
+//! what to do next.
+//!
+//! The procedure ("manually rotating control plane TLS credentials"): (1) bundle a new anchor
+//! with the old one and deploy the bundle; (2) restart every meshed workload; (3) issue a new
+//! issuer from the new anchor and deploy it; (4) check the `IssuerUpdated` event; (5) restart the
+//! workloads again; (6) remove the old anchor from the bundle and restart once more.
+//!
+//! What can be observed: the bundle (`linkerd-identity-trust-roots`), the anchor that signed the
+//! issuer, the anchors each meshed proxy trusts, and when each pod was created. "New" is the
+//! most recent anchor (latest notBefore) of the bundle; every other anchor is "old". A pod created
+//! before the current issuer's notBefore may still present a certificate from the previous issuer.
+//! Before a rotation and after a finished one look the same (one anchor, trusted by all).
+
+mod advise;
+mod classify;
+mod observe;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cert::format_time;
+use crate::data_plane::PodRef;
+use crate::snapshot::Snapshot;
+
+/// Where the cluster stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// One anchor, trusted by every proxy: no rotation in progress.
+    Before,
+    /// The bundle holds a new anchor; some proxies do not trust it yet.
+    BundleDeployed,
+    /// Every proxy trusts the new anchor; the issuer still comes from the old one.
+    WorkloadsRestarted,
+    /// The issuer comes from the new anchor; pods created before it remain.
+    IssuerDeployed,
+    /// The old anchor is still bundled but nothing in use chains to it.
+    OldAnchorUnused,
+    /// The old anchor is out of the bundle; some proxies still carry it until restarted.
+    Done,
+    /// Dangerous: the issuer is signed by an anchor some proxies do not trust.
+    IssuerAheadOfProxies,
+    /// Dangerous: an anchor left the bundle while a proxy (or the issuer) still needs it.
+    OldAnchorRemovedTooEarly,
+}
+
+/// JSON names the stage as the table does.
+impl Serialize for Stage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Before => "before",
+            Stage::BundleDeployed => "bundle-deployed",
+            Stage::WorkloadsRestarted => "workloads-restarted",
+            Stage::IssuerDeployed => "issuer-deployed",
+            Stage::OldAnchorUnused => "old-anchor-unused",
+            Stage::Done => "done",
+            Stage::IssuerAheadOfProxies => "issuer-ahead-of-proxies",
+            Stage::OldAnchorRemovedTooEarly => "old-anchor-removed-too-early",
+        }
+    }
+
+    /// The state would break (or is breaking) mTLS.
+    pub fn is_dangerous(self) -> bool {
+        matches!(
+            self,
+            Stage::IssuerAheadOfProxies | Stage::OldAnchorRemovedTooEarly
+        )
+    }
+
+    /// The step of the procedure to do next (1–6), if the procedure is under way or can start.
+    pub fn next_procedure_step(self) -> Option<u8> {
+        match self {
+            Stage::Before => Some(1),
+            Stage::BundleDeployed => Some(2),
+            Stage::WorkloadsRestarted => Some(3),
+            Stage::IssuerDeployed => Some(5),
+            Stage::OldAnchorUnused => Some(6),
+            Stage::Done | Stage::IssuerAheadOfProxies | Stage::OldAnchorRemovedTooEarly => None,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Stage::Before => "before a rotation: one trust anchor, trusted by every proxy",
+            Stage::BundleDeployed => "new anchor bundled and deployed; workloads not all restarted",
+            Stage::WorkloadsRestarted => {
+                "every proxy trusts the new anchor; the issuer still comes from the old one"
+            }
+            Stage::IssuerDeployed => {
+                "issuer from the new anchor deployed; workloads started before it not all restarted"
+            }
+            Stage::OldAnchorUnused => "old anchor still bundled, but nothing in use chains to it",
+            Stage::Done => "old anchor removed from the bundle; the rotation is done",
+            Stage::IssuerAheadOfProxies => {
+                "DANGER: the issuer is signed by an anchor some proxies do not trust"
+            }
+            Stage::OldAnchorRemovedTooEarly => {
+                "DANGER: an anchor was removed from the bundle while it is still needed"
+            }
+        }
+    }
+}
+
+/// One trust anchor seen in the bundle, the issuer's chain or a proxy's bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnchorState {
+    pub common_name: String,
+    pub sha256_fingerprint: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// `new` (the most recent anchor of the bundle), `old`, or `current` when it is the only one.
+    pub role: &'static str,
+    pub in_bundle: bool,
+    pub signed_issuer: bool,
+    /// How many compared proxies trust it.
+    pub trusted_by_proxies: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuerState {
+    pub common_name: String,
+    pub sha256_fingerprint: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// The fingerprint of the anchor that signed it.
+    pub signed_by: String,
+    pub scheme: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyCounts {
+    /// Proxies whose bundle was compared.
+    pub compared: usize,
+    pub old_only: usize,
+    pub new_only: usize,
+    pub both: usize,
+    /// Bundles that hold no certificate.
+    pub neither: usize,
+    pub unreadable: usize,
+    /// Proxies reading their bundle through `valueFrom`.
+    pub not_comparable: usize,
+    pub control_plane: usize,
+    /// Proxies that do not trust the anchor that signed the issuer (they reject its certificates).
+    pub lacking_issuer_anchor: Vec<PodRef>,
+    /// Pods created before the issuer's notBefore (or at an unknown time): they may present a
+    /// certificate from the previous issuer until restarted.
+    pub created_before_issuer: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NextStep {
+    pub description: String,
+    pub commands: Vec<String>,
+}
+
+/// A step meshcert will not suggest now, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refusal {
+    pub step: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rotation {
+    pub stage: Stage,
+    pub dangerous: bool,
+    /// The step of Linkerd's procedure to do next (1–6), when one applies.
+    pub procedure_step: Option<u8>,
+    pub title: &'static str,
+    pub summary: String,
+    /// Where the bundle was read.
+    pub bundle_source: String,
+    pub anchors: Vec<AnchorState>,
+    pub issuer: IssuerState,
+    pub proxies: ProxyCounts,
+    pub next_steps: Vec<NextStep>,
+    pub refused: Vec<Refusal>,
+}
+
+/// Assesses the rotation in `snap` at `at`: observe the facts, classify the stage, advise on
+/// it. The error says why the rotation cannot be assessed.
+pub fn assess(snap: &Snapshot, at: DateTime<Utc>) -> Result<Rotation, String> {
+    let facts = observe::observe(snap)?;
+    let stage = classify::classify(&classify::Signals::of(&facts));
+    let advice = advise::advise(stage, &facts, at);
+    let issuer = facts.issuer;
+    Ok(Rotation {
+        stage,
+        dangerous: stage.is_dangerous(),
+        procedure_step: stage.next_procedure_step(),
+        title: stage.title(),
+        summary: advice.summary,
+        bundle_source: facts.bundle_source.clone(),
+        anchors: advise::anchors(&facts),
+        issuer: IssuerState {
+            common_name: issuer.facts.common_name.clone(),
+            sha256_fingerprint: issuer.facts.sha256_fingerprint.clone(),
+            not_before: format_time(issuer.facts.not_before),
+            not_after: format_time(issuer.facts.not_after),
+            signed_by: facts.signer_fp(),
+            scheme: facts.scheme.clone(),
+        },
+        proxies: facts.proxies.counts.clone(),
+        next_steps: advice.next_steps,
+        refused: advice.refused,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::testutil::*;
+    use crate::consistency_checks::testutil::with_pods;
+
+    /// An old and a newer anchor, and an issuer from each.
+    fn pki() -> (Made, Made, Made, Made) {
+        let old = self_signed(Spec::ca("root-old", 1), p256());
+        let mut spec = Spec::ca("root-new", 2);
+        spec.not_before = "2026-10-01T00:00:00Z";
+        let new = self_signed(spec, p256());
+        let from_old = signed(Spec::ca("identity", 3), p256(), &old);
+        let from_new = signed(Spec::ca("identity", 4), p256(), &new);
+        (old, new, from_old, from_new)
+    }
+
+    #[test]
+    fn pods_of_unknown_age_may_still_hold_the_old_issuers_certificates() {
+        let (old, new, _, from_new) = pki();
+        let both = format!("{}{}", new.pem, old.pem);
+        let snap = with_pods(&both, &from_new, &both, &[("app", "web", &both)]);
+        let r = assess(&snap, crate::identity_checks::testutil::cx().at).unwrap();
+        assert_eq!(r.stage, Stage::IssuerDeployed);
+        assert_eq!(r.proxies.created_before_issuer, 1);
+        assert_eq!(r.refused.len(), 1);
+        assert!(
+            r.refused[0]
+                .step
+                .starts_with("removing the old anchor root-old")
+        );
+    }
+
+    #[test]
+    fn anchors_are_judged_at_the_evaluation_instant() {
+        let (old, new, from_old, _) = pki();
+        let at = crate::identity_checks::testutil::cx().at; // 2026-11-22T12:00:00Z
+        // One anchor: the time it has left, or that the zero-downtime procedure is over.
+        let snap = with_pods(&old.pem, &from_old, &old.pem, &[("app", "web", &old.pem)]);
+        let r = assess(&snap, at).unwrap();
+        assert!(
+            r.summary
+                .ends_with("It expires on 2035-01-01T00:00:00Z (in 2961 days)."),
+            "{}",
+            r.summary
+        );
+        let later = DateTime::parse_from_rfc3339("2035-06-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let r = assess(&snap, later).unwrap();
+        assert!(
+            r.summary.contains("It is not valid anymore. Expired on 2035-01-01T00:00:00Z: proxies cannot verify each other now"),
+            "{}",
+            r.summary
+        );
+        // Every proxy trusts both, but the new anchor is not valid yet: no issuer from it.
+        let both = format!("{}{}", new.pem, old.pem);
+        let snap = with_pods(&both, &from_old, &both, &[("app", "web", &both)]);
+        let before_new = DateTime::parse_from_rfc3339("2026-09-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let r = assess(&snap, before_new).unwrap();
+        assert_eq!(r.stage, Stage::WorkloadsRestarted);
+        assert!(
+            r.next_steps.iter().all(|s| s.commands.is_empty()),
+            "{:?}",
+            r.next_steps
+        );
+        assert!(
+            r.next_steps[0]
+                .description
+                .starts_with("First replace the new anchor root-new")
+        );
+        assert_eq!(
+            r.refused[0].reason,
+            "it is not valid before: 2026-10-01T00:00:00Z; the issuer would not verify"
+        );
+        // Once it is valid, step 3.
+        let r = assess(&snap, at).unwrap();
+        assert!(r.next_steps[0].description.starts_with("Step 3"));
+        assert_eq!(r.refused.len(), 1, "only the old anchor's removal");
+    }
+
+    #[test]
+    fn an_external_issuer_is_not_deployed_with_linkerd_upgrade() {
+        use crate::identity_checks::testutil::{snapshot, values};
+        let (old, new, from_old, _) = pki();
+        let both = format!("{}{}", new.pem, old.pem);
+        let mut snap = with_pods(&both, &from_old, &both, &[("app", "web", &both)]);
+        let external = snapshot(
+            Some(values(&both, "kubernetes.io/tls")),
+            Some(vec![
+                ("ca.crt", both.clone()),
+                ("tls.crt", from_old.pem.clone()),
+                ("tls.key", from_old.key_pem()),
+            ]),
+        );
+        for (key, state) in external.objects() {
+            snap.insert(key.clone(), state.clone());
+        }
+        let r = assess(&snap, crate::identity_checks::testutil::cx().at).unwrap();
+        assert_eq!(r.stage, Stage::WorkloadsRestarted);
+        assert_eq!(r.issuer.scheme, "kubernetes.io/tls");
+        let commands: Vec<&String> = r.next_steps.iter().flat_map(|s| &s.commands).collect();
+        assert!(
+            commands
+                .iter()
+                .all(|c| !c.contains("--identity-issuer-certificate-file")),
+            "{commands:?}"
+        );
+        assert!(
+            r.next_steps[1]
+                .description
+                .starts_with("The issuer is external (kubernetes.io/tls)")
+        );
+    }
+
+    #[test]
+    fn an_issuer_whose_anchor_left_the_bundle_is_dangerous_and_restarts_are_refused() {
+        let (old, new, from_old, _) = pki();
+        let both = format!("{}{}", new.pem, old.pem);
+        // linkerd-config still has the old anchor; the proxies' bundle has only the new one.
+        let snap = with_pods(&old.pem, &from_old, &new.pem, &[("app", "web", &both)]);
+        let r = assess(&snap, crate::identity_checks::testutil::cx().at).unwrap();
+        assert_eq!(r.stage, Stage::OldAnchorRemovedTooEarly);
+        assert!(r.dangerous);
+        assert!(
+            r.summary.contains("which the bundle no longer holds"),
+            "{}",
+            r.summary
+        );
+        assert_eq!(r.refused[0].step, "restarting meshed workloads");
+        let signer = r.anchors.iter().find(|a| a.signed_issuer).unwrap();
+        assert_eq!(signer.common_name, "root-old");
+        assert!(!signer.in_bundle);
+    }
+}

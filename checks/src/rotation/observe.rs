@@ -1,0 +1,243 @@
+//! What a rotation is judged from: the trust bundle, every anchor seen, the anchor that signed
+//! the issuer, and each meshed proxy's anchors and age.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+
+use super::ProxyCounts;
+use crate::cert::Cert;
+use crate::data_plane::{
+    BUNDLE_KEY, TRUST_ROOTS, WorkloadRestart, pods_and_restarts, scoped_pods, trust_roots,
+};
+use crate::pem::decode_bundle_lenient;
+use crate::snapshot::{DataPlane, Kind, ObjectRef, PodSummary, Snapshot};
+use crate::verify::signer_among;
+
+/// The meshed proxies, against the bundle's anchors, its newest one and the issuer's.
+pub(super) struct Proxies<'a> {
+    pub counts: ProxyCounts,
+    /// Fingerprint → how many compared proxies trust it.
+    pub trusted_by: BTreeMap<String, usize>,
+    pub lacking_signer: Vec<&'a PodSummary>,
+    /// The workloads to restart for the proxies lacking the issuer's anchor.
+    pub lacking_signer_workloads: Vec<WorkloadRestart>,
+    pub lacking_new: Vec<&'a PodSummary>,
+    /// Proxies holding an anchor the bundle no longer has.
+    pub carrying_removed: Vec<&'a PodSummary>,
+    /// Proxies holding an anchor other than the newest.
+    pub carrying_old: Vec<&'a PodSummary>,
+    /// Pods created before the issuer's notBefore, or at an unknown time.
+    pub before_issuer: Vec<&'a PodSummary>,
+    /// A proxy lacking the issuer's anchor holds one the bundle no longer has.
+    pub lacking_signer_hold_removed: bool,
+}
+
+/// Everything the assessment reads, gathered once.
+pub(super) struct Facts<'a> {
+    pub ns: &'a str,
+    pub data_plane: &'a DataPlane,
+    pub issuer: &'a Cert,
+    /// The issuer Secret's scheme (`linkerd.io/tls`, or external).
+    pub scheme: String,
+    /// The bundle proxies get when they start, and where it was read.
+    pub bundle: Vec<Cert>,
+    pub bundle_source: String,
+    /// Every anchor seen (bundle, linkerd-config, proxies' bundles), by fingerprint.
+    pub known: BTreeMap<String, Cert>,
+    pub in_bundle: BTreeSet<String>,
+    /// The fingerprint of the bundle's most recent anchor (latest notBefore).
+    pub newest: String,
+    /// The anchor that signed the issuer.
+    pub signer: Cert,
+    pub proxies: Proxies<'a>,
+}
+
+pub(super) fn fingerprint(c: &Cert) -> String {
+    c.facts.sha256_fingerprint.clone()
+}
+
+impl Facts<'_> {
+    pub fn signer_fp(&self) -> String {
+        fingerprint(&self.signer)
+    }
+
+    pub fn newest_cert(&self) -> &Cert {
+        &self.known[&self.newest]
+    }
+
+    /// The bundle's anchors other than the newest.
+    pub fn olds(&self) -> impl Iterator<Item = &Cert> {
+        self.bundle.iter().filter(|c| fingerprint(c) != self.newest)
+    }
+
+    /// The workloads of `pods`, to restart.
+    pub fn restarts(&self, pods: &[&PodSummary]) -> Vec<WorkloadRestart> {
+        pods_and_restarts(self.data_plane, pods).1
+    }
+}
+
+/// The bundle proxies get when they start (the trust-roots ConfigMap, else linkerd-config's
+/// anchors), and where it was read.
+fn bundle(snap: &Snapshot) -> Result<(Vec<Cert>, String), String> {
+    let ns = snap.linkerd_namespace.as_str();
+    let roots_ref = ObjectRef::new(Kind::ConfigMap, ns, TRUST_ROOTS);
+    let id = snap.identity();
+    let (bundle, source) = match (trust_roots(snap), &id.anchors) {
+        (Some(roots), _) => (roots?, format!("key {BUNDLE_KEY} of {roots_ref}")),
+        (None, Ok(a)) => (a.value.clone(), a.origin.to_string()),
+        (None, Err(why)) => return Err(format!("{roots_ref} not found, and {why}")),
+    };
+    if bundle.is_empty() {
+        return Err(format!("the trust bundle ({source}) holds no certificate"));
+    }
+    Ok((bundle, source))
+}
+
+/// Each meshed proxy against the bundle, its newest anchor and the issuer's signer.
+/// `parsed`: each distinct proxy bundle as fingerprints (`None` when it cannot be read).
+fn proxies<'a>(
+    snap: &'a Snapshot,
+    parsed: &[Option<BTreeSet<String>>],
+    in_bundle: &BTreeSet<String>,
+    newest: &str,
+    signer: &str,
+    issued: DateTime<Utc>,
+) -> Proxies<'a> {
+    let scoped = scoped_pods(snap);
+    let mut seen = Proxies {
+        counts: ProxyCounts {
+            control_plane: scoped.control_plane,
+            not_comparable: scoped.not_comparable,
+            ..Default::default()
+        },
+        trusted_by: BTreeMap::new(),
+        lacking_signer: Vec::new(),
+        lacking_signer_workloads: Vec::new(),
+        lacking_new: Vec::new(),
+        carrying_removed: Vec::new(),
+        carrying_old: Vec::new(),
+        before_issuer: Vec::new(),
+        lacking_signer_hold_removed: false,
+    };
+    let counts = &mut seen.counts;
+    for &(pod, bundle_id) in &scoped.compared {
+        if pod.created.is_none_or(|c| c < issued) {
+            seen.before_issuer.push(pod);
+        }
+        let Some(set) = &parsed[bundle_id as usize] else {
+            counts.unreadable += 1;
+            continue;
+        };
+        counts.compared += 1;
+        for f in set {
+            *seen.trusted_by.entry(f.clone()).or_default() += 1;
+        }
+        let has_new = set.contains(newest);
+        let has_old = set.iter().any(|f| f != newest);
+        match (has_new, has_old) {
+            (true, true) => counts.both += 1,
+            (true, false) => counts.new_only += 1,
+            (false, true) => counts.old_only += 1,
+            (false, false) => counts.neither += 1,
+        }
+        if !has_new {
+            seen.lacking_new.push(pod);
+        }
+        if has_old {
+            seen.carrying_old.push(pod);
+        }
+        let holds_removed = set.iter().any(|f| !in_bundle.contains(f));
+        if holds_removed {
+            seen.carrying_removed.push(pod);
+        }
+        if !set.contains(signer) {
+            seen.lacking_signer.push(pod);
+            seen.lacking_signer_hold_removed |= holds_removed;
+        }
+    }
+    counts.created_before_issuer = seen.before_issuer.len();
+    let (lacking_refs, lacking_workloads) =
+        pods_and_restarts(&snap.data_plane, &seen.lacking_signer);
+    seen.counts.lacking_issuer_anchor = lacking_refs;
+    seen.lacking_signer_workloads = lacking_workloads;
+    seen
+}
+
+/// Gathers the facts of `snap`; the error says why the rotation cannot be assessed.
+pub(super) fn observe(snap: &Snapshot) -> Result<Facts<'_>, String> {
+    if snap.identity_files().is_some() {
+        return Err(
+            "a rotation is assessed on a cluster or its manifests, not on PEM files".into(),
+        );
+    }
+    let id = snap.identity();
+    let chain = id.issuer.as_ref().map_err(|why| {
+        format!("cannot read the issuer certificate: {why} (`meshcert check` says more)")
+    })?;
+    let issuer = &chain.value[0];
+    let top = chain.value.last().unwrap_or(issuer);
+    let (bundle, bundle_source) = bundle(snap)?;
+    if let Some(why) = &snap.data_plane_unavailable {
+        return Err(why.clone());
+    }
+
+    // Every anchor seen: the bundle's, linkerd-config's, and the proxies'.
+    let mut known: BTreeMap<String, Cert> = BTreeMap::new();
+    for c in bundle
+        .iter()
+        .chain(id.anchors.iter().flat_map(|a| a.value.iter()))
+    {
+        known.entry(fingerprint(c)).or_insert_with(|| c.clone());
+    }
+    let parsed: Vec<Option<BTreeSet<String>>> = snap
+        .data_plane
+        .bundles
+        .iter()
+        .map(|text| {
+            decode_bundle_lenient(text).ok().map(|certs| {
+                certs
+                    .into_iter()
+                    .map(|c| {
+                        let f = fingerprint(&c);
+                        known.entry(f.clone()).or_insert(c);
+                        f
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    let in_bundle: BTreeSet<String> = bundle.iter().map(fingerprint).collect();
+    let newest = bundle
+        .iter()
+        .max_by_key(|c| (c.facts.not_before, fingerprint(c)))
+        .map(fingerprint)
+        .unwrap_or_default();
+    let Some(signer) = signer_among(top, known.values()).cloned() else {
+        return Err(format!(
+            "the issuer certificate {} is signed by none of the anchors in the bundle, linkerd-config or the proxies' bundles (`meshcert check` says more)",
+            issuer.label()
+        ));
+    };
+    let proxies = proxies(
+        snap,
+        &parsed,
+        &in_bundle,
+        &newest,
+        &fingerprint(&signer),
+        issuer.facts.not_before,
+    );
+    Ok(Facts {
+        ns: snap.linkerd_namespace.as_str(),
+        data_plane: &snap.data_plane,
+        issuer,
+        scheme: id.scheme.clone().unwrap_or_default(),
+        bundle,
+        bundle_source,
+        known,
+        in_bundle,
+        newest,
+        signer,
+        proxies,
+    })
+}
