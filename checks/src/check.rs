@@ -6,7 +6,8 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::cert::CertFacts;
+pub use crate::details::{CertDetail, Details, KeyDetail};
+use crate::identity::IdentityMaterial;
 use crate::snapshot::Snapshot;
 
 /// linkerd's base URL for hints; the hint anchor is the check id.
@@ -100,21 +101,19 @@ impl CheckMeta {
         }
     }
 
-    /// The description as shown for this run: the margin checks state the margin in force (and,
-    /// for the issuer, where it came from when cert-manager's renewal point set it).
-    pub fn description_for(&self, snap: &Snapshot, cx: &Context) -> String {
-        match self.margin {
-            Some(MarginRole::Issuer) => {
-                let (margin, from) = crate::cert_manager::issuer_margin(snap, cx);
-                let text = self.description.replace("60 days", &margin.to_string());
-                match from {
-                    Some(from) => format!("{text} ({from})"),
-                    None => text,
-                }
-            }
-            Some(role) => self
-                .description
-                .replace("60 days", &cx.margins.get(role).to_string()),
+    /// The description with the margin in force stated (linkerd's says "60 days").
+    pub fn description_with(&self, cx: &Context) -> String {
+        self.description_with_margin(
+            self.margin
+                .map(|role| cx.margins.get(role).to_string())
+                .as_deref(),
+        )
+    }
+
+    /// The description with `margin` in place of linkerd's "60 days".
+    pub fn description_with_margin(&self, margin: Option<&str>) -> String {
+        match margin {
+            Some(m) => self.description.replace("60 days", m),
             None => self.description.to_string(),
         }
     }
@@ -354,72 +353,6 @@ impl Context {
     }
 }
 
-/// One certificate a check looked at, for the report's `details`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CertDetail {
-    /// `trust-anchor`, `issuer`, `issuer-chain`.
-    pub role: &'static str,
-    /// Where it was read (`key crt.pem of Secret linkerd/linkerd-identity-issuer`).
-    pub source: String,
-    /// The same, as parts: namespace (empty when cluster-scoped), `Kind/name` (or the file), key.
-    pub namespace: String,
-    pub object: String,
-    pub key: String,
-    #[serde(flatten)]
-    pub facts: CertFacts,
-    /// What this check found wrong with it, if anything.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<String>,
-}
-
-impl CertDetail {
-    pub fn new(
-        role: &'static str,
-        origin: &crate::snapshot::Origin,
-        facts: &CertFacts,
-        problem: Option<String>,
-    ) -> Self {
-        let (namespace, object, key) = origin.parts();
-        CertDetail {
-            role,
-            source: origin.to_string(),
-            namespace,
-            object,
-            key,
-            facts: facts.clone(),
-            problem,
-        }
-    }
-}
-
-/// The issuer's private key as reported: its algorithm and where it was read, never its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KeyDetail {
-    pub source: String,
-    pub algorithm: String,
-    pub matches_certificate: bool,
-}
-
-/// Structured facts behind a result.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Details {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub certificates: Vec<CertDetail>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub issuer_key: Option<KeyDetail>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data_plane: Option<crate::data_plane::DataPlaneDetail>,
-}
-
-impl Details {
-    pub fn is_empty(&self) -> bool {
-        self.certificates.is_empty() && self.issuer_key.is_none() && self.data_plane.is_none()
-    }
-}
-
 /// What a check found. Severity is not decided here: the runner applies it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -448,9 +381,46 @@ pub fn list_problems(problems: &[String]) -> String {
     }
 }
 
+/// What a check reads: the snapshot, and what the runner derives from it once for every check
+/// (the identity material). It reads as the snapshot itself.
+pub struct Input<'a> {
+    snapshot: &'a Snapshot,
+    identity: IdentityMaterial,
+}
+
+impl<'a> Input<'a> {
+    pub fn new(snapshot: &'a Snapshot) -> Input<'a> {
+        Input {
+            snapshot,
+            identity: IdentityMaterial::derive(snapshot),
+        }
+    }
+
+    /// The trust anchors, issuer certificate and key, as linkerd reads them.
+    pub fn identity(&self) -> &IdentityMaterial {
+        &self.identity
+    }
+
+    pub fn snapshot(&self) -> &'a Snapshot {
+        self.snapshot
+    }
+}
+
+impl std::ops::Deref for Input<'_> {
+    type Target = Snapshot;
+
+    fn deref(&self) -> &Snapshot {
+        self.snapshot
+    }
+}
+
 pub trait Check: Sync {
     fn meta(&self) -> &'static CheckMeta;
-    fn run(&self, snapshot: &Snapshot, cx: &Context) -> Outcome;
+    fn run(&self, input: &Input<'_>, cx: &Context) -> Outcome;
+    /// The description as shown for this run: the margin checks state the margin in force.
+    fn description(&self, _input: &Input<'_>, cx: &Context) -> String {
+        self.meta().description_with(cx)
+    }
     /// Whether the check belongs in a report of this snapshot at all (beyond its category's
     /// rule): the cert-manager checks only where cert-manager manages, or may manage, the issuer,
     /// as an extension's checks appear only where it is installed.

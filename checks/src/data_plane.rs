@@ -8,99 +8,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
-use crate::cert::{Cert, format_time};
-use crate::check::{Category, Check, CheckMeta, Context, Details, Outcome, Severity};
+use crate::cert::Cert;
+use crate::check::{Category, Check, CheckMeta, Context, Details, Input, Outcome, Severity};
 use crate::pem::decode_bundle_lenient;
 use crate::snapshot::{BundleRef, Fetched, Kind, ObjectRef, PodSummary, Snapshot, Workload};
 
 pub const TRUST_ROOTS: &str = "linkerd-identity-trust-roots";
 pub const BUNDLE_KEY: &str = "ca-bundle.crt";
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AnchorRef {
-    pub common_name: String,
-    pub sha256_fingerprint: String,
-    pub not_after: String,
-}
-
-impl AnchorRef {
-    pub(crate) fn of(c: &Cert) -> AnchorRef {
-        AnchorRef {
-            common_name: c.facts.common_name.clone(),
-            sha256_fingerprint: c.facts.sha256_fingerprint.clone(),
-            not_after: format_time(c.facts.not_after),
-        }
-    }
-
-    /// `<CN> (sha256 <16 hex>…)`.
-    pub(crate) fn short(&self) -> String {
-        format!(
-            "{} (sha256 {}…)",
-            self.common_name,
-            &self.sha256_fingerprint[..16]
-        )
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PodRef {
-    pub namespace: String,
-    pub name: String,
-    /// `deploy/web`, `sts/db`, `ds/agent`, `pod/name` …
-    pub workload: String,
-    pub native_sidecar: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UnreadablePod {
-    pub namespace: String,
-    pub name: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WorkloadRestart {
-    pub namespace: String,
-    pub kind: String,
-    pub name: String,
-    pub pods: usize,
-    pub command: String,
-}
-
-/// One distinct stale bundle: what its proxies trust, relative to the current bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StaleBundle {
-    pub pods: usize,
-    /// `old only`, `new only` or `both`: the new anchor is the most recent one (latest
-    /// notBefore) of the current bundle; every other anchor is old.
-    pub trusts: &'static str,
-    /// Anchors these proxies trust that are not in the current bundle.
-    pub old_anchors: Vec<AnchorRef>,
-    /// Anchors of the current bundle these proxies do not trust.
-    pub missing_anchors: Vec<AnchorRef>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DataPlaneDetail {
-    /// Pods whose proxy bundle was compared.
-    pub checked_pods: usize,
-    pub skipped_control_plane_pods: usize,
-    /// Proxies that read their bundle through `valueFrom`, resolved by the kubelet.
-    pub not_comparable_pods: usize,
-    pub current_anchors: Vec<AnchorRef>,
-    pub stale_pods: Vec<PodRef>,
-    pub unreadable_pods: Vec<UnreadablePod>,
-    pub workloads: Vec<WorkloadRestart>,
-    pub stale_bundles: Vec<StaleBundle>,
-}
+pub use crate::details::{
+    AnchorRef, DataPlaneDetail, PodRef, StaleBundle, UnreadablePod, WorkloadRestart,
+};
 
 fn short_kind(kind: &str) -> Option<&'static str> {
     Some(match kind {
@@ -279,7 +197,7 @@ impl Check for ProxiesCertsMatchCa {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, _cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, _cx: &Context) -> Outcome {
         let current = trust_roots(snap).unwrap_or_else(|| {
             Err(format!(
                 "{} not found",
@@ -530,7 +448,8 @@ mod tests {
                 ("app", "web-2", deploy("web"), Some(&reordered)),
             ],
         );
-        let Outcome::Pass(d) = ProxiesCertsMatchCa.run(&snap, &cx()) else {
+        let Outcome::Pass(d) = ProxiesCertsMatchCa.run(&crate::check::Input::new(&snap), &cx())
+        else {
             panic!()
         };
         assert_eq!(d.data_plane.unwrap().checked_pods, 2);
@@ -575,10 +494,12 @@ mod tests {
                 ),
             ],
         );
-        let err = error_of(ProxiesCertsMatchCa.run(&snap, &cx()));
+        let err = error_of(ProxiesCertsMatchCa.run(&crate::check::Input::new(&snap), &cx()));
         let expected_start = "Some pods do not have the current trust bundle and must be restarted:\n\t* emojivoto/web-5d8f9-a\n\t* emojivoto/web-5d8f9-b\nRestart them:\n\t* kubectl -n emojivoto rollout restart deploy/web (2 pods)\nTheir proxies' trust anchors:\n\t* 2 pods trust old only; missing: new (sha256 ";
         assert!(err.starts_with(expected_start), "{err}");
-        let Outcome::Fail { details, .. } = ProxiesCertsMatchCa.run(&snap, &cx()) else {
+        let Outcome::Fail { details, .. } =
+            ProxiesCertsMatchCa.run(&crate::check::Input::new(&snap), &cx())
+        else {
             panic!()
         };
         let d = details.data_plane.unwrap();
@@ -606,7 +527,9 @@ mod tests {
                 ("app", "b-1", deploy("b"), Some(&new)),
             ],
         );
-        let Outcome::Fail { error, details } = ProxiesCertsMatchCa.run(&snap, &cx()) else {
+        let Outcome::Fail { error, details } =
+            ProxiesCertsMatchCa.run(&crate::check::Input::new(&snap), &cx())
+        else {
             panic!()
         };
         assert!(
@@ -630,7 +553,7 @@ mod tests {
         );
         snap.data_plane_namespace = Some("app".into());
         assert_eq!(
-            error_of(ProxiesCertsMatchCa.run(&snap, &cx())),
+            error_of(ProxiesCertsMatchCa.run(&crate::check::Input::new(&snap), &cx())),
             "Some pods have a trust bundle that cannot be read:\n\t* x-1: unexpected text in the bundle: not a PEM certificate"
         );
     }
@@ -639,12 +562,12 @@ mod tests {
     fn missing_trust_roots_fail_and_no_pods_pass() {
         let snap = Snapshot::new("linkerd", "t");
         assert_eq!(
-            error_of(ProxiesCertsMatchCa.run(&snap, &cx())),
+            error_of(ProxiesCertsMatchCa.run(&crate::check::Input::new(&snap), &cx())),
             "ConfigMap linkerd/linkerd-identity-trust-roots not found"
         );
         let root = self_signed(Spec::ca("root", 1), p256()).pem;
         assert!(matches!(
-            ProxiesCertsMatchCa.run(&mesh(&root, &[]), &cx()),
+            ProxiesCertsMatchCa.run(&crate::check::Input::new(&mesh(&root, &[])), &cx()),
             Outcome::Pass(_)
         ));
     }
@@ -668,7 +591,7 @@ mod tests {
                 ("app", "debug", bare, Some(&old)),
             ],
         );
-        let err = error_of(ProxiesCertsMatchCa.run(&snap, &cx()));
+        let err = error_of(ProxiesCertsMatchCa.run(&crate::check::Input::new(&snap), &cx()));
         assert!(err.contains("* kubectl -n app delete pod migrate-x (owned by Job migrate, which recreates them) (1 pod)"), "{err}");
         assert!(
             err.contains("* recreate pod app/debug (it has no controller to restart it) (1 pod)"),

@@ -9,6 +9,7 @@ pub mod cert_manager;
 pub mod check;
 pub mod consistency_checks;
 pub mod data_plane;
+pub mod details;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod identity;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cert::format_time;
-use crate::check::{Check, Context, Details, FailOn, Level, Outcome};
+use crate::check::{Check, Context, Details, FailOn, Input, Level, Outcome};
 use crate::snapshot::Snapshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -93,13 +93,14 @@ pub fn fails(status: Status, fail_on: FailOn) -> bool {
 /// Runs `checks` in order; severity is applied here, and only here.
 pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
     let mut categories: Vec<CategoryReport> = Vec::new();
+    let input = Input::new(snapshot);
     for check in checks {
         let meta = check.meta();
         let level = cx.level(meta);
         if level == Level::Off || !meta.category.applies(snapshot) || !check.applies(snapshot) {
             continue;
         }
-        let (result, error, reason, details) = match check.run(snapshot, cx) {
+        let (result, error, reason, details) = match check.run(&input, cx) {
             Outcome::Pass(d) => (Status::Success, None, None, d),
             Outcome::Fail { error, details } => {
                 let status = if level == Level::Warning {
@@ -114,7 +115,7 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
         let hint = error.as_ref().map(|_| meta.hint_url());
         let entry = CheckResult {
             id: meta.id,
-            description: meta.description_for(snapshot, cx),
+            description: check.description(&input, cx),
             result,
             error,
             hint,
@@ -152,7 +153,7 @@ mod tests {
         fn meta(&self) -> &'static CheckMeta {
             self.0
         }
-        fn run(&self, _: &Snapshot, _: &Context) -> Outcome {
+        fn run(&self, _: &Input<'_>, _: &Context) -> Outcome {
             (self.1)()
         }
     }

@@ -7,9 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::OnceLock;
-
-use crate::identity::IdentityMaterial;
 
 /// The kinds of Kubernetes object meshcert reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -360,7 +357,6 @@ pub struct Snapshot {
     pub data_plane_namespace: Option<String>,
     /// Why the meshed pods could not be read (a forbidden list), if they could not.
     pub data_plane_unavailable: Option<String>,
-    identity: OnceLock<IdentityMaterial>,
 }
 
 impl Snapshot {
@@ -374,7 +370,6 @@ impl Snapshot {
 
     /// Records an object; returns the state it replaces, if any.
     pub fn insert(&mut self, key: ObjectRef, state: ObjectState) -> Option<ObjectState> {
-        self.identity = OnceLock::new();
         self.objects.insert(key, state)
     }
 
@@ -387,7 +382,6 @@ impl Snapshot {
     }
 
     pub fn set_identity_files(&mut self, files: IdentityFiles) {
-        self.identity = OnceLock::new();
         self.identity_files = Some(files);
     }
 
@@ -467,12 +461,6 @@ impl Snapshot {
             }
             _ => None,
         })
-    }
-
-    /// The identity material (trust anchors, issuer certificate and key), derived once from the
-    /// objects or files and shared by every `linkerd-identity` check.
-    pub fn identity(&self) -> &IdentityMaterial {
-        self.identity.get_or_init(|| IdentityMaterial::derive(self))
     }
 }
 

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use crate::cert::Cert;
-use crate::check::{Category, Check, CheckMeta, Context, Details, Outcome, Severity};
+use crate::check::{Category, Check, CheckMeta, Context, Details, Input, Outcome, Severity};
 use crate::data_plane::{BUNDLE_KEY, TRUST_ROOTS};
 use crate::identity::{ISSUER_SECRET, LINKERD_CONFIG, config_anchors_origin, parse_values};
 use crate::pem::decode_bundle_lenient;
@@ -67,7 +67,7 @@ impl Check for TrustAnchorsAgree {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, _cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, _cx: &Context) -> Outcome {
         let sources = sources(snap);
         if sources.len() < 2 {
             return Outcome::Skip(format!(
@@ -119,7 +119,7 @@ mod tests {
         let (anchor, issuer) = healthy_pair();
         let snap = with_pods(&anchor.pem, &issuer, &anchor.pem, &[]);
         assert!(matches!(
-            TrustAnchorsAgree.run(&snap, &cx()),
+            TrustAnchorsAgree.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Pass(_)
         ));
         let extra = self_signed(Spec::ca("old.linkerd.cluster.local", 9), p256());
@@ -129,7 +129,7 @@ mod tests {
             &format!("{}{}", extra.pem, anchor.pem),
             &[],
         );
-        let err = error_of(TrustAnchorsAgree.run(&snap, &cx()));
+        let err = error_of(TrustAnchorsAgree.run(&crate::check::Input::new(&snap), &cx()));
         assert!(err.starts_with("The trust anchors differ:\n\t* field identityTrustAnchorsPEM in key values of ConfigMap linkerd/linkerd-config: 1 root.linkerd.cluster.local (sha256 "), "{err}");
         assert!(err.contains("\n\t* key ca-bundle.crt of ConfigMap linkerd/linkerd-identity-trust-roots: 9 old.linkerd.cluster.local (sha256 "), "{err}");
     }
@@ -150,10 +150,12 @@ mod tests {
             )
         };
         assert!(matches!(
-            TrustAnchorsAgree.run(&external(&anchor.pem), &cx()),
+            TrustAnchorsAgree.run(&crate::check::Input::new(&external(&anchor.pem)), &cx()),
             Outcome::Pass(_)
         ));
-        let err = error_of(TrustAnchorsAgree.run(&external(&other.pem), &cx()));
+        let err = error_of(
+            TrustAnchorsAgree.run(&crate::check::Input::new(&external(&other.pem)), &cx()),
+        );
         assert!(
             err.contains(
                 "\n\t* key ca.crt of Secret linkerd/linkerd-identity-issuer: 7 other.linkerd.cluster.local (sha256 "
@@ -177,7 +179,7 @@ mod tests {
                 from: "t".into(),
             },
         );
-        let err = error_of(TrustAnchorsAgree.run(&snap, &cx()));
+        let err = error_of(TrustAnchorsAgree.run(&crate::check::Input::new(&snap), &cx()));
         assert!(
             err.contains("* field identityTrustAnchorsPEM in key values of ConfigMap linkerd/linkerd-config: 1 root.linkerd.cluster.local"),
             "{err}"
@@ -189,7 +191,7 @@ mod tests {
         let (anchor, issuer) = healthy_pair();
         let snap = crate::identity_checks::testutil::installed(&anchor.pem, &issuer);
         assert!(matches!(
-            TrustAnchorsAgree.run(&snap, &cx()),
+            TrustAnchorsAgree.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Skip(_)
         ));
     }

@@ -1,5 +1,5 @@
 use crate::cert_manager::{Management, issuer_management};
-use crate::check::{Category, Check, CheckMeta, Context, Outcome, Severity};
+use crate::check::{Category, Check, CheckMeta, Context, Input, Outcome, Severity};
 use crate::snapshot::Snapshot;
 
 /// When cert-manager manages the issuer, its Certificate exists and is Ready: a Certificate that
@@ -26,7 +26,7 @@ impl Check for CertManagerIssuerReady {
         !matches!(issuer_management(snap), Management::No)
     }
 
-    fn run(&self, snap: &Snapshot, _: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, _: &Context) -> Outcome {
         let fail = |error: String| Outcome::Fail {
             error,
             details: Default::default(),
@@ -65,7 +65,7 @@ mod tests {
     #[test]
     fn ready_passes_anything_else_fails_with_the_reason() {
         assert!(matches!(
-            CertManagerIssuerReady.run(&managed(writes_issuer()), &cx()),
+            CertManagerIssuerReady.run(&crate::check::Input::new(&managed(writes_issuer())), &cx()),
             Outcome::Pass(_)
         ));
         let mut c = writes_issuer();
@@ -75,13 +75,13 @@ mod tests {
             message: Some("issuer linkerd-trust-anchor not found".into()),
         });
         assert_eq!(
-            error_of(CertManagerIssuerReady.run(&managed(c), &cx())),
+            error_of(CertManagerIssuerReady.run(&crate::check::Input::new(&managed(c)), &cx())),
             "Certificate linkerd/issuer-cert is not Ready (status False, reason Failed): issuer linkerd-trust-anchor not found; cert-manager is not renewing the issuer"
         );
         let mut c = writes_issuer();
         c.ready = None;
         assert!(
-            error_of(CertManagerIssuerReady.run(&managed(c), &cx()))
+            error_of(CertManagerIssuerReady.run(&crate::check::Input::new(&managed(c)), &cx()))
                 .starts_with("Certificate linkerd/issuer-cert has no Ready condition")
         );
     }

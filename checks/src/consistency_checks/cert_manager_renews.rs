@@ -1,6 +1,6 @@
 use crate::cert_manager::{Management, Renewal, duration, issuer_management, renewal};
 use crate::check::{
-    Category, Check, CheckMeta, Context, MarginSpec, Outcome, Severity, list_problems,
+    Category, Check, CheckMeta, Context, Input, MarginSpec, Outcome, Severity, list_problems,
 };
 use crate::snapshot::Snapshot;
 
@@ -28,7 +28,7 @@ impl Check for CertManagerRenewsIssuer {
         !matches!(issuer_management(snap), Management::No)
     }
 
-    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         let (object, c) = match super::issuer_certificate(snap) {
             Ok(found) => found,
             Err(outcome) => return *outcome,
@@ -82,25 +82,26 @@ mod tests {
     #[test]
     fn renewal_settings_are_checked() {
         assert!(matches!(
-            CertManagerRenewsIssuer.run(&managed(writes_issuer()), &cx()),
+            CertManagerRenewsIssuer
+                .run(&crate::check::Input::new(&managed(writes_issuer())), &cx()),
             Outcome::Pass(_)
         ));
         let mut c = writes_issuer();
         c.renew_before = None;
         assert_eq!(
-            error_of(CertManagerRenewsIssuer.run(&managed(c), &cx())),
+            error_of(CertManagerRenewsIssuer.run(&crate::check::Input::new(&managed(c)), &cx())),
             "Certificate linkerd/issuer-cert sets no spec.renewBefore: cert-manager renews when a third of the lifetime remains; state when with renewBefore"
         );
         let mut c = writes_issuer();
         c.renew_before = Some("72h".into());
         assert_eq!(
-            error_of(CertManagerRenewsIssuer.run(&managed(c), &cx())),
+            error_of(CertManagerRenewsIssuer.run(&crate::check::Input::new(&managed(c)), &cx())),
             "Certificate linkerd/issuer-cert: spec.renewBefore 72h is not shorter than spec.duration 48h0m0s: cert-manager cannot renew before the margin and renews on every reconcile"
         );
         let mut c = writes_issuer();
         c.duration = Some("2 days".into());
         assert_eq!(
-            error_of(CertManagerRenewsIssuer.run(&managed(c), &cx())),
+            error_of(CertManagerRenewsIssuer.run(&crate::check::Input::new(&managed(c)), &cx())),
             "Certificate linkerd/issuer-cert: spec.duration: invalid duration \"2 days\": unknown unit \" days\""
         );
         // The user's own issuer margin longer than renewBefore.
@@ -108,19 +109,22 @@ mod tests {
         strict.issuer_margin_set = true;
         strict.margins.issuer = "30d".parse().unwrap();
         assert_eq!(
-            error_of(CertManagerRenewsIssuer.run(&managed(writes_issuer()), &strict)),
+            error_of(CertManagerRenewsIssuer.run(
+                &crate::check::Input::new(&managed(writes_issuer())),
+                &strict
+            )),
             "Certificate linkerd/issuer-cert renews the issuer 25 hours before it expires, inside the issuer margin of 30 days in force: \"issuer cert is valid for at least 30 days\" warns before every renewal"
         );
         let mut c = writes_issuer();
         c.renew_before = None;
         c.renew_before_percentage = Some("40".into());
         assert!(matches!(
-            CertManagerRenewsIssuer.run(&managed(c.clone()), &cx()),
+            CertManagerRenewsIssuer.run(&crate::check::Input::new(&managed(c.clone())), &cx()),
             Outcome::Pass(_)
         ));
         c.renew_before_percentage = Some("100".into());
         assert_eq!(
-            error_of(CertManagerRenewsIssuer.run(&managed(c), &cx())),
+            error_of(CertManagerRenewsIssuer.run(&crate::check::Input::new(&managed(c)), &cx())),
             "Certificate linkerd/issuer-cert: spec.renewBeforePercentage \"100\" is not a whole number from 1 to 99"
         );
     }
@@ -130,7 +134,7 @@ mod tests {
         let (anchor, issuer) = crate::identity_checks::testutil::healthy_pair();
         let snap = crate::identity_checks::testutil::installed(&anchor.pem, &issuer);
         assert_eq!(
-            CertManagerRenewsIssuer.run(&snap, &cx()),
+            CertManagerRenewsIssuer.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Skip("the issuer is not managed by cert-manager (no Certificate in namespace linkerd writes Secret linkerd-identity-issuer)".into())
         );
     }

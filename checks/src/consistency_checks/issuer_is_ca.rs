@@ -1,6 +1,5 @@
 use crate::cert::Cert;
-use crate::check::{Category, Check, CheckMeta, Context, Outcome, Severity};
-use crate::snapshot::Snapshot;
+use crate::check::{Category, Check, CheckMeta, Context, Input, Outcome, Severity};
 
 /// The issuer certificate may sign the proxies' certificates: CA:TRUE in its basic constraints,
 /// keyCertSign when it has a key usage extension, and path lengths above it (its intermediates',
@@ -25,7 +24,7 @@ impl Check for IssuerIsCa {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         let chain = snap.identity().issuer.as_ref().ok();
         let anchor = super::signing_anchor(snap, cx.at).ok();
         crate::identity_checks::issuer_leaf(snap, |c| {
@@ -76,20 +75,29 @@ mod tests {
     fn a_ca_issuer_passes_and_a_leaf_or_a_ca_without_cert_sign_fails() {
         let (anchor, issuer) = healthy_pair();
         assert!(matches!(
-            IssuerIsCa.run(&installed(&anchor.pem, &issuer), &cx()),
+            IssuerIsCa.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &issuer)),
+                &cx()
+            ),
             Outcome::Pass(_)
         ));
         let leaf = signed(Spec::leaf("identity", 5), p256(), &anchor);
         assert_eq!(
-            error_of(IssuerIsCa.run(&installed(&anchor.pem, &leaf), &cx())),
+            error_of(IssuerIsCa.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &leaf)),
+                &cx()
+            )),
             "issuer certificate 5 identity is not a CA (basic constraints CA:FALSE): it cannot sign the proxies' certificates"
         );
         let mut spec = Spec::ca("identity", 6);
         spec.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
         let no_sign = signed(spec, p256(), &anchor);
         assert!(
-            error_of(IssuerIsCa.run(&installed(&anchor.pem, &no_sign), &cx()))
-                .contains("without keyCertSign")
+            error_of(IssuerIsCa.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &no_sign)),
+                &cx()
+            ))
+            .contains("without keyCertSign")
         );
     }
 
@@ -102,11 +110,12 @@ mod tests {
         let snap = installed(&anchor.pem, &issuer);
         // linkerd verifies the issuer as a leaf, so its check passes.
         assert!(matches!(
-            crate::identity_checks::IssuerIssuedByTrustAnchor.run(&snap, &cx()),
+            crate::identity_checks::IssuerIssuedByTrustAnchor
+                .run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Pass(_)
         ));
         assert_eq!(
-            error_of(IssuerIsCa.run(&snap, &cx())),
+            error_of(IssuerIsCa.run(&crate::check::Input::new(&snap), &cx())),
             "trust anchor 1 root allows 0 CA certificate(s) below it (pathlen:0) but has 1, the issuer included: the proxies' certificates will not verify"
         );
         // The issuer's own pathlen:0 is fine: the proxies' certificates are leaves.
@@ -115,7 +124,10 @@ mod tests {
         spec.ca = Some(Some(0));
         let issuer = signed(spec, p256(), &anchor);
         assert!(matches!(
-            IssuerIsCa.run(&installed(&anchor.pem, &issuer), &cx()),
+            IssuerIsCa.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &issuer)),
+                &cx()
+            ),
             Outcome::Pass(_)
         ));
     }

@@ -1,6 +1,5 @@
 use crate::cert::format_time;
-use crate::check::{Category, Check, CheckMeta, Context, Outcome, Severity};
-use crate::snapshot::Snapshot;
+use crate::check::{Category, Check, CheckMeta, Context, Input, Outcome, Severity};
 
 /// The issuer certificate expires no later than the trust anchor that signed it: an issuer that
 /// outlives its anchor stops working when the anchor expires.
@@ -22,7 +21,7 @@ impl Check for IssuerExpiresBeforeAnchor {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         let anchor = match super::signing_anchor(snap, cx.at) {
             Ok(a) => a,
             Err(why) => return Outcome::Skip(why),
@@ -51,7 +50,10 @@ mod tests {
     fn an_issuer_outliving_its_anchor_warns_even_after_the_anchor_expired() {
         let (anchor, issuer) = healthy_pair();
         assert!(matches!(
-            IssuerExpiresBeforeAnchor.run(&installed(&anchor.pem, &issuer), &cx()),
+            IssuerExpiresBeforeAnchor.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &issuer)),
+                &cx()
+            ),
             Outcome::Pass(_)
         ));
         let mut spec = Spec::ca("root", 1);
@@ -60,7 +62,10 @@ mod tests {
         let mut spec = Spec::ca("identity", 2);
         spec.not_after = "2028-01-01T00:00:00Z";
         let long = signed(spec, p256(), &short);
-        let err = error_of(IssuerExpiresBeforeAnchor.run(&installed(&short.pem, &long), &cx()));
+        let err = error_of(IssuerExpiresBeforeAnchor.run(
+            &crate::check::Input::new(&installed(&short.pem, &long)),
+            &cx(),
+        ));
         assert!(err.starts_with("issuer certificate 2 identity (notAfter 2028-01-01T00:00:00Z) outlives the trust anchor that signed it, 1 root (sha256 "), "{err}");
         assert!(
             err.ends_with(
@@ -71,7 +76,10 @@ mod tests {
         // Signed by no anchor of the bundle: nothing to compare with.
         let other = self_signed(Spec::ca("other", 3), p256());
         assert!(matches!(
-            IssuerExpiresBeforeAnchor.run(&installed(&other.pem, &long), &cx()),
+            IssuerExpiresBeforeAnchor.run(
+                &crate::check::Input::new(&installed(&other.pem, &long)),
+                &cx()
+            ),
             Outcome::Skip(_)
         ));
     }

@@ -22,10 +22,10 @@ use crate::verify::{Options, verify};
 /// The trust anchor that signed the issuer: the root of a verified chain at the evaluation
 /// instant, or else (an anchor out of its validity period) the anchor whose subject is the
 /// issuer's issuer and whose key verifies its signature.
-pub(crate) fn signing_anchor(
-    snap: &Snapshot,
+pub(crate) fn signing_anchor<'a>(
+    snap: &'a crate::check::Input<'_>,
     at: chrono::DateTime<chrono::Utc>,
-) -> Result<&Cert, String> {
+) -> Result<&'a Cert, String> {
     let id = snap.identity();
     let (anchors, chain) = match (&id.anchors, &id.issuer) {
         (Ok(a), Ok(c)) => (a, c),

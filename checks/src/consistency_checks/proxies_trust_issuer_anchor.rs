@@ -1,9 +1,9 @@
-use crate::check::{Category, Check, CheckMeta, Context, Details, Outcome, Severity};
+use crate::check::{Category, Check, CheckMeta, Context, Details, Input, Outcome, Severity};
 use crate::data_plane::{
     DataPlaneDetail, list, pod_name, pods_and_restarts, restart_lines, scoped_pods,
 };
 use crate::pem::decode_bundle_lenient;
-use crate::snapshot::{PodSummary, Snapshot};
+use crate::snapshot::PodSummary;
 
 /// Every meshed proxy trusts the anchor that signed the current issuer; a proxy that does not
 /// rejects the certificates the identity service issues, and loses mTLS.
@@ -25,7 +25,7 @@ impl Check for ProxiesTrustIssuerAnchor {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         if let Some(why) = &snap.data_plane_unavailable {
             return Outcome::Skip(why.clone());
         }
@@ -114,7 +114,7 @@ mod tests {
                 ("linkerd", "cp", &old.pem),
             ],
         );
-        let err = error_of(ProxiesTrustIssuerAnchor.run(&snap, &cx()));
+        let err = error_of(ProxiesTrustIssuerAnchor.run(&crate::check::Input::new(&snap), &cx()));
         assert!(
             err.starts_with("Some proxies do not trust 2 new (sha256 "),
             "{err}"
@@ -123,11 +123,11 @@ mod tests {
         // `-n app`: only that namespace, and the pods named as linkerd names them there.
         let mut scoped = snap;
         scoped.data_plane_namespace = Some("app".into());
-        let err = error_of(ProxiesTrustIssuerAnchor.run(&scoped, &cx()));
+        let err = error_of(ProxiesTrustIssuerAnchor.run(&crate::check::Input::new(&scoped), &cx()));
         assert!(err.contains(":\n\t* b\nRestart them:"), "{err}");
         scoped.data_plane_namespace = Some("other".into());
         assert!(matches!(
-            ProxiesTrustIssuerAnchor.run(&scoped, &cx()),
+            ProxiesTrustIssuerAnchor.run(&crate::check::Input::new(&scoped), &cx()),
             Outcome::Pass(_)
         ));
         // Before the new issuer is deployed (issuer from the old anchor), the same proxies are fine.
@@ -139,7 +139,7 @@ mod tests {
             &[("app", "a", &bundle), ("app", "b", &old.pem)],
         );
         assert!(matches!(
-            ProxiesTrustIssuerAnchor.run(&snap, &cx()),
+            ProxiesTrustIssuerAnchor.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Pass(_)
         ));
     }

@@ -1,6 +1,5 @@
-use crate::check::{Category, Check, CheckMeta, Context, MarginRole, Outcome, Severity};
+use crate::check::{Category, Check, CheckMeta, Context, Input, MarginRole, Outcome, Severity};
 use crate::rules::expiring_problem;
-use crate::snapshot::Snapshot;
 
 /// No trust anchor expires within the margin (60 days unless `--min-validity` says otherwise).
 pub struct TrustAnchorsNotExpiringSoon;
@@ -21,7 +20,7 @@ impl Check for TrustAnchorsNotExpiringSoon {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         super::each_anchor(snap, "Anchors expiring soon", |c| {
             expiring_problem(c, cx.at, cx.margins.get(MarginRole::TrustAnchors))
         })
@@ -42,21 +41,21 @@ mod tests {
         let issuer = signed(Spec::ca("issuer", 6), p256(), &anchor);
         let snap = installed(&anchor.pem, &issuer);
         assert_eq!(
-            error_of(TrustAnchorsNotExpiringSoon.run(&snap, &cx())),
+            error_of(TrustAnchorsNotExpiringSoon.run(&crate::check::Input::new(&snap), &cx())),
             "Anchors expiring soon:\n\t* 5 soon will expire on 2026-12-22T12:00:00Z"
         );
         let mut short = cx();
         short.margins.trust_anchors = "30d".parse().unwrap();
         assert!(matches!(
-            TrustAnchorsNotExpiringSoon.run(&snap, &short),
+            TrustAnchorsNotExpiringSoon.run(&crate::check::Input::new(&snap), &short),
             Outcome::Pass(_)
         ));
         assert_eq!(
-            META.description_for(&snap, &short),
+            META.description_with(&short),
             "trust anchors are valid for at least 30 days"
         );
         assert_eq!(
-            META.description_for(&snap, &cx()),
+            META.description_with(&cx()),
             "trust anchors are valid for at least 60 days"
         );
     }

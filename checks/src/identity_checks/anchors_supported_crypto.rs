@@ -1,6 +1,5 @@
-use crate::check::{Category, Check, CheckMeta, Context, Outcome, Severity};
+use crate::check::{Category, Check, CheckMeta, Context, Input, Outcome, Severity};
 use crate::rules::anchor_algorithm_problem;
-use crate::snapshot::Snapshot;
 
 /// Every trust anchor is ECDSA P-256, or RSA 2048/4096 signed with SHA-256.
 pub struct TrustAnchorsUseSupportedCrypto;
@@ -21,7 +20,7 @@ impl Check for TrustAnchorsUseSupportedCrypto {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, _cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, _cx: &Context) -> Outcome {
         super::each_anchor(snap, "Invalid trustAnchors", anchor_algorithm_problem)
     }
 }
@@ -36,13 +35,19 @@ mod tests {
     fn p256_passes_and_p384_fails_naming_the_curve() {
         let (anchor, issuer) = healthy_pair();
         assert!(matches!(
-            TrustAnchorsUseSupportedCrypto.run(&installed(&anchor.pem, &issuer), &cx()),
+            TrustAnchorsUseSupportedCrypto.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &issuer)),
+                &cx()
+            ),
             Outcome::Pass(_)
         ));
         let p384 = self_signed(Spec::ca("big", 7), key(&rcgen::PKCS_ECDSA_P384_SHA384));
         let bundle = format!("{}{}", anchor.pem, p384.pem);
         assert_eq!(
-            error_of(TrustAnchorsUseSupportedCrypto.run(&installed(&bundle, &issuer), &cx())),
+            error_of(TrustAnchorsUseSupportedCrypto.run(
+                &crate::check::Input::new(&installed(&bundle, &issuer)),
+                &cx()
+            )),
             "Invalid trustAnchors:\n\t* 7 big must use P-256 curve for public key, instead P-384 was used"
         );
     }
@@ -50,7 +55,10 @@ mod tests {
     #[test]
     fn skipped_when_anchors_cannot_be_read() {
         let (_, issuer) = healthy_pair();
-        let out = TrustAnchorsUseSupportedCrypto.run(&installed("garbage\n", &issuer), &cx());
+        let out = TrustAnchorsUseSupportedCrypto.run(
+            &crate::check::Input::new(&installed("garbage\n", &issuer)),
+            &cx(),
+        );
         assert!(
             matches!(out, Outcome::Skip(ref why) if why.contains("certificate config is valid")),
             "{out:?}"

@@ -1,6 +1,5 @@
-use crate::check::{Category, Check, CheckMeta, Context, Outcome, Severity};
+use crate::check::{Category, Check, CheckMeta, Context, Input, Outcome, Severity};
 use crate::rules::validity_problem;
-use crate::snapshot::Snapshot;
 
 /// Every trust anchor is within its validity period at the evaluation instant.
 pub struct TrustAnchorsAreTimeValid;
@@ -21,7 +20,7 @@ impl Check for TrustAnchorsAreTimeValid {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         super::each_anchor(snap, "Invalid anchors", |c| validity_problem(c, cx.at))
     }
 }
@@ -36,7 +35,10 @@ mod tests {
     fn expired_and_not_yet_valid_anchors_are_listed_as_linkerd_lists_them() {
         let (anchor, issuer) = healthy_pair();
         assert!(matches!(
-            TrustAnchorsAreTimeValid.run(&installed(&anchor.pem, &issuer), &cx()),
+            TrustAnchorsAreTimeValid.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &issuer)),
+                &cx()
+            ),
             Outcome::Pass(_)
         ));
         let mut old = Spec::ca("identity.linkerd.cluster.local", 1);
@@ -49,7 +51,10 @@ mod tests {
         let future = self_signed(future, p256());
         let bundle = format!("{}{}{}", old.pem, anchor.pem, future.pem);
         assert_eq!(
-            error_of(TrustAnchorsAreTimeValid.run(&installed(&bundle, &issuer), &cx())),
+            error_of(TrustAnchorsAreTimeValid.run(
+                &crate::check::Input::new(&installed(&bundle, &issuer)),
+                &cx()
+            )),
             "Invalid anchors:\n\t* 1 identity.linkerd.cluster.local not valid anymore. Expired on 1990-01-01T01:01:11Z\n\t* 2 future not valid before: 2100-01-01T01:00:51Z"
         );
     }

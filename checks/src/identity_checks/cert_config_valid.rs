@@ -1,7 +1,7 @@
 use crate::check::{
-    Category, Check, CheckMeta, Context, Details, KeyDetail, Outcome, Severity, list_problems,
+    Category, Check, CheckMeta, Context, Details, Input, KeyDetail, Outcome, Severity,
+    list_problems,
 };
-use crate::snapshot::Snapshot;
 
 /// The identity objects exist and hold an issuer certificate, a matching private key and a
 /// readable trust-anchor bundle.
@@ -23,7 +23,7 @@ impl Check for CertConfigValid {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, _cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, _cx: &Context) -> Outcome {
         let id = snap.identity();
         let issuer_key = id.key.as_ref().ok().map(|k| KeyDetail {
             source: k.origin.to_string(),
@@ -55,7 +55,8 @@ mod tests {
     fn healthy_linkerd_tls_scheme_passes_and_reports_the_key_without_its_bytes() {
         let (anchor, issuer) = healthy_pair();
         let snap = installed(&anchor.pem, &issuer);
-        let Outcome::Pass(details) = CertConfigValid.run(&snap, &cx()) else {
+        let Outcome::Pass(details) = CertConfigValid.run(&crate::check::Input::new(&snap), &cx())
+        else {
             panic!()
         };
         let key = details.issuer_key.unwrap();
@@ -78,7 +79,7 @@ mod tests {
             ]),
         );
         assert!(matches!(
-            CertConfigValid.run(&snap, &cx()),
+            CertConfigValid.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Pass(_)
         ));
     }
@@ -95,9 +96,12 @@ mod tests {
             ]),
         );
         assert!(
-            matches!(CertConfigValid.run(&snap, &cx()), Outcome::Pass(_)),
+            matches!(
+                CertConfigValid.run(&crate::check::Input::new(&snap), &cx()),
+                Outcome::Pass(_)
+            ),
             "{:?}",
-            CertConfigValid.run(&snap, &cx())
+            CertConfigValid.run(&crate::check::Input::new(&snap), &cx())
         );
     }
 
@@ -113,7 +117,7 @@ mod tests {
             Some(values(&anchor.pem, "linkerd.io/tls")),
             Some(external_secret),
         );
-        let err = error_of(CertConfigValid.run(&snap, &cx()));
+        let err = error_of(CertConfigValid.run(&crate::check::Input::new(&snap), &cx()));
         assert!(err.contains("* key crt.pem containing the issuer certificate needs to exist in secret linkerd-identity-issuer if --identity-external-issuer=false"), "{err}");
         assert!(err.contains("* key key.pem containing the issuer private key needs to exist in secret linkerd-identity-issuer if --identity-external-issuer=false"), "{err}");
 
@@ -122,7 +126,7 @@ mod tests {
             ("key.pem", issuer.key_pem()),
         ];
         let snap = snapshot(Some(values("", "kubernetes.io/tls")), Some(linkerd_secret));
-        let err = error_of(CertConfigValid.run(&snap, &cx()));
+        let err = error_of(CertConfigValid.run(&crate::check::Input::new(&snap), &cx()));
         assert!(err.contains("key ca.crt containing the trust anchors needs to exist in secret linkerd-identity-issuer if --identity-external-issuer=true"), "{err}");
     }
 
@@ -131,12 +135,12 @@ mod tests {
         let (anchor, _) = healthy_pair();
         let snap = snapshot(Some(values(&anchor.pem, "linkerd.io/tls")), None);
         assert_eq!(
-            error_of(CertConfigValid.run(&snap, &cx())),
+            error_of(CertConfigValid.run(&crate::check::Input::new(&snap), &cx())),
             "Secret linkerd/linkerd-identity-issuer not found"
         );
         let snap = snapshot(None, None);
         assert_eq!(
-            error_of(CertConfigValid.run(&snap, &cx())),
+            error_of(CertConfigValid.run(&crate::check::Input::new(&snap), &cx())),
             "ConfigMap linkerd/linkerd-config not found"
         );
     }
@@ -153,7 +157,7 @@ mod tests {
             ]),
         );
         assert_eq!(
-            error_of(CertConfigValid.run(&snap, &cx())),
+            error_of(CertConfigValid.run(&crate::check::Input::new(&snap), &cx())),
             "could not parse trust anchors from key ca.crt of Secret linkerd/linkerd-identity-issuer: not a PEM certificate"
         );
     }
@@ -168,7 +172,7 @@ mod tests {
                 ("key.pem", p256().serialize_pem()),
             ]),
         );
-        let err = error_of(CertConfigValid.run(&snap, &cx()));
+        let err = error_of(CertConfigValid.run(&crate::check::Input::new(&snap), &cx()));
         assert!(err.starts_with("tls: Public and private key do not match: the private key in key key.pem of Secret linkerd/linkerd-identity-issuer"), "{err}");
     }
 
@@ -177,7 +181,7 @@ mod tests {
         let (_, issuer) = healthy_pair();
         let snap = installed("", &issuer);
         assert_eq!(
-            error_of(CertConfigValid.run(&snap, &cx())),
+            error_of(CertConfigValid.run(&crate::check::Input::new(&snap), &cx())),
             "no trust anchors found in field identityTrustAnchorsPEM in key values of ConfigMap linkerd/linkerd-config"
         );
     }
@@ -204,7 +208,7 @@ mod tests {
             },
         );
         assert_eq!(
-            error_of(CertConfigValid.run(&snap, &cx())),
+            error_of(CertConfigValid.run(&crate::check::Input::new(&snap), &cx())),
             "key key.pem of Secret linkerd/linkerd-identity-issuer is not valid base64: invalid byte 33 at offset 4"
         );
     }

@@ -1,5 +1,4 @@
-use crate::check::{Category, Check, CheckMeta, Context, Details, Outcome, Severity};
-use crate::snapshot::Snapshot;
+use crate::check::{Category, Check, CheckMeta, Context, Details, Input, Outcome, Severity};
 use crate::verify::{Options, verify};
 
 /// The issuer certificate chains to one of the trust anchors (Go x509 verification rules).
@@ -21,7 +20,7 @@ impl Check for IssuerIssuedByTrustAnchor {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         let id = snap.identity();
         let (anchors, chain) = match (&id.anchors, &id.issuer) {
             (Ok(a), Ok(c)) => (a, c),
@@ -79,9 +78,10 @@ mod tests {
         let old = self_signed(Spec::ca("old", 8), p256());
         let (anchor, issuer) = healthy_pair();
         let bundle = format!("{}{}", old.pem, anchor.pem);
-        let Outcome::Pass(details) =
-            IssuerIssuedByTrustAnchor.run(&installed(&bundle, &issuer), &cx())
-        else {
+        let Outcome::Pass(details) = IssuerIssuedByTrustAnchor.run(
+            &crate::check::Input::new(&installed(&bundle, &issuer)),
+            &cx(),
+        ) else {
             panic!()
         };
         let roles: Vec<_> = details
@@ -105,7 +105,10 @@ mod tests {
         let other = self_signed(Spec::ca("other-root", 3), p256());
         let issuer = signed(Spec::ca("identity", 4), p256(), &other);
         assert_eq!(
-            error_of(IssuerIssuedByTrustAnchor.run(&installed(&anchor.pem, &issuer), &cx())),
+            error_of(IssuerIssuedByTrustAnchor.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &issuer)),
+                &cx()
+            )),
             "x509: certificate signed by unknown authority"
         );
     }
@@ -115,7 +118,8 @@ mod tests {
         // linkerd's unit tests use one self-signed CA as both anchor and issuer.
         let ca = self_signed(Spec::ca("identity.linkerd.cluster.local", 1), p256());
         assert!(matches!(
-            IssuerIssuedByTrustAnchor.run(&installed(&ca.pem, &ca), &cx()),
+            IssuerIssuedByTrustAnchor
+                .run(&crate::check::Input::new(&installed(&ca.pem, &ca)), &cx()),
             Outcome::Pass(_)
         ));
     }
@@ -142,9 +146,10 @@ mod tests {
         let leaf_pem = issuer.pem.clone();
         let mut signer = |extra: [&str; 2]| {
             issuer.pem = format!("{leaf_pem}{}{}", extra[0], extra[1]);
-            let Outcome::Pass(details) =
-                IssuerIssuedByTrustAnchor.run(&installed(&anchors, &issuer), &cx())
-            else {
+            let Outcome::Pass(details) = IssuerIssuedByTrustAnchor.run(
+                &crate::check::Input::new(&installed(&anchors, &issuer)),
+                &cx(),
+            ) else {
                 panic!("the issuer verifies")
             };
             details
@@ -172,7 +177,10 @@ mod tests {
         let mut with_chain = issuer;
         with_chain.pem = format!("{}{}", with_chain.pem, inter.pem);
         assert!(matches!(
-            IssuerIssuedByTrustAnchor.run(&installed(&root.pem, &with_chain), &cx()),
+            IssuerIssuedByTrustAnchor.run(
+                &crate::check::Input::new(&installed(&root.pem, &with_chain)),
+                &cx()
+            ),
             Outcome::Pass(_)
         ));
     }

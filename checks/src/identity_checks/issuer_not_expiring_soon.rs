@@ -1,7 +1,6 @@
 use crate::cert_manager::issuer_margin;
-use crate::check::{Category, Check, CheckMeta, Context, MarginRole, Outcome, Severity};
+use crate::check::{Category, Check, CheckMeta, Context, Input, MarginRole, Outcome, Severity};
 use crate::rules::expiring_problem;
-use crate::snapshot::Snapshot;
 
 /// The issuer certificate does not expire within the margin.
 pub struct IssuerNotExpiringSoon;
@@ -22,7 +21,17 @@ impl Check for IssuerNotExpiringSoon {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+    /// The margin in force, and where it came from when cert-manager's renewal point set it.
+    fn description(&self, input: &Input<'_>, cx: &Context) -> String {
+        let (margin, from) = issuer_margin(input, cx);
+        let text = META.description_with_margin(Some(&margin.to_string()));
+        match from {
+            Some(from) => format!("{text} ({from})"),
+            None => text,
+        }
+    }
+
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         super::issuer_leaf(snap, |c| {
             expiring_problem(c, cx.at, issuer_margin(snap, cx).0)
                 .map(|p| format!("issuer certificate {p}"))
@@ -44,13 +53,13 @@ mod tests {
         let issuer = signed(spec, p256(), &anchor);
         let snap = installed(&anchor.pem, &issuer);
         assert_eq!(
-            error_of(IssuerNotExpiringSoon.run(&snap, &cx())),
+            error_of(IssuerNotExpiringSoon.run(&crate::check::Input::new(&snap), &cx())),
             "issuer certificate will expire on 2026-12-12T12:00:00Z"
         );
         let mut short = cx();
         short.margins.issuer = "48h".parse().unwrap();
         assert!(matches!(
-            IssuerNotExpiringSoon.run(&snap, &short),
+            IssuerNotExpiringSoon.run(&crate::check::Input::new(&snap), &short),
             Outcome::Pass(_)
         ));
     }
@@ -66,7 +75,7 @@ mod tests {
         let issuer = signed(spec, p256(), &anchor);
         let mut snap = installed(&anchor.pem, &issuer);
         assert!(matches!(
-            IssuerNotExpiringSoon.run(&snap, &cx()),
+            IssuerNotExpiringSoon.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Fail { .. }
         ));
         snap.insert(
@@ -78,18 +87,18 @@ mod tests {
         );
         // 36 hours left, renewBefore 25h: cert-manager has not renewed yet, and need not.
         assert!(matches!(
-            IssuerNotExpiringSoon.run(&snap, &cx()),
+            IssuerNotExpiringSoon.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Pass(_)
         ));
         assert_eq!(
-            META.description_for(&snap, &cx()),
+            IssuerNotExpiringSoon.description(&crate::check::Input::new(&snap), &cx()),
             "issuer cert is valid for at least 25 hours (cert-manager's renewBefore)"
         );
         // 12 hours later a renewal is overdue.
         let mut later = cx();
         later.at += chrono::TimeDelta::hours(12);
         assert_eq!(
-            error_of(IssuerNotExpiringSoon.run(&snap, &later)),
+            error_of(IssuerNotExpiringSoon.run(&crate::check::Input::new(&snap), &later)),
             "issuer certificate will expire on 2026-11-24T00:00:00Z"
         );
     }

@@ -1,6 +1,5 @@
-use crate::check::{Category, Check, CheckMeta, Context, Outcome, Severity};
+use crate::check::{Category, Check, CheckMeta, Context, Input, Outcome, Severity};
 use crate::rules::issuer_algorithm_problem;
-use crate::snapshot::Snapshot;
 
 /// The issuer certificate has an ECDSA P-256 key and an ECDSA-SHA256 or SHA256-RSA signature.
 pub struct IssuerUsesSupportedCrypto;
@@ -21,7 +20,7 @@ impl Check for IssuerUsesSupportedCrypto {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, _cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, _cx: &Context) -> Outcome {
         super::issuer_leaf(snap, issuer_algorithm_problem)
     }
 }
@@ -36,7 +35,10 @@ mod tests {
     fn rsa_issuer_fails_naming_rsa() {
         let (anchor, issuer) = healthy_pair();
         assert!(matches!(
-            IssuerUsesSupportedCrypto.run(&installed(&anchor.pem, &issuer), &cx()),
+            IssuerUsesSupportedCrypto.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &issuer)),
+                &cx()
+            ),
             Outcome::Pass(_)
         ));
         let rsa =
@@ -44,7 +46,10 @@ mod tests {
                 .unwrap();
         let rsa_issuer = signed(Spec::ca("identity", 3), rsa, &anchor);
         assert_eq!(
-            error_of(IssuerUsesSupportedCrypto.run(&installed(&anchor.pem, &rsa_issuer), &cx())),
+            error_of(IssuerUsesSupportedCrypto.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &rsa_issuer)),
+                &cx()
+            )),
             "issuer certificate must use ECDSA for public key algorithm, instead RSA was used"
         );
     }
@@ -54,7 +59,7 @@ mod tests {
         let (anchor, _) = healthy_pair();
         let snap = snapshot(Some(values(&anchor.pem, "linkerd.io/tls")), None);
         assert!(matches!(
-            IssuerUsesSupportedCrypto.run(&snap, &cx()),
+            IssuerUsesSupportedCrypto.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Skip(_)
         ));
     }

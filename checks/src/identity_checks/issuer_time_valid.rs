@@ -1,6 +1,5 @@
-use crate::check::{Category, Check, CheckMeta, Context, Outcome, Severity};
+use crate::check::{Category, Check, CheckMeta, Context, Input, Outcome, Severity};
 use crate::rules::validity_problem;
-use crate::snapshot::Snapshot;
 
 /// The issuer certificate is within its validity period at the evaluation instant.
 pub struct IssuerIsTimeValid;
@@ -21,7 +20,7 @@ impl Check for IssuerIsTimeValid {
         &META
     }
 
-    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         super::issuer_leaf(snap, |c| {
             validity_problem(c, cx.at).map(|p| format!("issuer certificate is {p}"))
         })
@@ -42,7 +41,10 @@ mod tests {
         spec.not_after = "1990-01-01T01:01:11Z";
         let expired = signed(spec, p256(), &anchor);
         assert_eq!(
-            error_of(IssuerIsTimeValid.run(&installed(&anchor.pem, &expired), &cx())),
+            error_of(IssuerIsTimeValid.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &expired)),
+                &cx()
+            )),
             "issuer certificate is not valid anymore. Expired on 1990-01-01T01:01:11Z"
         );
         let mut spec = Spec::ca("identity", 3);
@@ -50,7 +52,10 @@ mod tests {
         spec.not_after = "2101-01-01T01:01:11Z";
         let future = signed(spec, p256(), &anchor);
         assert_eq!(
-            error_of(IssuerIsTimeValid.run(&installed(&anchor.pem, &future), &cx())),
+            error_of(IssuerIsTimeValid.run(
+                &crate::check::Input::new(&installed(&anchor.pem, &future)),
+                &cx()
+            )),
             "issuer certificate is not valid before: 2100-01-01T01:00:51Z"
         );
     }

@@ -22,9 +22,8 @@ pub use issuer_supported_crypto::IssuerUsesSupportedCrypto;
 pub use issuer_time_valid::IssuerIsTimeValid;
 
 use crate::cert::Cert;
-use crate::check::{CertDetail, Details, Outcome};
+use crate::check::{CertDetail, Details, Input, Outcome};
 use crate::identity::Located;
-use crate::snapshot::Snapshot;
 
 pub(crate) fn cert_detail(
     role: &'static str,
@@ -52,7 +51,7 @@ pub(crate) fn issuer_details(
 /// Applies `rule` to every trust anchor; fails listing each offender as linkerd does
 /// (`<header>:\n\t* <serial> <CN> <problem>`).
 pub(crate) fn each_anchor(
-    snap: &Snapshot,
+    snap: &Input<'_>,
     header: &str,
     rule: impl Fn(&Cert) -> Option<String>,
 ) -> Outcome {
@@ -87,7 +86,7 @@ pub(crate) fn each_anchor(
 }
 
 /// Applies `rule` to the issuer certificate (the first certificate of the issuer chain).
-pub(crate) fn issuer_leaf(snap: &Snapshot, rule: impl Fn(&Cert) -> Option<String>) -> Outcome {
+pub(crate) fn issuer_leaf(snap: &Input<'_>, rule: impl Fn(&Cert) -> Option<String>) -> Outcome {
     let chain = match &snap.identity().issuer {
         Ok(c) => c,
         Err(why) => return Outcome::Skip(why.clone()),

@@ -195,7 +195,7 @@ pub fn assess(snap: &Snapshot, at: DateTime<Utc>) -> Result<Rotation, String> {
     let facts = observe::observe(snap)?;
     let stage = classify::classify(&classify::Signals::of(&facts));
     let advice = advise::advise(stage, &facts, at);
-    let issuer = facts.issuer;
+    let issuer = &facts.issuer;
     Ok(Rotation {
         stage,
         dangerous: stage.is_dangerous(),

@@ -10,6 +10,7 @@ use crate::cert::Cert;
 use crate::data_plane::{
     BUNDLE_KEY, TRUST_ROOTS, WorkloadRestart, pods_and_restarts, scoped_pods, trust_roots,
 };
+use crate::identity::IdentityMaterial;
 use crate::pem::decode_bundle_lenient;
 use crate::snapshot::{DataPlane, Kind, ObjectRef, PodSummary, Snapshot};
 use crate::verify::signer_among;
@@ -37,7 +38,7 @@ pub(super) struct Proxies<'a> {
 pub(super) struct Facts<'a> {
     pub ns: &'a str,
     pub data_plane: &'a DataPlane,
-    pub issuer: &'a Cert,
+    pub issuer: Cert,
     /// The issuer Secret's scheme (`linkerd.io/tls`, or external).
     pub scheme: String,
     /// The bundle proxies get when they start, and where it was read.
@@ -79,10 +80,9 @@ impl Facts<'_> {
 
 /// The bundle proxies get when they start (the trust-roots ConfigMap, else linkerd-config's
 /// anchors), and where it was read.
-fn bundle(snap: &Snapshot) -> Result<(Vec<Cert>, String), String> {
+fn bundle(snap: &Snapshot, id: &IdentityMaterial) -> Result<(Vec<Cert>, String), String> {
     let ns = snap.linkerd_namespace.as_str();
     let roots_ref = ObjectRef::new(Kind::ConfigMap, ns, TRUST_ROOTS);
-    let id = snap.identity();
     let (bundle, source) = match (trust_roots(snap), &id.anchors) {
         (Some(roots), _) => (roots?, format!("key {BUNDLE_KEY} of {roots_ref}")),
         (None, Ok(a)) => (a.value.clone(), a.origin.to_string()),
@@ -171,13 +171,13 @@ pub(super) fn observe(snap: &Snapshot) -> Result<Facts<'_>, String> {
             "a rotation is assessed on a cluster or its manifests, not on PEM files".into(),
         );
     }
-    let id = snap.identity();
+    let id = IdentityMaterial::derive(snap);
     let chain = id.issuer.as_ref().map_err(|why| {
         format!("cannot read the issuer certificate: {why} (`meshcert check` says more)")
     })?;
     let issuer = &chain.value[0];
     let top = chain.value.last().unwrap_or(issuer);
-    let (bundle, bundle_source) = bundle(snap)?;
+    let (bundle, bundle_source) = bundle(snap, &id)?;
     if let Some(why) = &snap.data_plane_unavailable {
         return Err(why.clone());
     }
@@ -230,7 +230,7 @@ pub(super) fn observe(snap: &Snapshot) -> Result<Facts<'_>, String> {
     Ok(Facts {
         ns: snap.linkerd_namespace.as_str(),
         data_plane: &snap.data_plane,
-        issuer,
+        issuer: issuer.clone(),
         scheme: id.scheme.clone().unwrap_or_default(),
         bundle,
         bundle_source,

@@ -66,10 +66,9 @@ pub mod tap;
 pub mod tap_injector;
 
 use crate::cert::Cert;
-use crate::check::{Check, CheckMeta, Context, Details, Outcome, list_problems};
+use crate::check::{Check, CheckMeta, Context, Details, Input, Outcome, list_problems};
 use crate::identity::Located;
 use crate::rules::{expiring_problem, validity_problem};
-use crate::snapshot::Snapshot;
 use crate::verify::{Options, VerifyError, verify};
 use crate::webhook::{Component, Unusable};
 
@@ -105,7 +104,7 @@ impl Check for WebhookCertValid {
         self.meta
     }
 
-    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         let comp = self.component;
         let Some(ns) = comp.namespace(snap) else {
             return Outcome::Skip(format!("{} not installed", comp.name));
@@ -225,7 +224,7 @@ impl Check for WebhookCertNotExpiringSoon {
         self.meta
     }
 
-    fn run(&self, snap: &Snapshot, cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         let comp = self.component;
         let Some(ns) = comp.namespace(snap) else {
             return Outcome::Skip(format!("{} not installed", comp.name));
@@ -344,13 +343,15 @@ mod tests {
     fn helm_self_signed_certificate_passes() {
         let c = helm_cert(DNS, 7, "2027-06-01T00:00:00Z");
         let snap = injector(&c.pem, &c.key_pem(), &c.pem);
-        let Outcome::Pass(details) = proxy_injector::CERT_VALID.run(&snap, &cx()) else {
+        let Outcome::Pass(details) =
+            proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx())
+        else {
             panic!()
         };
         let roles: Vec<_> = details.certificates.iter().map(|d| d.role).collect();
         assert_eq!(roles, ["serving", "ca-bundle"]);
         assert!(matches!(
-            proxy_injector::CERT_NOT_EXPIRING_SOON.run(&snap, &cx()),
+            proxy_injector::CERT_NOT_EXPIRING_SOON.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Pass(_)
         ));
     }
@@ -363,7 +364,7 @@ mod tests {
         let leaf = signed(spec, p256(), &ca);
         let snap = injector(&leaf.pem, &leaf.key_pem(), &ca.pem);
         assert!(matches!(
-            proxy_injector::CERT_VALID.run(&snap, &cx()),
+            proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Pass(_)
         ));
     }
@@ -377,11 +378,13 @@ mod tests {
         let leaf = signed(spec, p256(), &ca);
         let snap = injector(&leaf.pem, &leaf.key_pem(), &ca.pem);
         assert_eq!(
-            error_of(proxy_injector::CERT_VALID.run(&snap, &cx())),
+            error_of(proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx())),
             "certificate 2 linkerd-proxy-injector.linkerd.svc (notAfter 2026-10-01T00:00:00Z) in key tls.crt of Secret linkerd/linkerd-proxy-injector-k8s-tls is not valid anymore. Expired on 2026-10-01T00:00:00Z"
         );
         assert_eq!(
-            error_of(proxy_injector::CERT_NOT_EXPIRING_SOON.run(&snap, &cx())),
+            error_of(
+                proxy_injector::CERT_NOT_EXPIRING_SOON.run(&crate::check::Input::new(&snap), &cx())
+            ),
             "certificate 2 linkerd-proxy-injector.linkerd.svc (notAfter 2026-10-01T00:00:00Z) in key tls.crt of Secret linkerd/linkerd-proxy-injector-k8s-tls will expire on 2026-10-01T00:00:00Z"
         );
     }
@@ -391,7 +394,7 @@ mod tests {
         let c = helm_cert(DNS, 9, "2026-01-01T00:00:00Z");
         let snap = injector(&c.pem, &c.key_pem(), &c.pem);
         assert_eq!(
-            error_of(proxy_injector::CERT_VALID.run(&snap, &cx())),
+            error_of(proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx())),
             "anchors not within their validity period (webhooks[0].clientConfig.caBundle of MutatingWebhookConfiguration linkerd-proxy-injector-webhook-config):\n\t* 9 linkerd-proxy-injector.linkerd.svc not valid anymore. Expired on 2026-01-01T00:00:00Z"
         );
     }
@@ -405,7 +408,7 @@ mod tests {
         );
         let snap = injector(&c.pem, &c.key_pem(), &c.pem);
         assert_eq!(
-            error_of(proxy_injector::CERT_VALID.run(&snap, &cx())),
+            error_of(proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx())),
             "certificate 3 linkerd-proxy-injector.other.svc (notAfter 2027-06-01T00:00:00Z) in key tls.crt of Secret linkerd/linkerd-proxy-injector-k8s-tls is not valid for DNS name linkerd-proxy-injector.linkerd.svc (SANs: linkerd-proxy-injector.other.svc): x509: certificate is valid for linkerd-proxy-injector.other.svc, not linkerd-proxy-injector.linkerd.svc"
         );
     }
@@ -419,7 +422,7 @@ mod tests {
         let leaf = signed(spec, p256(), &other);
         let snap = injector(&leaf.pem, &leaf.key_pem(), &ca.pem);
         assert_eq!(
-            error_of(proxy_injector::CERT_VALID.run(&snap, &cx())),
+            error_of(proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx())),
             "certificate 2 linkerd-proxy-injector.linkerd.svc (notAfter 2035-01-01T00:00:00Z) in key tls.crt of Secret linkerd/linkerd-proxy-injector-k8s-tls is not signed by any certificate in webhooks[0].clientConfig.caBundle of MutatingWebhookConfiguration linkerd-proxy-injector-webhook-config: cert is not issued by the trust anchor: x509: certificate signed by unknown authority"
         );
     }
@@ -429,7 +432,7 @@ mod tests {
         let c = helm_cert(DNS, 7, "2027-06-01T00:00:00Z");
         let snap = injector(&c.pem, &p256().serialize_pem(), &c.pem);
         assert_eq!(
-            error_of(proxy_injector::CERT_VALID.run(&snap, &cx())),
+            error_of(proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx())),
             "tls: Public and private key do not match: the private key in key tls.key of Secret linkerd/linkerd-proxy-injector-k8s-tls does not belong to the certificate in key tls.crt of Secret linkerd/linkerd-proxy-injector-k8s-tls"
         );
     }
@@ -448,18 +451,20 @@ mod tests {
             s
         };
         assert_eq!(
-            error_of(proxy_injector::CERT_VALID.run(&snap, &cx())),
+            error_of(proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx())),
             "Secret linkerd/linkerd-proxy-injector-k8s-tls not found (nor the legacy Secret linkerd/linkerd-proxy-injector-tls)"
         );
         assert!(
-            matches!(proxy_injector::CERT_NOT_EXPIRING_SOON.run(&snap, &cx()), Outcome::Skip(ref r) if r.contains("proxy-injector webhook has valid cert"))
+            matches!(proxy_injector::CERT_NOT_EXPIRING_SOON.run(&crate::check::Input::new(&snap), &cx()), Outcome::Skip(ref r) if r.contains("proxy-injector webhook has valid cert"))
         );
         put(
             &mut snap,
             ObjectRef::new(Kind::Secret, "linkerd", "linkerd-proxy-injector-tls"),
             secret(&[("crt.pem", c.pem.clone()), ("key.pem", c.key_pem())]),
         );
-        let Outcome::Pass(d) = proxy_injector::CERT_VALID.run(&snap, &cx()) else {
+        let Outcome::Pass(d) =
+            proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx())
+        else {
             panic!()
         };
         assert_eq!(
@@ -472,14 +477,14 @@ mod tests {
     fn policy_validator_absent_is_skipped_but_an_absent_injector_fails() {
         let snap = Snapshot::new("linkerd", "test");
         assert_eq!(
-            policy_validator::CERT_VALID.run(&snap, &cx()),
+            policy_validator::CERT_VALID.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Skip("policy-validator not installed".into())
         );
         assert_eq!(
-            policy_validator::CERT_NOT_EXPIRING_SOON.run(&snap, &cx()),
+            policy_validator::CERT_NOT_EXPIRING_SOON.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Skip("policy-validator not installed".into())
         );
-        let err = error_of(proxy_injector::CERT_VALID.run(&snap, &cx()));
+        let err = error_of(proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx()));
         assert!(
             err.contains("* Secret linkerd/linkerd-proxy-injector-k8s-tls not found"),
             "{err}"
@@ -502,7 +507,7 @@ mod tests {
         };
         put(&mut snap, key.clone(), Object::WebhookConfiguration(two));
         assert_eq!(
-            error_of(proxy_injector::CERT_VALID.run(&snap, &cx())),
+            error_of(proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx())),
             "expected 1 webhooks, found 2 in MutatingWebhookConfiguration linkerd-proxy-injector-webhook-config"
         );
         put(
@@ -513,7 +518,7 @@ mod tests {
             }),
         );
         assert_eq!(
-            error_of(proxy_injector::CERT_VALID.run(&snap, &cx())),
+            error_of(proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx())),
             "webhooks[0].clientConfig.caBundle of MutatingWebhookConfiguration linkerd-proxy-injector-webhook-config is empty"
         );
         let placeholder = WebhookConfiguration {
@@ -521,7 +526,7 @@ mod tests {
         };
         put(&mut snap, key, Object::WebhookConfiguration(placeholder));
         assert_eq!(
-            error_of(proxy_injector::CERT_VALID.run(&snap, &cx())),
+            error_of(proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx())),
             "could not parse webhooks[0].clientConfig.caBundle of MutatingWebhookConfiguration linkerd-proxy-injector-webhook-config: not a PEM certificate"
         );
     }
@@ -539,11 +544,13 @@ mod tests {
         let chain = format!("{}{}", leaf.pem, inter.pem);
         let snap = injector(&chain, &leaf.key_pem(), &root.pem);
         assert!(matches!(
-            proxy_injector::CERT_VALID.run(&snap, &cx()),
+            proxy_injector::CERT_VALID.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Pass(_)
         ));
         assert_eq!(
-            error_of(proxy_injector::CERT_NOT_EXPIRING_SOON.run(&snap, &cx())),
+            error_of(
+                proxy_injector::CERT_NOT_EXPIRING_SOON.run(&crate::check::Input::new(&snap), &cx())
+            ),
             "Anchors expiring soon (key tls.crt of Secret linkerd/linkerd-proxy-injector-k8s-tls):\n\t* 4 intermediate will expire on 2026-12-01T00:00:00Z"
         );
     }
@@ -565,7 +572,7 @@ mod tests {
             }),
         );
         assert_eq!(
-            tap::CERT_VALID.run(&snap, &cx()),
+            tap::CERT_VALID.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Skip("tap API server not installed".into())
         );
         assert!(!crate::check::Category::LinkerdViz.applies(&snap));
@@ -578,13 +585,13 @@ mod tests {
         );
         assert!(crate::check::Category::LinkerdViz.applies(&snap));
         assert!(matches!(
-            tap::CERT_VALID.run(&snap, &cx()),
+            tap::CERT_VALID.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Pass(_)
         ));
         // An override elsewhere: the certificate is not valid for tap.other.svc.
         snap.extension_overrides
             .insert("viz".into(), "other".into());
-        let err = error_of(tap::CERT_VALID.run(&snap, &cx()));
+        let err = error_of(tap::CERT_VALID.run(&crate::check::Input::new(&snap), &cx()));
         assert!(err.contains("Secret other/tap-k8s-tls not found"), "{err}");
     }
 }

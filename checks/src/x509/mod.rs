@@ -1,7 +1,7 @@
 //! Go's `crypto/x509`, ported for meshcert's verdicts to be linkerd's: `ParseCertificate`
 //! (structure, extensions, public keys, names, with Go's refusals and error texts), the name
 //! matching and constraint rules of `Verify`, policy validation and signature checks. The chain
-//! building itself is in [`crate::verify`].
+//! building itself is in the `verify` module.
 
 pub mod constraints;
 pub mod der;

@@ -1,0 +1,157 @@
+//! What a report says about the objects behind a result: the certificates a check looked at,
+//! the issuer's key (never its bytes), and the data plane's proxies. Plain data, below the
+//! checks that fill it and the reporters that print it.
+
+use serde::Serialize;
+
+use crate::cert::{Cert, CertFacts, format_time};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnchorRef {
+    pub common_name: String,
+    pub sha256_fingerprint: String,
+    pub not_after: String,
+}
+
+impl AnchorRef {
+    pub(crate) fn of(c: &Cert) -> AnchorRef {
+        AnchorRef {
+            common_name: c.facts.common_name.clone(),
+            sha256_fingerprint: c.facts.sha256_fingerprint.clone(),
+            not_after: format_time(c.facts.not_after),
+        }
+    }
+
+    /// `<CN> (sha256 <16 hex>…)`.
+    pub(crate) fn short(&self) -> String {
+        format!(
+            "{} (sha256 {}…)",
+            self.common_name,
+            &self.sha256_fingerprint[..16]
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodRef {
+    pub namespace: String,
+    pub name: String,
+    /// `deploy/web`, `sts/db`, `ds/agent`, `pod/name` …
+    pub workload: String,
+    pub native_sidecar: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnreadablePod {
+    pub namespace: String,
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadRestart {
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+    pub pods: usize,
+    pub command: String,
+}
+
+/// One distinct stale bundle: what its proxies trust, relative to the current bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaleBundle {
+    pub pods: usize,
+    /// `old only`, `new only` or `both`: the new anchor is the most recent one (latest
+    /// notBefore) of the current bundle; every other anchor is old.
+    pub trusts: &'static str,
+    /// Anchors these proxies trust that are not in the current bundle.
+    pub old_anchors: Vec<AnchorRef>,
+    /// Anchors of the current bundle these proxies do not trust.
+    pub missing_anchors: Vec<AnchorRef>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataPlaneDetail {
+    /// Pods whose proxy bundle was compared.
+    pub checked_pods: usize,
+    pub skipped_control_plane_pods: usize,
+    /// Proxies that read their bundle through `valueFrom`, resolved by the kubelet.
+    pub not_comparable_pods: usize,
+    pub current_anchors: Vec<AnchorRef>,
+    pub stale_pods: Vec<PodRef>,
+    pub unreadable_pods: Vec<UnreadablePod>,
+    pub workloads: Vec<WorkloadRestart>,
+    pub stale_bundles: Vec<StaleBundle>,
+}
+
+/// One certificate a check looked at, for the report's `details`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertDetail {
+    /// `trust-anchor`, `issuer`, `issuer-chain`.
+    pub role: &'static str,
+    /// Where it was read (`key crt.pem of Secret linkerd/linkerd-identity-issuer`).
+    pub source: String,
+    /// The same, as parts: namespace (empty when cluster-scoped), `Kind/name` (or the file), key.
+    pub namespace: String,
+    pub object: String,
+    pub key: String,
+    #[serde(flatten)]
+    pub facts: CertFacts,
+    /// What this check found wrong with it, if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+impl CertDetail {
+    pub fn new(
+        role: &'static str,
+        origin: &crate::snapshot::Origin,
+        facts: &CertFacts,
+        problem: Option<String>,
+    ) -> Self {
+        let (namespace, object, key) = origin.parts();
+        CertDetail {
+            role,
+            source: origin.to_string(),
+            namespace,
+            object,
+            key,
+            facts: facts.clone(),
+            problem,
+        }
+    }
+}
+
+/// The issuer's private key as reported: its algorithm and where it was read, never its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyDetail {
+    pub source: String,
+    pub algorithm: String,
+    pub matches_certificate: bool,
+}
+
+/// Structured facts behind a result.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Details {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<CertDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_key: Option<KeyDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_plane: Option<DataPlaneDetail>,
+}
+
+impl Details {
+    pub fn is_empty(&self) -> bool {
+        self.certificates.is_empty() && self.issuer_key.is_none() && self.data_plane.is_none()
+    }
+}
