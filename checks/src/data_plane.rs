@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::cert::Cert;
 use crate::check::{Category, Check, CheckMeta, Context, Details, Input, Outcome, Severity};
 use crate::pem::decode_bundle_lenient;
-use crate::snapshot::{BundleRef, Fetched, Kind, ObjectRef, PodSummary, Snapshot, Workload};
+use crate::snapshot::{
+    BundleRef, DataPlane, Fetched, Kind, ObjectRef, PodSummary, Snapshot, Workload,
+};
 
 pub const TRUST_ROOTS: &str = "linkerd-identity-trust-roots";
 pub const BUNDLE_KEY: &str = "ca-bundle.crt";
@@ -192,27 +194,164 @@ pub(crate) fn pod_name(snap: &Snapshot, namespace: &str, name: &str) -> String {
     }
 }
 
+/// The bundle proxies should carry, or why it cannot be compared with.
+fn current_bundle(snap: &Snapshot) -> Result<Vec<Cert>, String> {
+    if let Some(why) = &snap.data_plane_unavailable {
+        return Err(why.clone());
+    }
+    trust_roots(snap).unwrap_or_else(|| {
+        Err(format!(
+            "{} not found",
+            ObjectRef::new(Kind::ConfigMap, &snap.linkerd_namespace, TRUST_ROOTS)
+        ))
+    })
+}
+
+/// Each distinct proxy bundle, parsed once however many pods carry it, against the current
+/// bundle's fingerprints; every anchor met is added to `anchors`.
+fn parse_bundles(
+    dp: &DataPlane,
+    current_set: &BTreeSet<String>,
+    anchors: &mut BTreeMap<String, AnchorRef>,
+) -> Vec<Parsed> {
+    dp.bundles
+        .iter()
+        .map(|text| match decode_bundle_lenient(text) {
+            Err(e) => Parsed::Unreadable(e),
+            Ok(certs) => {
+                let set: BTreeSet<String> = certs
+                    .iter()
+                    .map(|c| c.facts.sha256_fingerprint.clone())
+                    .collect();
+                for c in &certs {
+                    anchors
+                        .entry(c.facts.sha256_fingerprint.clone())
+                        .or_insert_with(|| AnchorRef::of(c));
+                }
+                if set == *current_set {
+                    Parsed::Current
+                } else {
+                    Parsed::Stale(set)
+                }
+            }
+        })
+        .collect()
+}
+
+/// The stale bundles, most carried first: how many pods carry each, which anchors it trusts
+/// that the current bundle lacks, and which it misses.
+fn stale_bundles(
+    stale: &[(&PodSummary, u32)],
+    parsed: &[Parsed],
+    current_set: &BTreeSet<String>,
+    newest: &str,
+    anchors: &BTreeMap<String, AnchorRef>,
+) -> Vec<StaleBundle> {
+    let mut bundles = Vec::new();
+    let mut by_bundle: BTreeMap<u32, usize> = BTreeMap::new();
+    for (_, bundle) in stale {
+        *by_bundle.entry(*bundle).or_default() += 1;
+    }
+    for (id, pods) in by_bundle {
+        let Parsed::Stale(set) = &parsed[id as usize] else {
+            continue;
+        };
+        let old: Vec<AnchorRef> = set
+            .difference(current_set)
+            .map(|f| anchors[f].clone())
+            .collect();
+        let missing: Vec<AnchorRef> = current_set
+            .difference(set)
+            .map(|f| anchors[f].clone())
+            .collect();
+        let trusts = match (set.contains(newest), set.iter().any(|f| *f != newest)) {
+            (true, true) => "both",
+            (true, false) => "new only",
+            (false, _) => "old only",
+        };
+        bundles.push(StaleBundle {
+            pods,
+            trusts,
+            old_anchors: old,
+            missing_anchors: missing,
+        });
+    }
+    bundles.sort_by_key(|b| std::cmp::Reverse(b.pods));
+    bundles
+}
+
+/// linkerd's message for stale pods, then meshcert's: unreadable bundles, what to restart, and
+/// what the stale proxies trust.
+fn failure_message(snap: &Snapshot, detail: &DataPlaneDetail) -> String {
+    let mut sections = Vec::new();
+    if !detail.stale_pods.is_empty() {
+        let items: Vec<String> = detail
+            .stale_pods
+            .iter()
+            .map(|p| format!("* {}", pod_name(snap, &p.namespace, &p.name)))
+            .collect();
+        sections.push(list(
+            "Some pods do not have the current trust bundle and must be restarted:",
+            &items,
+        ));
+    }
+    if !detail.unreadable_pods.is_empty() {
+        let items: Vec<String> = detail
+            .unreadable_pods
+            .iter()
+            .map(|p| format!("* {}: {}", pod_name(snap, &p.namespace, &p.name), p.reason))
+            .collect();
+        sections.push(list(
+            "Some pods have a trust bundle that cannot be read:",
+            &items,
+        ));
+    }
+    if !detail.workloads.is_empty() {
+        sections.push(list("Restart them:", &restart_lines(&detail.workloads)));
+    }
+    if !detail.stale_bundles.is_empty() {
+        let describe = |a: &[AnchorRef]| {
+            a.iter()
+                .map(AnchorRef::short)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let items: Vec<String> = detail
+            .stale_bundles
+            .iter()
+            .map(|b| {
+                let (noun, verb) = if b.pods == 1 {
+                    ("pod", "trusts")
+                } else {
+                    ("pods", "trust")
+                };
+                let mut s = format!("* {} {noun} {verb} {}", b.pods, b.trusts);
+                if !b.old_anchors.is_empty() {
+                    s.push_str(&format!(
+                        "; not in {TRUST_ROOTS}: {}",
+                        describe(&b.old_anchors)
+                    ));
+                }
+                if !b.missing_anchors.is_empty() {
+                    s.push_str(&format!("; missing: {}", describe(&b.missing_anchors)));
+                }
+                s
+            })
+            .collect();
+        sections.push(list("Their proxies' trust anchors:", &items));
+    }
+    sections.join("\n")
+}
+
 impl Check for ProxiesCertsMatchCa {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
     fn run(&self, snap: &Input<'_>, _cx: &Context) -> Outcome {
-        let current = trust_roots(snap).unwrap_or_else(|| {
-            Err(format!(
-                "{} not found",
-                ObjectRef::new(Kind::ConfigMap, &snap.linkerd_namespace, TRUST_ROOTS)
-            ))
-        });
-        let current = match (current, &snap.data_plane_unavailable) {
-            (_, Some(why)) => {
-                return Outcome::Fail {
-                    error: why.clone(),
-                    details: Details::default(),
-                };
-            }
-            (Ok(c), None) => c,
-            (Err(error), None) => {
+        let current = match current_bundle(snap) {
+            Ok(c) => c,
+            Err(error) => {
                 return Outcome::Fail {
                     error,
                     details: Details::default(),
@@ -233,31 +372,8 @@ impl Check for ProxiesCertsMatchCa {
             .map(|c| (c.facts.sha256_fingerprint.clone(), AnchorRef::of(c)))
             .collect();
 
-        // Each distinct bundle string is parsed once, however many pods carry it.
         let dp = &snap.data_plane;
-        let parsed: Vec<Parsed> = dp
-            .bundles
-            .iter()
-            .map(|text| match decode_bundle_lenient(text) {
-                Err(e) => Parsed::Unreadable(e),
-                Ok(certs) => {
-                    let set: BTreeSet<String> = certs
-                        .iter()
-                        .map(|c| c.facts.sha256_fingerprint.clone())
-                        .collect();
-                    for c in &certs {
-                        anchors
-                            .entry(c.facts.sha256_fingerprint.clone())
-                            .or_insert_with(|| AnchorRef::of(c));
-                    }
-                    if set == current_set {
-                        Parsed::Current
-                    } else {
-                        Parsed::Stale(set)
-                    }
-                }
-            })
-            .collect();
+        let parsed = parse_bundles(dp, &current_set, &mut anchors);
 
         let mut detail = DataPlaneDetail {
             current_anchors: current.iter().map(AnchorRef::of).collect(),
@@ -290,99 +406,11 @@ impl Check for ProxiesCertsMatchCa {
         detail
             .unreadable_pods
             .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-        let mut by_bundle: BTreeMap<u32, usize> = BTreeMap::new();
-        for (_, bundle) in &stale {
-            *by_bundle.entry(*bundle).or_default() += 1;
-        }
         let stale_pods: Vec<&PodSummary> = stale.iter().map(|(p, _)| *p).collect();
         (detail.stale_pods, detail.workloads) = pods_and_restarts(dp, &stale_pods);
-        for (id, pods) in by_bundle {
-            let Parsed::Stale(set) = &parsed[id as usize] else {
-                continue;
-            };
-            let old: Vec<AnchorRef> = set
-                .difference(&current_set)
-                .map(|f| anchors[f].clone())
-                .collect();
-            let missing: Vec<AnchorRef> = current_set
-                .difference(set)
-                .map(|f| anchors[f].clone())
-                .collect();
-            let trusts = match (set.contains(&newest), set.iter().any(|f| *f != newest)) {
-                (true, true) => "both",
-                (true, false) => "new only",
-                (false, _) => "old only",
-            };
-            detail.stale_bundles.push(StaleBundle {
-                pods,
-                trusts,
-                old_anchors: old,
-                missing_anchors: missing,
-            });
-        }
-        detail
-            .stale_bundles
-            .sort_by_key(|b| std::cmp::Reverse(b.pods));
-
-        let mut sections = Vec::new();
-        if !detail.stale_pods.is_empty() {
-            let items: Vec<String> = detail
-                .stale_pods
-                .iter()
-                .map(|p| format!("* {}", pod_name(snap, &p.namespace, &p.name)))
-                .collect();
-            sections.push(list(
-                "Some pods do not have the current trust bundle and must be restarted:",
-                &items,
-            ));
-        }
-        if !detail.unreadable_pods.is_empty() {
-            let items: Vec<String> = detail
-                .unreadable_pods
-                .iter()
-                .map(|p| format!("* {}: {}", pod_name(snap, &p.namespace, &p.name), p.reason))
-                .collect();
-            sections.push(list(
-                "Some pods have a trust bundle that cannot be read:",
-                &items,
-            ));
-        }
-        if !detail.workloads.is_empty() {
-            sections.push(list("Restart them:", &restart_lines(&detail.workloads)));
-        }
-        if !detail.stale_bundles.is_empty() {
-            let describe = |a: &[AnchorRef]| {
-                a.iter()
-                    .map(AnchorRef::short)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let items: Vec<String> = detail
-                .stale_bundles
-                .iter()
-                .map(|b| {
-                    let (noun, verb) = if b.pods == 1 {
-                        ("pod", "trusts")
-                    } else {
-                        ("pods", "trust")
-                    };
-                    let mut s = format!("* {} {noun} {verb} {}", b.pods, b.trusts);
-                    if !b.old_anchors.is_empty() {
-                        s.push_str(&format!(
-                            "; not in {TRUST_ROOTS}: {}",
-                            describe(&b.old_anchors)
-                        ));
-                    }
-                    if !b.missing_anchors.is_empty() {
-                        s.push_str(&format!("; missing: {}", describe(&b.missing_anchors)));
-                    }
-                    s
-                })
-                .collect();
-            sections.push(list("Their proxies' trust anchors:", &items));
-        }
+        detail.stale_bundles = stale_bundles(&stale, &parsed, &current_set, &newest, &anchors);
         Outcome::Fail {
-            error: sections.join("\n"),
+            error: failure_message(snap, &detail),
             details: Details {
                 data_plane: Some(detail),
                 ..Details::default()

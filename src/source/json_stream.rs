@@ -122,184 +122,201 @@ impl Scanner {
         let mut copy_from = 0; // start of the pending segment to copy into `buf`
         while i < chunk.len() {
             if self.in_string {
-                // Jump to the next quote or backslash.
-                match memchr::memchr2(b'"', b'\\', &chunk[i..]) {
-                    None => {
-                        if self.in_key {
-                            self.key.extend_from_slice(&chunk[i..]);
-                        }
-                        i = chunk.len();
-                        continue;
-                    }
-                    Some(off) => {
-                        let j = i + off;
-                        if self.in_key {
-                            self.key.extend_from_slice(&chunk[i..j]);
-                        }
-                        if self.escaped {
-                            // The byte right after a backslash: whatever it is, it is escaped.
-                            self.escaped = false;
-                            if off == 0 {
-                                if self.in_key {
-                                    self.key.push(chunk[j]);
-                                }
-                                i = j + 1;
-                                continue;
-                            }
-                        }
-                        if chunk[j] == b'\\' {
-                            if self.in_key {
-                                self.key.push(b'\\');
-                            }
-                            // An escape at the end of the chunk carries over.
-                            if j + 1 < chunk.len() {
-                                if self.in_key {
-                                    self.key.push(chunk[j + 1]);
-                                }
-                                i = j + 2;
-                            } else {
-                                self.escaped = true;
-                                i = j + 1;
-                            }
-                            continue;
-                        }
-                        // Closing quote.
-                        self.in_string = false;
-                        i = j + 1;
-                        if self.in_key {
-                            self.in_key = false;
-                            self.at = At::Colon;
-                        } else if self.at == At::InValue && self.depth == self.start_depth {
-                            // A top-level string value ends here.
-                            self.buf.extend_from_slice(&chunk[copy_from..i]);
-                            copy_from = i;
-                            self.finish_value();
-                        }
-                        continue;
-                    }
-                }
+                i = self.string_run(chunk, i, &mut copy_from);
+            } else if self.structural(chunk, i, &mut copy_from, batch)? {
+                i += 1;
             }
-            let b = chunk[i];
-            match self.at {
-                At::Start | At::Key | At::Colon | At::Value | At::Items | At::End
-                    if b.is_ascii_whitespace() => {}
-                At::Start => {
-                    if b != b'{' {
-                        return Err(ScanError::NotAnObject);
-                    }
-                    self.depth = 1;
-                    self.at = At::Key;
-                }
-                At::Key => match b {
-                    b'"' => {
-                        self.in_string = true;
-                        self.in_key = true;
-                        self.key.clear();
-                    }
-                    b',' => {}
-                    b'}' => {
-                        self.depth = 0;
-                        self.at = At::End;
-                    }
-                    _ => {
-                        return Err(ScanError::Malformed(format!(
-                            "unexpected {:?} where a key was expected",
-                            b as char
-                        )));
-                    }
-                },
-                At::Colon => {
-                    if b != b':' {
-                        return Err(ScanError::Malformed("expected ':' after a key".into()));
-                    }
-                    self.at = At::Value;
-                }
-                At::Value => {
-                    if self.key == b"items" && b == b'[' {
-                        self.saw_items = true;
-                        self.depth = 2;
-                        self.at = At::Items;
-                    } else {
-                        self.at = At::InValue;
-                        self.buf.clear();
-                        copy_from = i;
-                        self.start_depth = self.depth;
-                        self.scalar = !matches!(b, b'{' | b'[' | b'"');
-                        match b {
-                            b'{' | b'[' => self.depth += 1,
-                            b'"' => self.in_string = true,
-                            _ => {}
-                        }
-                    }
-                }
-                At::InValue => {
-                    if self.scalar && matches!(b, b',' | b'}') {
-                        self.buf.extend_from_slice(&chunk[copy_from..i]);
-                        self.finish_value();
-                        // Re-read this byte as the top level's.
-                        continue;
-                    }
-                    match b {
-                        b'"' => self.in_string = true,
-                        b'{' | b'[' => self.depth += 1,
-                        b'}' | b']' => {
-                            self.depth -= 1;
-                            if self.depth == self.start_depth {
-                                self.buf.extend_from_slice(&chunk[copy_from..=i]);
-                                copy_from = i + 1;
-                                self.finish_value();
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                At::Items => match b {
-                    b',' => {}
-                    b']' => {
-                        self.depth = 1;
-                        self.at = At::Key;
-                    }
-                    b'{' => {
-                        self.at = At::InItem;
-                        self.buf.clear();
-                        copy_from = i;
-                        self.depth = 3;
-                    }
-                    _ => {
-                        return Err(ScanError::Malformed(format!(
-                            "items[{}] is not an object",
-                            self.item_count
-                        )));
-                    }
-                },
-                At::InItem => match b {
-                    b'"' => self.in_string = true,
-                    b'{' | b'[' => self.depth += 1,
-                    b'}' | b']' => {
-                        self.depth -= 1;
-                        if self.depth == 2 {
-                            batch.data.extend_from_slice(&self.buf);
-                            batch.data.extend_from_slice(&chunk[copy_from..=i]);
-                            batch.ends.push(batch.data.len());
-                            self.buf.clear();
-                            self.item_count += 1;
-                            self.at = At::Items;
-                        }
-                    }
-                    _ => {}
-                },
-                At::End => {
-                    return Err(ScanError::Malformed(
-                        "trailing characters after the document".into(),
-                    ));
-                }
-            }
-            i += 1;
         }
         if self.capturing() {
             self.buf.extend_from_slice(&chunk[copy_from..]);
         }
         Ok(())
+    }
+
+    /// Inside a string: runs to its next quote or backslash (keeping a key's bytes, ending a
+    /// captured top-level string); returns where to read on.
+    #[inline]
+    fn string_run(&mut self, chunk: &[u8], i: usize, copy_from: &mut usize) -> usize {
+        // Jump to the next quote or backslash.
+        match memchr::memchr2(b'"', b'\\', &chunk[i..]) {
+            None => {
+                if self.in_key {
+                    self.key.extend_from_slice(&chunk[i..]);
+                }
+                chunk.len()
+            }
+            Some(off) => {
+                let j = i + off;
+                if self.in_key {
+                    self.key.extend_from_slice(&chunk[i..j]);
+                }
+                if self.escaped {
+                    // The byte right after a backslash: whatever it is, it is escaped.
+                    self.escaped = false;
+                    if off == 0 {
+                        if self.in_key {
+                            self.key.push(chunk[j]);
+                        }
+                        return j + 1;
+                    }
+                }
+                if chunk[j] == b'\\' {
+                    if self.in_key {
+                        self.key.push(b'\\');
+                    }
+                    // An escape at the end of the chunk carries over.
+                    if j + 1 < chunk.len() {
+                        if self.in_key {
+                            self.key.push(chunk[j + 1]);
+                        }
+                        return j + 2;
+                    }
+                    self.escaped = true;
+                    return j + 1;
+                }
+                // Closing quote.
+                self.in_string = false;
+                let i = j + 1;
+                if self.in_key {
+                    self.in_key = false;
+                    self.at = At::Colon;
+                } else if self.at == At::InValue && self.depth == self.start_depth {
+                    // A top-level string value ends here.
+                    self.buf.extend_from_slice(&chunk[*copy_from..i]);
+                    *copy_from = i;
+                    self.finish_value();
+                }
+                i
+            }
+        }
+    }
+
+    /// One byte outside strings; `Ok(false)` when the same byte must be read again (a
+    /// top-level scalar ends at the `,` or `}` that the top level then reads).
+    #[inline]
+    fn structural(
+        &mut self,
+        chunk: &[u8],
+        i: usize,
+        copy_from: &mut usize,
+        batch: &mut Batch,
+    ) -> Result<bool, ScanError> {
+        let b = chunk[i];
+        match self.at {
+            At::Start | At::Key | At::Colon | At::Value | At::Items | At::End
+                if b.is_ascii_whitespace() => {}
+            At::Start => {
+                if b != b'{' {
+                    return Err(ScanError::NotAnObject);
+                }
+                self.depth = 1;
+                self.at = At::Key;
+            }
+            At::Key => match b {
+                b'"' => {
+                    self.in_string = true;
+                    self.in_key = true;
+                    self.key.clear();
+                }
+                b',' => {}
+                b'}' => {
+                    self.depth = 0;
+                    self.at = At::End;
+                }
+                _ => {
+                    return Err(ScanError::Malformed(format!(
+                        "unexpected {:?} where a key was expected",
+                        b as char
+                    )));
+                }
+            },
+            At::Colon => {
+                if b != b':' {
+                    return Err(ScanError::Malformed("expected ':' after a key".into()));
+                }
+                self.at = At::Value;
+            }
+            At::Value => {
+                if self.key == b"items" && b == b'[' {
+                    self.saw_items = true;
+                    self.depth = 2;
+                    self.at = At::Items;
+                } else {
+                    self.at = At::InValue;
+                    self.buf.clear();
+                    *copy_from = i;
+                    self.start_depth = self.depth;
+                    self.scalar = !matches!(b, b'{' | b'[' | b'"');
+                    match b {
+                        b'{' | b'[' => self.depth += 1,
+                        b'"' => self.in_string = true,
+                        _ => {}
+                    }
+                }
+            }
+            At::InValue => {
+                if self.scalar && matches!(b, b',' | b'}') {
+                    self.buf.extend_from_slice(&chunk[*copy_from..i]);
+                    self.finish_value();
+                    // Re-read this byte as the top level's.
+                    return Ok(false);
+                }
+                match b {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth -= 1;
+                        if self.depth == self.start_depth {
+                            self.buf.extend_from_slice(&chunk[*copy_from..=i]);
+                            *copy_from = i + 1;
+                            self.finish_value();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            At::Items => match b {
+                b',' => {}
+                b']' => {
+                    self.depth = 1;
+                    self.at = At::Key;
+                }
+                b'{' => {
+                    self.at = At::InItem;
+                    self.buf.clear();
+                    *copy_from = i;
+                    self.depth = 3;
+                }
+                _ => {
+                    return Err(ScanError::Malformed(format!(
+                        "items[{}] is not an object",
+                        self.item_count
+                    )));
+                }
+            },
+            At::InItem => match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth -= 1;
+                    if self.depth == 2 {
+                        batch.data.extend_from_slice(&self.buf);
+                        batch.data.extend_from_slice(&chunk[*copy_from..=i]);
+                        batch.ends.push(batch.data.len());
+                        self.buf.clear();
+                        self.item_count += 1;
+                        self.at = At::Items;
+                    }
+                }
+                _ => {}
+            },
+            At::End => {
+                return Err(ScanError::Malformed(
+                    "trailing characters after the document".into(),
+                ));
+            }
+        }
+        Ok(true)
     }
 
     fn finish_value(&mut self) {
