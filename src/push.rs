@@ -11,10 +11,7 @@ use hyper_util::client::legacy::Client;
 pub fn group_url(gateway: &str, cluster: Option<&str>) -> String {
     let base = gateway.trim_end_matches('/');
     match cluster {
-        Some(c) => format!(
-            "{base}/metrics/job/meshcert/cluster/{}",
-            crate::source::live::percent_escape(c)
-        ),
+        Some(c) => format!("{base}/metrics/job/meshcert/cluster/{}", percent_escape(c)),
         None => format!("{base}/metrics/job/meshcert"),
     }
 }
@@ -58,6 +55,18 @@ pub fn push(gateway: &str, cluster: Option<&str>, metrics: String) -> anyhow::Re
         }
         Ok(())
     })
+}
+
+/// Percent-escapes a grouping-key value for a URL path segment.
+fn percent_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[cfg(test)]

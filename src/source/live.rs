@@ -21,16 +21,14 @@ use std::time::Duration;
 use anyhow::{Context as _, anyhow, bail};
 use kube::Client;
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
-use meshcert_checks::reads::{follow_up_reads, object_reads};
+use meshcert_checks::reads::{EXTENSION_LABEL, MESHED_LABEL, follow_up_reads, object_reads};
 use meshcert_checks::snapshot::{Kind, ObjectRef, ObjectState, Snapshot};
 use tokio::time::Instant;
 
-use super::manifests::{Builder, read_json};
+use super::ingest::{Builder, read_json};
 
 /// Meshed pods per LIST page.
 pub const PAGE_SIZE: usize = 500;
-const MESHED_LABEL: &str = "linkerd.io/control-plane-ns";
-const EXTENSION_LABEL: &str = "linkerd.io/extension";
 const FROM: &str = "the API server";
 
 /// A connected cluster.
@@ -277,24 +275,51 @@ async fn get(
 }
 
 /// The API path of an object.
-pub fn api_path(o: &ObjectRef) -> String {
-    let ns = &o.namespace;
-    let name = &o.name;
-    match o.kind {
-        Kind::ConfigMap => format!("/api/v1/namespaces/{ns}/configmaps/{name}"),
-        Kind::Secret => format!("/api/v1/namespaces/{ns}/secrets/{name}"),
-        Kind::Namespace => format!("/api/v1/namespaces/{name}"),
-        Kind::MutatingWebhookConfiguration => {
-            format!("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/{name}")
-        }
-        Kind::ValidatingWebhookConfiguration => {
-            format!("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{name}")
-        }
-        Kind::APIService => format!("/apis/apiregistration.k8s.io/v1/apiservices/{name}"),
-        Kind::Certificate => {
-            format!("/apis/cert-manager.io/v1/namespaces/{ns}/certificates/{name}")
-        }
+/// The collection an object of `kind` lives in, as kube's resource types name it.
+fn collection(kind: Kind, namespace: &str) -> String {
+    use k8s_openapi::api::admissionregistration::v1::{
+        MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
+    };
+    use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
+    use kube::core::{ApiResource, DynamicObject, GroupVersionKind, Resource};
+    let custom = |group: &str, kind: &str, plural: &str, ns: Option<&str>| {
+        let gvk = GroupVersionKind::gvk(group, "v1", kind);
+        DynamicObject::url_path(&ApiResource::from_gvk_with_plural(&gvk, plural), ns)
+    };
+    match kind {
+        Kind::ConfigMap => ConfigMap::url_path(&(), Some(namespace)),
+        Kind::Secret => Secret::url_path(&(), Some(namespace)),
+        Kind::Namespace => Namespace::url_path(&(), None),
+        Kind::MutatingWebhookConfiguration => MutatingWebhookConfiguration::url_path(&(), None),
+        Kind::ValidatingWebhookConfiguration => ValidatingWebhookConfiguration::url_path(&(), None),
+        Kind::APIService => custom("apiregistration.k8s.io", "APIService", "apiservices", None),
+        Kind::Certificate => custom(
+            "cert-manager.io",
+            "Certificate",
+            "certificates",
+            Some(namespace),
+        ),
     }
+}
+
+/// The path of a GET of `o`, built by kube's request builder.
+pub fn api_path(o: &ObjectRef) -> String {
+    kube::core::Request::new(collection(o.kind, &o.namespace))
+        .get(&o.name, &kube::core::params::GetParams::default())
+        .map(|r| r.uri().to_string())
+        .unwrap_or_else(|_| format!("{}/{}", collection(o.kind, &o.namespace), o.name))
+}
+
+/// The path of a LIST, built by kube's request builder (selector, page size, continue token).
+fn list_path(
+    collection: String,
+    params: &kube::core::params::ListParams,
+) -> anyhow::Result<String> {
+    kube::core::Request::new(collection)
+        .list(params)
+        // kube's serializer leaves an empty first pair (`?&labelSelector=…`); drop it.
+        .map(|r| r.uri().to_string().replacen("?&", "?", 1))
+        .map_err(|e| anyhow!("cannot build a list request: {e}"))
 }
 
 /// The RBAC rule that allows reading `o`, as a message names it.
@@ -356,19 +381,6 @@ fn thousands(n: usize) -> String {
     out
 }
 
-/// Percent-escapes everything but unreserved characters (RFC 3986), for query values and
-/// path segments.
-pub(crate) fn percent_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 pub struct Options<'a> {
     pub linkerd_namespace: &'a str,
     pub data_plane_namespace: Option<&'a str>,
@@ -395,10 +407,10 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
     // Where the extensions are.
     let mut extensions = opts.extension_overrides.clone();
     if !(extensions.contains_key("viz") && extensions.contains_key("jaeger")) {
-        let path = format!(
-            "/api/v1/namespaces?labelSelector={}",
-            percent_escape(EXTENSION_LABEL)
-        );
+        let path = list_path(
+            collection(Kind::Namespace, ""),
+            &kube::core::params::ListParams::default().labels(EXTENSION_LABEL),
+        )?;
         match get(cluster, &path, deadline, opts.verbose)
             .await
             .map_err(fail)?
@@ -444,21 +456,22 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
     }
 
     // Meshed pods, page by page, while the objects arrive.
-    let pods_path = match opts.data_plane_namespace {
-        Some(dp) => format!("/api/v1/namespaces/{dp}/pods"),
-        None => "/api/v1/pods".to_string(),
+    let pods_collection = {
+        use k8s_openapi::api::core::v1::Pod;
+        use kube::core::Resource;
+        Pod::url_path(&(), opts.data_plane_namespace)
     };
     let progress = std::io::stderr().is_terminal();
     let mut token: Option<String> = None;
     let mut pages = 0usize;
     loop {
-        let mut path = format!(
-            "{pods_path}?labelSelector={}&limit={PAGE_SIZE}",
-            percent_escape(MESHED_LABEL)
-        );
+        let mut params = kube::core::params::ListParams::default()
+            .labels(MESHED_LABEL)
+            .limit(PAGE_SIZE as u32);
         if let Some(t) = &token {
-            path.push_str(&format!("&continue={}", percent_escape(t)));
+            params = params.continue_token(t);
         }
+        let path = list_path(pods_collection.clone(), &params)?;
         match get(cluster, &path, deadline, opts.verbose)
             .await
             .map_err(fail)?

@@ -1,6 +1,10 @@
 //! Sources: the only code that reads input. Each turns what it reads into a Snapshot.
 
+mod discovery;
+mod ingest;
 pub mod json_stream;
+mod kube_types;
+pub mod limits;
 pub mod live;
 pub mod manifests;
 pub mod pem_files;

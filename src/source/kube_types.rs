@@ -1,0 +1,289 @@
+//! The narrow Kubernetes types meshcert deserialises manifests and API answers into: only the
+//! fields the checks read. The serde visitors here keep 100,000 pods' annotations and status
+//! conditions from allocating.
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A manifest document or List item, holding only what meshcert reads.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Manifest {
+    #[serde(rename = "apiVersion")]
+    pub(crate) api_version: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) metadata: Option<Metadata>,
+    #[serde(rename = "type")]
+    pub(crate) type_: Option<String>,
+    /// ConfigMap or Secret data; kept loose so a bad value is named, not a parse error.
+    pub(crate) data: Option<Value>,
+    #[serde(rename = "stringData")]
+    pub(crate) string_data: Option<Value>,
+    pub(crate) webhooks: Option<Vec<WebhookEntry>>,
+    pub(crate) spec: Option<Spec>,
+    /// A cert-manager Certificate's status.
+    pub(crate) status: Option<Status>,
+    /// A YAML List's items (a JSON List streams them instead).
+    pub(crate) items: Option<Vec<Manifest>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Metadata {
+    pub(crate) name: Option<String>,
+    pub(crate) namespace: Option<String>,
+    pub(crate) labels: Option<BTreeMap<String, Value>>,
+    pub(crate) annotations: Option<CertManagerAnnotations>,
+    #[serde(rename = "creationTimestamp")]
+    pub(crate) creation_timestamp: Option<String>,
+    #[serde(rename = "ownerReferences")]
+    pub(crate) owner_references: Option<Vec<OwnerReference>>,
+}
+
+/// The `cert-manager.io/…` annotations of an object; every other annotation is skipped unread
+/// (a pod's can be large, and kubectl's last-applied-configuration repeats a Secret's data).
+#[derive(Debug, Default)]
+pub(crate) struct CertManagerAnnotations(pub(crate) BTreeMap<String, Value>);
+
+impl<'de> Deserialize<'de> for CertManagerAnnotations {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = CertManagerAnnotations;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of annotations")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut kept = BTreeMap::new();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key.starts_with("cert-manager.io/") {
+                        kept.insert(key.into_owned(), map.next_value::<Value>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(CertManagerAnnotations(kept))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct OwnerReference {
+    pub(crate) kind: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) controller: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct WebhookEntry {
+    #[serde(rename = "clientConfig")]
+    pub(crate) client_config: Option<ClientConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ClientConfig {
+    #[serde(rename = "caBundle")]
+    pub(crate) ca_bundle: Option<Value>,
+}
+
+/// A pod's, an APIService's or a cert-manager Certificate's spec, as far as meshcert reads them.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Spec {
+    pub(crate) containers: Option<Vec<Container>>,
+    #[serde(rename = "initContainers")]
+    pub(crate) init_containers: Option<Vec<Container>>,
+    #[serde(rename = "caBundle")]
+    pub(crate) ca_bundle: Option<Value>,
+    #[serde(rename = "secretName")]
+    pub(crate) secret_name: Option<Value>,
+    pub(crate) duration: Option<Value>,
+    #[serde(rename = "renewBefore")]
+    pub(crate) renew_before: Option<Value>,
+    #[serde(rename = "renewBeforePercentage")]
+    pub(crate) renew_before_percentage: Option<Value>,
+}
+
+/// A status as meshcert reads it: only its `Ready` condition, for cert-manager Certificates.
+/// Every pod has a status with several conditions, so they are read without allocating: the
+/// condition types are compared in place and the usual status values are static strings.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Status {
+    #[serde(default, rename = "conditions", deserialize_with = "ready_condition")]
+    pub(crate) ready: Option<ReadyCondition>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ReadyCondition {
+    pub(crate) status: Text,
+    pub(crate) reason: Text,
+    pub(crate) message: Text,
+}
+
+/// A scalar as written: absent, text (the common values without allocating), or something that is
+/// not a scalar.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) enum Text {
+    #[default]
+    Absent,
+    Is(std::borrow::Cow<'static, str>),
+    NotScalar,
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a scalar")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text, E> {
+                Ok(Text::Is(match v {
+                    "True" => "True".into(),
+                    "False" => "False".into(),
+                    "Unknown" => "Unknown".into(),
+                    other => other.to_string().into(),
+                }))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Text, E> {
+                // `True` unquoted in hand-written YAML reads as a boolean.
+                Ok(Text::Is(if v { "True" } else { "False" }.into()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Text, E> {
+                Ok(Text::Is(v.to_string().into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Text, E> {
+                Ok(Text::Is(v.to_string().into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Text, E> {
+                Ok(Text::Is(v.to_string().into()))
+            }
+            fn visit_unit<E>(self) -> Result<Text, E> {
+                Ok(Text::Absent)
+            }
+            fn visit_none<E>(self) -> Result<Text, E> {
+                Ok(Text::Absent)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Text, D::Error> {
+                d.deserialize_any(Visit)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Text, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text::NotScalar)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Text, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text::NotScalar)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// Whether a condition's `type` is `Ready`, compared where it lies.
+pub(crate) struct IsReady(pub(crate) bool);
+
+impl<'de> Deserialize<'de> for IsReady {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = IsReady;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a condition type")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<IsReady, E> {
+                Ok(IsReady(v == "Ready"))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+/// The first condition of type `Ready` in a `conditions` list.
+pub(crate) fn ready_condition<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<ReadyCondition>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(field_identifier, rename_all = "lowercase")]
+    enum Key {
+        Type,
+        Status,
+        Reason,
+        Message,
+        #[serde(other)]
+        Other,
+    }
+    struct Entry(Option<ReadyCondition>);
+    impl<'de> Deserialize<'de> for Entry {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = Entry;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a condition")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut m: A,
+                ) -> Result<Entry, A::Error> {
+                    let (mut ready, mut c) = (false, ReadyCondition::default());
+                    while let Some(key) = m.next_key::<Key>()? {
+                        match key {
+                            Key::Type => ready = m.next_value::<IsReady>()?.0,
+                            Key::Status => c.status = m.next_value()?,
+                            Key::Reason => c.reason = m.next_value()?,
+                            Key::Message => c.message = m.next_value()?,
+                            Key::Other => {
+                                m.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(Entry(ready.then_some(c)))
+                }
+            }
+            d.deserialize_map(Visit)
+        }
+    }
+    struct Visit;
+    impl<'de> serde::de::Visitor<'de> for Visit {
+        type Value = Option<ReadyCondition>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of conditions")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut s: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(Entry(c)) = s.next_element::<Entry>()? {
+                if found.is_none() {
+                    found = c;
+                }
+            }
+            Ok(found)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Visit)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Container {
+    pub(crate) name: Option<String>,
+    pub(crate) env: Option<Vec<EnvVar>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EnvVar {
+    pub(crate) name: Option<String>,
+    pub(crate) value: Option<String>,
+    #[serde(rename = "valueFrom")]
+    pub(crate) value_from: Option<IgnoredAny>,
+}
