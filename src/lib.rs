@@ -20,6 +20,7 @@ use clap::Parser;
 use meshcert_checks::check::Context;
 use meshcert_checks::registry;
 use report::run::{ClusterOutcome, Run};
+use source::Limits;
 
 use cli::{CheckArgs, Cli, ColorChoice, Command, ListFormat, OutputFormat, RotationArgs};
 
@@ -78,9 +79,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             ExitStatus::Success
         }
         Command::Snapshot(args) => {
-            let request =
-                source::LiveRequest::new(&args.cluster, source::manifests::Limits::default());
-            let snap = runtime()?.block_on(source::load_live(&request, args.context.as_deref()))?;
+            let contexts = match &args.context {
+                Some(name) => source::Contexts::Named(vec![name.clone()]),
+                None => source::Contexts::Current,
+            };
+            let request = request_of(&args.cluster, Inputs::Live(contexts), Limits::default())?;
+            let snap = runtime()?.block_on(request.load_live(args.context.as_deref()))?;
             let written = snapshot::write(&snap, &args.out)?;
             for what in &written.unreadable {
                 eprintln!("meshcert: warning: not in the snapshot (could not be read): {what}");
@@ -188,12 +192,16 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
             source: snap.source.clone(),
             outcome: assess(snap, at),
         };
-    let limits = source::manifests::Limits::default();
-    let assessed: Vec<Assessed> = if !args.from.is_empty() {
-        let snap = source::load_manifests(&args.from, &args.cluster, limits)?;
-        vec![assessed_of(None, &snap)]
+    let inputs = if args.from.is_empty() {
+        Inputs::Live(contexts_of(&args.contexts))
     } else {
-        match read_live(&args.cluster, &args.contexts, limits)? {
+        Inputs::Manifests(&args.from)
+    };
+    let request = request_of(&args.cluster, inputs, Limits::default())?;
+    let assessed: Vec<Assessed> = if !request.is_live() {
+        vec![assessed_of(None, &request.load_offline()?)]
+    } else {
+        match read_live(&request)? {
             Live::One(snap) => vec![assessed_of(None, &snap)],
             Live::Many(clusters) => clusters
                 .into_iter()
@@ -236,33 +244,25 @@ enum Live {
     Many(Vec<(String, anyhow::Result<meshcert_checks::snapshot::Snapshot>)>),
 }
 
-/// Reads the clusters the context flags name. Several are read concurrently, a few at a time;
+/// Reads the clusters a live request names. Several are read concurrently, a few at a time;
 /// one that fails does not stop the others.
-fn read_live(
-    cluster: &cli::ClusterArgs,
-    contexts: &cli::ContextArgs,
-    limits: source::manifests::Limits,
-) -> anyhow::Result<Live> {
-    let names = if contexts.all_contexts {
-        source::live::all_contexts(cluster.kubeconfig.as_deref())?
-    } else {
-        contexts.context.clone()
-    };
+fn read_live(request: &source::Request) -> anyhow::Result<Live> {
     let rt = runtime()?;
-    let request = &source::LiveRequest::new(cluster, limits);
-    if !contexts.all_contexts && names.len() <= 1 {
-        let one = names.first().map(String::as_str);
-        return Ok(Live::One(Box::new(
-            rt.block_on(source::load_live(request, one))?,
-        )));
-    }
+    let names = match request.clusters()? {
+        source::Clusters::One(context) => {
+            return Ok(Live::One(Box::new(
+                rt.block_on(request.load_live(context.as_deref()))?,
+            )));
+        }
+        source::Clusters::Many(names) => names,
+    };
     let results = rt.block_on(async {
         let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(CLUSTERS_AT_ONCE));
         let tasks = names.iter().map(|ctx| {
             let limit = limit.clone();
             async move {
                 let _permit = limit.acquire().await;
-                source::load_live(request, Some(ctx)).await
+                request.load_live(Some(ctx)).await
             }
         });
         futures::future::join_all(tasks).await
@@ -270,15 +270,93 @@ fn read_live(
     Ok(Live::Many(names.into_iter().zip(results).collect()))
 }
 
+/// What the command line asks to read, before the scope and limits are added.
+enum Inputs<'a> {
+    Manifests(&'a [std::path::PathBuf]),
+    PemFiles(&'a CheckArgs),
+    Live(source::Contexts),
+}
+
+fn contexts_of(contexts: &cli::ContextArgs) -> source::Contexts {
+    if contexts.all_contexts {
+        source::Contexts::All
+    } else if contexts.context.is_empty() {
+        source::Contexts::Current
+    } else {
+        source::Contexts::Named(contexts.context.clone())
+    }
+}
+
+/// The one place a source request is built from the command line.
+fn request_of(
+    cluster: &cli::ClusterArgs,
+    inputs: Inputs<'_>,
+    limits: Limits,
+) -> anyhow::Result<source::Request> {
+    let source = match inputs {
+        Inputs::Manifests(paths) => source::Source::Manifests(paths.to_vec()),
+        Inputs::PemFiles(args) => {
+            match (&args.trust_anchors, &args.issuer_cert, &args.issuer_key) {
+                (Some(anchors), Some(cert), Some(key)) => source::Source::PemFiles {
+                    anchors: anchors.clone(),
+                    cert: cert.clone(),
+                    key: key.clone(),
+                },
+                _ => anyhow::bail!(
+                    "nothing to read: give --from PATH (manifests) or --trust-anchors, --issuer-cert and --issuer-key (PEM files)"
+                ),
+            }
+        }
+        Inputs::Live(contexts) => source::Source::Live {
+            kubeconfig: cluster.kubeconfig.clone(),
+            contexts,
+            timeout: cluster.timeout,
+            verbose: cluster.verbose,
+        },
+    };
+    Ok(source::Request {
+        source,
+        scope: source::Scope {
+            linkerd_namespace: cluster.linkerd_namespace.clone(),
+            data_plane_namespace: cluster.data_plane_namespace.clone(),
+            viz_namespace: cluster.viz_namespace.clone(),
+            jaeger_namespace: cluster.jaeger_namespace.clone(),
+        },
+        limits,
+    })
+}
+
+/// `check`'s request: PEM files, manifests, or clusters.
+fn check_request(args: &CheckArgs) -> anyhow::Result<source::Request> {
+    let all_pem =
+        args.trust_anchors.is_some() && args.issuer_cert.is_some() && args.issuer_key.is_some();
+    let inputs = if all_pem {
+        Inputs::PemFiles(args)
+    } else if !args.from.is_empty() {
+        Inputs::Manifests(&args.from)
+    } else if args.trust_anchors.is_some() {
+        // Incomplete PEM files: `request_of` says what is missing.
+        Inputs::PemFiles(args)
+    } else {
+        Inputs::Live(contexts_of(&args.contexts))
+    };
+    let limits = Limits {
+        max_input_bytes: args.max_input_bytes,
+        max_objects: args.max_objects,
+    };
+    request_of(&args.cluster, inputs, limits)
+}
+
 /// Reads the inputs and runs the checks.
 fn collect(args: &CheckArgs, cx: &Context) -> anyhow::Result<Run> {
     let check = |snap: &meshcert_checks::snapshot::Snapshot| {
         meshcert_checks::report::run(snap, cx, registry::ALL)
     };
-    if !source::is_live(args) {
-        return Ok(Run::one(check(&source::load(args)?), None, cx.fail_on));
+    let request = check_request(args)?;
+    if !request.is_live() {
+        return Ok(Run::one(check(&request.load_offline()?), None, cx.fail_on));
     }
-    let clusters = match read_live(&args.cluster, &args.contexts, source::limits(args))? {
+    let clusters = match read_live(&request)? {
         Live::One(snapshot) => {
             return Ok(Run::one(
                 check(&snapshot),

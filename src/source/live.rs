@@ -387,7 +387,7 @@ pub struct Options<'a> {
     pub extension_overrides: &'a BTreeMap<String, String>,
     pub timeout: Duration,
     pub verbose: bool,
-    pub limits: super::manifests::Limits,
+    pub limits: super::Limits,
 }
 
 /// Reads what the checks need from `cluster`.

@@ -9,113 +9,144 @@ pub mod live;
 pub mod manifests;
 pub mod pem_files;
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use anyhow::bail;
 use meshcert_checks::snapshot::Snapshot;
 
-use crate::cli::{CheckArgs, ClusterArgs};
+pub use limits::Limits;
 
-/// Whether the arguments ask for a live cluster (no --from, no PEM files).
-pub fn is_live(args: &CheckArgs) -> bool {
-    args.from.is_empty() && args.trust_anchors.is_none()
+/// Where the control plane and the extensions are, and which namespace's pods to check.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub linkerd_namespace: String,
+    /// `-n`: the data-plane namespace (all namespaces when `None`).
+    pub data_plane_namespace: Option<String>,
+    pub viz_namespace: Option<String>,
+    pub jaeger_namespace: Option<String>,
 }
 
-/// What to read from a cluster.
-pub struct LiveRequest<'a> {
-    pub kubeconfig: Option<&'a std::path::Path>,
-    pub linkerd_namespace: &'a str,
-    pub data_plane_namespace: Option<&'a str>,
-    pub viz_namespace: Option<&'a str>,
-    pub jaeger_namespace: Option<&'a str>,
-    pub timeout: std::time::Duration,
-    pub verbose: bool,
-    pub limits: manifests::Limits,
-}
+impl Scope {
+    /// The extension namespaces given outright (`viz`, `jaeger` → namespace).
+    fn extension_overrides(&self) -> std::collections::BTreeMap<String, String> {
+        [
+            ("viz", &self.viz_namespace),
+            ("jaeger", &self.jaeger_namespace),
+        ]
+        .into_iter()
+        .filter_map(|(ext, ns)| ns.as_ref().map(|ns| (ext.to_string(), ns.clone())))
+        .collect()
+    }
 
-impl<'a> LiveRequest<'a> {
-    pub fn new(cluster: &'a ClusterArgs, limits: manifests::Limits) -> Self {
-        LiveRequest {
-            kubeconfig: cluster.kubeconfig.as_deref(),
-            linkerd_namespace: &cluster.linkerd_namespace,
-            data_plane_namespace: cluster.data_plane_namespace.as_deref(),
-            viz_namespace: cluster.viz_namespace.as_deref(),
-            jaeger_namespace: cluster.jaeger_namespace.as_deref(),
-            timeout: cluster.timeout,
-            verbose: cluster.verbose,
-            limits,
-        }
+    /// Applies `-n` and the extension namespaces to a Snapshot.
+    fn apply(&self, mut snap: Snapshot) -> Snapshot {
+        snap.data_plane_namespace = self.data_plane_namespace.clone();
+        snap.extension_overrides.extend(self.extension_overrides());
+        snap
     }
 }
 
-/// The input limits the arguments set.
-pub fn limits(args: &CheckArgs) -> manifests::Limits {
-    manifests::Limits {
-        max_input_bytes: args.max_input_bytes,
-        max_objects: args.max_objects,
-    }
+/// Which clusters a live run reads.
+#[derive(Debug, Clone)]
+pub enum Contexts {
+    /// The kubeconfig's current context (or the in-cluster service account).
+    Current,
+    /// These contexts (one: a single-cluster run; several: a run per cluster).
+    Named(Vec<String>),
+    /// Every context of the kubeconfig.
+    All,
 }
 
-/// Reads the cluster of `context` (the current one when `None`).
-pub async fn load_live(req: &LiveRequest<'_>, context: Option<&str>) -> anyhow::Result<Snapshot> {
-    let cluster = live::connect(req.kubeconfig, context, req.timeout).await?;
-    let mut overrides = std::collections::BTreeMap::new();
-    for (ext, ns) in [("viz", req.viz_namespace), ("jaeger", req.jaeger_namespace)] {
-        if let Some(ns) = ns {
-            overrides.insert(ext.to_string(), ns.to_string());
-        }
-    }
-    let opts = live::Options {
-        linkerd_namespace: req.linkerd_namespace,
-        data_plane_namespace: req.data_plane_namespace,
-        extension_overrides: &overrides,
-        timeout: req.timeout,
-        verbose: req.verbose,
-        limits: req.limits,
-    };
-    let mut snap = live::load(&cluster, &opts).await?;
-    snap.data_plane_namespace = req.data_plane_namespace.map(String::from);
-    Ok(snap)
+/// What a run reads.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Manifests(Vec<PathBuf>),
+    PemFiles {
+        anchors: PathBuf,
+        cert: PathBuf,
+        key: PathBuf,
+    },
+    Live {
+        kubeconfig: Option<PathBuf>,
+        contexts: Contexts,
+        timeout: Duration,
+        verbose: bool,
+    },
 }
 
-/// Builds the Snapshot of offline inputs (manifests or PEM files).
-pub fn load(args: &CheckArgs) -> anyhow::Result<Snapshot> {
-    Ok(scoped(read(args)?, &args.cluster))
+/// Everything a source needs, built from the command line in one place (the binary's
+/// `request_of`); nothing here sees the command line itself.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub source: Source,
+    pub scope: Scope,
+    pub limits: Limits,
 }
 
-/// Builds the Snapshot of manifests.
-pub fn load_manifests(
-    from: &[std::path::PathBuf],
-    cluster: &ClusterArgs,
-    limits: manifests::Limits,
-) -> anyhow::Result<Snapshot> {
-    let snap = manifests::load(from, &cluster.linkerd_namespace, limits)?;
-    Ok(scoped(snap, cluster))
+/// What a live request resolves to: one cluster, or a run per named cluster.
+pub enum Clusters {
+    One(Option<String>),
+    Many(Vec<String>),
 }
 
-/// Applies `-n` and the extension namespaces to an offline Snapshot.
-fn scoped(mut snap: Snapshot, cluster: &ClusterArgs) -> Snapshot {
-    snap.data_plane_namespace = cluster.data_plane_namespace.clone();
-    for (ext, ns) in [
-        ("viz", &cluster.viz_namespace),
-        ("jaeger", &cluster.jaeger_namespace),
-    ] {
-        if let Some(ns) = ns {
-            snap.extension_overrides.insert(ext.to_string(), ns.clone());
-        }
+impl Request {
+    pub fn is_live(&self) -> bool {
+        matches!(self.source, Source::Live { .. })
     }
-    snap
-}
 
-fn read(args: &CheckArgs) -> anyhow::Result<Snapshot> {
-    let ns = args.cluster.linkerd_namespace.as_str();
-    if let (Some(anchors), Some(cert), Some(key)) =
-        (&args.trust_anchors, &args.issuer_cert, &args.issuer_key)
-    {
-        return pem_files::load(anchors, cert, key, ns);
+    /// The Snapshot of offline inputs (manifests or PEM files).
+    pub fn load_offline(&self) -> anyhow::Result<Snapshot> {
+        let ns = self.scope.linkerd_namespace.as_str();
+        let snap = match &self.source {
+            Source::PemFiles { anchors, cert, key } => pem_files::load(anchors, cert, key, ns)?,
+            Source::Manifests(paths) => manifests::load(paths, ns, self.limits)?,
+            Source::Live { .. } => bail!("internal error: a live request read as files"),
+        };
+        Ok(self.scope.apply(snap))
     }
-    if !args.from.is_empty() {
-        return manifests::load(&args.from, ns, limits(args));
+
+    /// The clusters a live request names.
+    pub fn clusters(&self) -> anyhow::Result<Clusters> {
+        let Source::Live {
+            kubeconfig,
+            contexts,
+            ..
+        } = &self.source
+        else {
+            bail!("internal error: files read as a cluster")
+        };
+        Ok(match contexts {
+            Contexts::Current => Clusters::One(None),
+            Contexts::Named(names) if names.len() == 1 => Clusters::One(Some(names[0].clone())),
+            Contexts::Named(names) => Clusters::Many(names.clone()),
+            Contexts::All => Clusters::Many(live::all_contexts(kubeconfig.as_deref())?),
+        })
     }
-    bail!(
-        "nothing to read: give --from PATH (manifests) or --trust-anchors, --issuer-cert and --issuer-key (PEM files)"
-    )
+
+    /// Reads the cluster of `context` (the current one when `None`).
+    pub async fn load_live(&self, context: Option<&str>) -> anyhow::Result<Snapshot> {
+        let Source::Live {
+            kubeconfig,
+            timeout,
+            verbose,
+            ..
+        } = &self.source
+        else {
+            bail!("internal error: files read as a cluster")
+        };
+        let cluster = live::connect(kubeconfig.as_deref(), context, *timeout).await?;
+        let overrides = self.scope.extension_overrides();
+        let opts = live::Options {
+            linkerd_namespace: &self.scope.linkerd_namespace,
+            data_plane_namespace: self.scope.data_plane_namespace.as_deref(),
+            extension_overrides: &overrides,
+            timeout: *timeout,
+            verbose: *verbose,
+            limits: self.limits,
+        };
+        let mut snap = live::load(&cluster, &opts).await?;
+        snap.data_plane_namespace = self.scope.data_plane_namespace.clone();
+        Ok(snap)
+    }
 }
