@@ -256,14 +256,8 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
             "invalid duration {s:?}: expected a whole number of seconds, minutes or hours, such as 30s, 2m or 1h"
         )
     };
-    let unit = s.chars().last().ok_or_else(bad)?;
-    let n: u64 = s[..s.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
-    let secs = match unit {
-        's' => n,
-        'm' => n.checked_mul(60).ok_or_else(bad)?,
-        'h' => n.checked_mul(3600).ok_or_else(bad)?,
-        _ => return Err(bad()),
-    };
+    let secs = meshcert_checks::units::whole_with_unit(s, &[("s", 1), ("m", 60), ("h", 3_600)])
+        .ok_or_else(bad)?;
     if secs == 0 {
         return Err(bad());
     }
@@ -272,20 +266,16 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
 
 fn parse_size(s: &str) -> Result<u64, String> {
     let bad = || format!("invalid size {s:?}: expected bytes, or a number with KiB, MiB or GiB");
-    let (digits, unit) = s.trim().split_at(
-        s.trim()
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(s.trim().len()),
-    );
-    let n: u64 = digits.parse().map_err(|_| bad())?;
-    let factor: u64 = match unit.trim() {
-        "" => 1,
-        "KiB" => 1 << 10,
-        "MiB" => 1 << 20,
-        "GiB" => 1 << 30,
-        _ => return Err(bad()),
-    };
-    n.checked_mul(factor).ok_or_else(bad)
+    meshcert_checks::units::whole_with_unit(
+        s,
+        &[
+            ("", 1),
+            ("KiB", 1 << 10),
+            ("MiB", 1 << 20),
+            ("GiB", 1 << 30),
+        ],
+    )
+    .ok_or_else(bad)
 }
 
 fn parse_margin(s: &str) -> Result<MarginSpec, String> {

@@ -161,52 +161,12 @@ pub fn issuer_margin(snap: &Snapshot, cx: &Context) -> (MarginSpec, Option<&'sta
     (cx.margins.issuer, None)
 }
 
-/// Go's `time.ParseDuration`: a sequence of decimal numbers with units (`ns`, `us`, `µs`, `ms`,
-/// `s`, `m`, `h`), such as `2160h0m0s`, `1.5h` or `90m`; negative durations are refused.
+/// Go's `time.ParseDuration` (`2160h0m0s`, `1.5h`, `90m`), in Go's integer arithmetic;
+/// negative durations are refused.
 pub fn parse_go_duration(text: &str) -> Result<TimeDelta, String> {
-    let bad = |why: &str| format!("invalid duration {text:?}: {why}");
-    let mut rest = text.strip_prefix('+').unwrap_or(text);
-    if rest.starts_with('-') {
-        return Err(bad("a negative duration"));
-    }
-    if rest == "0" {
-        return Ok(TimeDelta::zero());
-    }
-    if rest.is_empty() {
-        return Err(bad("empty"));
-    }
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number = &rest[..number_len];
-        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
-            return Err(bad("expected a number"));
-        }
-        let value: f64 = number.parse().map_err(|_| bad("expected a number"))?;
-        rest = &rest[number_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let nanos_per_unit: f64 = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            "" => return Err(bad("missing unit (ns, us, ms, s, m or h)")),
-            other => return Err(bad(&format!("unknown unit {other:?}"))),
-        };
-        rest = &rest[unit_len..];
-        total += value * nanos_per_unit;
-    }
-    // Go's limit: a duration is an int64 of nanoseconds.
-    if total > i64::MAX as f64 {
-        return Err(bad("too large"));
-    }
-    Ok(TimeDelta::nanoseconds(total.round() as i64))
+    let nanos = crate::units::go_duration_nanos(text)
+        .map_err(|why| format!("invalid duration {text:?}: {why}"))?;
+    Ok(TimeDelta::nanoseconds(nanos as i64))
 }
 
 #[cfg(test)]

@@ -158,17 +158,9 @@ impl FromStr for Margin {
                 "invalid duration {s:?}: expected a whole number of days, hours or minutes, such as 60d, 48h or 90m"
             )
         };
-        let unit = s.chars().last().ok_or_else(bad)?;
-        let n: i64 = s[..s.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
-        if n < 0 {
-            return Err(bad());
-        }
-        let delta = match unit {
-            'd' => TimeDelta::try_days(n),
-            'h' => TimeDelta::try_hours(n),
-            'm' => TimeDelta::try_minutes(n),
-            _ => None,
-        };
+        let secs = crate::units::whole_with_unit(s, &[("d", 86_400), ("h", 3_600), ("m", 60)])
+            .ok_or_else(bad)?;
+        let delta = i64::try_from(secs).ok().and_then(TimeDelta::try_seconds);
         delta.map(Margin).ok_or_else(bad)
     }
 }

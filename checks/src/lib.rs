@@ -22,6 +22,7 @@ pub mod report;
 pub mod rotation;
 pub mod rules;
 pub mod snapshot;
+pub mod units;
 pub mod verify;
 pub mod webhook;
 pub mod webhook_checks;
