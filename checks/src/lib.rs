@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod identity;
 pub mod identity_checks;
 pub mod key;
+pub mod margin;
 pub mod pem;
 pub mod reads;
 pub mod registry;
