@@ -90,12 +90,48 @@ pub struct DataPlaneDetail {
     pub stale_bundles: Vec<StaleBundle>,
 }
 
+/// What a certificate is to the mesh, as reports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CertRole {
+    TrustAnchor,
+    /// The trust anchor that signed the issuer.
+    SigningTrustAnchor,
+    Issuer,
+    /// A certificate after the issuer in its Secret (an intermediate).
+    IssuerChain,
+    /// A webhook's or API service's serving certificate.
+    Serving,
+    ServingChain,
+    /// A certificate of a webhook's or API service's caBundle.
+    CaBundle,
+}
+
+impl CertRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertRole::TrustAnchor => "trust-anchor",
+            CertRole::SigningTrustAnchor => "signing-trust-anchor",
+            CertRole::Issuer => "issuer",
+            CertRole::IssuerChain => "issuer-chain",
+            CertRole::Serving => "serving",
+            CertRole::ServingChain => "serving-chain",
+            CertRole::CaBundle => "ca-bundle",
+        }
+    }
+}
+
+/// JSON names the role as reports print it.
+impl Serialize for CertRole {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// One certificate a check looked at, for the report's `details`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CertDetail {
-    /// `trust-anchor`, `issuer`, `issuer-chain`.
-    pub role: &'static str,
+    pub role: CertRole,
     /// Where it was read (`key crt.pem of Secret linkerd/linkerd-identity-issuer`).
     pub source: String,
     /// The same, as parts: namespace (empty when cluster-scoped), `Kind/name` (or the file), key.
@@ -111,7 +147,7 @@ pub struct CertDetail {
 
 impl CertDetail {
     pub fn new(
-        role: &'static str,
+        role: CertRole,
         origin: &crate::snapshot::Origin,
         facts: &CertFacts,
         problem: Option<String>,

@@ -13,6 +13,8 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use meshcert_checks::details::CertRole;
+
 use super::run::Run;
 
 const RESULTS: [&str; 4] = ["success", "warning", "error", "skipped"];
@@ -75,10 +77,10 @@ pub fn render(run: &Run) -> String {
         let mut seen = BTreeSet::new();
         for c in r.results() {
             for d in &c.details.certificates {
-                let role = if d.role == "signing-trust-anchor" {
-                    "trust-anchor"
-                } else {
-                    d.role
+                // Prometheus series name an anchor's role whether or not it signed the issuer.
+                let role = match d.role {
+                    CertRole::SigningTrustAnchor => CertRole::TrustAnchor.as_str(),
+                    other => other.as_str(),
                 };
                 if !seen.insert((role, d.source.clone(), d.facts.sha256_fingerprint.clone())) {
                     continue;

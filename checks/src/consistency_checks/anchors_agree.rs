@@ -83,11 +83,14 @@ impl Check for TrustAnchorsAgree {
         };
         let mut details = Details::default();
         for (origin, certs) in &sources {
-            details.certificates.extend(
-                certs
-                    .iter()
-                    .map(|c| crate::check::CertDetail::new("trust-anchor", origin, &c.facts, None)),
-            );
+            details.certificates.extend(certs.iter().map(|c| {
+                crate::check::CertDetail::new(
+                    crate::details::CertRole::TrustAnchor,
+                    origin,
+                    &c.facts,
+                    None,
+                )
+            }));
         }
         let first = set(&sources[0].1);
         if sources.iter().all(|(_, certs)| set(certs) == first) {

@@ -40,14 +40,14 @@ impl Check for IssuerIssuedByTrustAnchor {
         let mut anchor_details: Vec<_> = anchors
             .value
             .iter()
-            .map(|a| super::cert_detail("trust-anchor", anchors, a, None))
+            .map(|a| super::cert_detail(crate::details::CertRole::TrustAnchor, anchors, a, None))
             .collect();
         if let Some(pos) = anchors.value.iter().position(|a| Some(a.der()) == signer) {
             let signing = anchor_details.remove(pos);
             anchor_details.insert(
                 0,
                 crate::check::CertDetail {
-                    role: "signing-trust-anchor",
+                    role: crate::details::CertRole::SigningTrustAnchor,
                     ..signing
                 },
             );
@@ -87,7 +87,7 @@ mod tests {
         let roles: Vec<_> = details
             .certificates
             .iter()
-            .map(|c| (c.role, c.facts.serial.as_str()))
+            .map(|c| (c.role.as_str(), c.facts.serial.as_str()))
             .collect();
         assert_eq!(
             roles,
@@ -155,7 +155,7 @@ mod tests {
             details
                 .certificates
                 .iter()
-                .find(|c| c.role == "signing-trust-anchor")
+                .find(|c| c.role == crate::details::CertRole::SigningTrustAnchor)
                 .map(|c| c.facts.serial.clone())
         };
         assert_eq!(signer([&inter_by_b.pem, &inter.pem]).as_deref(), Some("1"));

@@ -26,7 +26,7 @@ use crate::check::{CertDetail, Details, Input, Outcome};
 use crate::identity::Located;
 
 pub(crate) fn cert_detail(
-    role: &'static str,
+    role: crate::details::CertRole,
     from: &Located<Vec<Cert>>,
     cert: &Cert,
     problem: Option<String>,
@@ -39,11 +39,16 @@ pub(crate) fn issuer_details(
     chain: &Located<Vec<Cert>>,
     leaf_problem: Option<String>,
 ) -> Vec<CertDetail> {
-    let mut out = vec![cert_detail("issuer", chain, &chain.value[0], leaf_problem)];
+    let mut out = vec![cert_detail(
+        crate::details::CertRole::Issuer,
+        chain,
+        &chain.value[0],
+        leaf_problem,
+    )];
     out.extend(
         chain.value[1..]
             .iter()
-            .map(|c| cert_detail("issuer-chain", chain, c, None)),
+            .map(|c| cert_detail(crate::details::CertRole::IssuerChain, chain, c, None)),
     );
     out
 }
@@ -69,7 +74,12 @@ pub(crate) fn each_anchor(
         if let Some(p) = &problem {
             listed.push(format!("* {} {p}", cert.label()));
         }
-        certificates.push(cert_detail("trust-anchor", anchors, cert, problem));
+        certificates.push(cert_detail(
+            crate::details::CertRole::TrustAnchor,
+            anchors,
+            cert,
+            problem,
+        ));
     }
     let details = Details {
         certificates,

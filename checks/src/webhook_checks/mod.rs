@@ -67,6 +67,7 @@ pub mod tap_injector;
 
 use crate::cert::Cert;
 use crate::check::{Check, CheckMeta, Context, Details, Input, Outcome, list_problems};
+use crate::details::CertRole;
 use crate::identity::Located;
 use crate::rules::{expiring_problem, validity_problem};
 use crate::verify::{Options, VerifyError, verify};
@@ -139,12 +140,14 @@ impl Check for WebhookCertValid {
             if let Some(p) = &p {
                 expired.push(format!("* {} {p}", c.label()));
             }
-            details.certificates.push(detail("ca-bundle", &ca, c, p));
+            details
+                .certificates
+                .push(detail(CertRole::CaBundle, &ca, c, p));
         }
         if !problems.is_empty() {
             details
                 .certificates
-                .insert(0, detail("serving", chain, leaf, None));
+                .insert(0, detail(CertRole::Serving, chain, leaf, None));
             return Outcome::Fail {
                 error: list_problems(&problems),
                 details,
@@ -153,7 +156,7 @@ impl Check for WebhookCertValid {
         if !expired.is_empty() {
             details
                 .certificates
-                .insert(0, detail("serving", chain, leaf, None));
+                .insert(0, detail(CertRole::Serving, chain, leaf, None));
             return Outcome::Fail {
                 error: format!(
                     "anchors not within their validity period ({}):\n\t{}",
@@ -167,7 +170,7 @@ impl Check for WebhookCertValid {
         if let Some(p) = validity_problem(leaf, cx.at) {
             details
                 .certificates
-                .insert(0, detail("serving", chain, leaf, Some(p.clone())));
+                .insert(0, detail(CertRole::Serving, chain, leaf, Some(p.clone())));
             return Outcome::Fail {
                 error: format!("{} is {p}", which(leaf, chain)),
                 details,
@@ -206,11 +209,11 @@ impl Check for WebhookCertValid {
         let problem = verdict.as_ref().err().cloned();
         details
             .certificates
-            .insert(0, detail("serving", chain, leaf, problem));
+            .insert(0, detail(CertRole::Serving, chain, leaf, problem));
         for c in &chain.value[1..] {
             details
                 .certificates
-                .insert(1, detail("serving-chain", chain, c, None));
+                .insert(1, detail(CertRole::ServingChain, chain, c, None));
         }
         match verdict {
             Ok(()) => Outcome::Pass(details),
@@ -253,13 +256,14 @@ impl Check for WebhookCertNotExpiringSoon {
             }
             details
                 .certificates
-                .push(detail("serving-chain", chain, c, p));
+                .push(detail(CertRole::ServingChain, chain, c, p));
         }
         let leaf = &chain.value[0];
         let leaf_problem = expiring_problem(leaf, cx.at, cx.margins.webhooks);
-        details
-            .certificates
-            .insert(0, detail("serving", chain, leaf, leaf_problem.clone()));
+        details.certificates.insert(
+            0,
+            detail(CertRole::Serving, chain, leaf, leaf_problem.clone()),
+        );
         if !soon.is_empty() {
             return Outcome::Fail {
                 error: format!(
@@ -348,7 +352,11 @@ mod tests {
         else {
             panic!()
         };
-        let roles: Vec<_> = details.certificates.iter().map(|d| d.role).collect();
+        let roles: Vec<_> = details
+            .certificates
+            .iter()
+            .map(|d| d.role.as_str())
+            .collect();
         assert_eq!(roles, ["serving", "ca-bundle"]);
         assert!(matches!(
             proxy_injector::CERT_NOT_EXPIRING_SOON.run(&crate::check::Input::new(&snap), &cx()),
