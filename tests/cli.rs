@@ -693,55 +693,9 @@ fn chain_verification_speaks_go() {
 #[test]
 fn table_layout_is_linkerds() {
     let out = check_from("expired-anchor", &["--color", "never"]);
+    // The anchor's fingerprint changes when the fixtures are regenerated.
     let anchor = &anchor_fingerprint("expired-anchor")[..16];
-    assert_eq!(
-        stdout(&out),
-        format!(
-            "linkerd-identity
-----------------
-√ certificate config is valid
-√ trust anchors are using supported crypto algorithm
-× trust anchors are within their validity period
-    Invalid anchors:
-\t* 1 root.linkerd.cluster.local not valid anymore. Expired on 2026-01-01T00:00:00Z
-    see https://linkerd.io/2/checks/#l5d-identity-trustAnchors-are-time-valid for hints
-‼ trust anchors are valid for at least 60 days
-    Anchors expiring soon:
-\t* 1 root.linkerd.cluster.local will expire on 2026-01-01T00:00:00Z
-    see https://linkerd.io/2/checks/#l5d-identity-trustAnchors-not-expiring-soon for hints
-√ issuer cert is using supported crypto algorithm
-√ issuer cert is within its validity period
-√ issuer cert is valid for at least 60 days
-× issuer cert is issued by the trust anchor
-    x509: certificate has expired or is not yet valid: current time 2026-11-22T12:00:00Z is after 2026-01-01T00:00:00Z - Current Time : 2026-11-22 12:00:00 +0000 UTC - Invalid before 2025-06-01 00:00:00 +0000 UTC - Invalid After 2027-06-01 00:00:00 +0000 UTC
-    see https://linkerd.io/2/checks/#l5d-identity-issuer-cert-issued-by-trust-anchor for hints
-
-linkerd-webhooks-and-apisvc-tls
--------------------------------
-√ proxy-injector webhook has valid cert
-√ proxy-injector cert is valid for at least 60 days
-√ sp-validator webhook has valid cert
-√ sp-validator cert is valid for at least 60 days
-√ policy-validator webhook has valid cert
-√ policy-validator cert is valid for at least 60 days
-
-linkerd-identity-data-plane
----------------------------
-√ data plane proxies certificate match CA
-
-meshcert-consistency
---------------------
-√ trust anchors agree across linkerd-config, linkerd-identity-trust-roots and the issuer secret
-√ issuer cert is a CA that can sign proxy certificates
-‼ issuer cert expires before the trust anchor that signed it
-    issuer certificate 2 identity.linkerd.cluster.local (notAfter 2027-06-01T00:00:00Z) outlives the trust anchor that signed it, 1 root.linkerd.cluster.local (sha256 {anchor}…), which expires on 2026-01-01T00:00:00Z: the issuer stops working then
-    see `meshcert explain meshcert-issuer-cert-expires-before-anchor` for hints
-√ proxies trust the anchor that signed the current issuer
-
-Status check results are ×
-"
-        )
-    );
+    insta::assert_snapshot!(stdout(&out).replace(anchor, "{anchor}"));
     assert_eq!(stderr(&out), "");
 }
 
@@ -1219,6 +1173,65 @@ fn colour_only_when_asked_or_on_a_terminal() {
         .output()
         .unwrap();
     assert!(!stdout(&never).contains('\x1b'));
+}
+
+#[test]
+fn checks_table_is_the_registry() {
+    insta::assert_snapshot!(stdout(&meshcert(&["checks"])));
+}
+
+/// README's table of checks (## The checks) lists the registry: every check, in order, with its
+/// category, description, id and severity.
+#[test]
+fn readme_check_table_is_the_registry() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split_once("## The checks")
+        .expect("README has a checks section")
+        .1;
+    let mut category = String::new();
+    let mut rows = Vec::new();
+    for line in section
+        .lines()
+        .skip_while(|l| !l.starts_with("|---"))
+        .skip(1)
+    {
+        let Some(row) = line.strip_prefix('|') else {
+            break;
+        };
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        // A cell may add a note in parentheses: "(when installed)", "(meshcert's own)".
+        if !cells[0].is_empty() {
+            category = cells[0].split('`').nth(1).unwrap_or(cells[0]).to_string();
+        }
+        let description = match cells[1].rfind(" (") {
+            Some(i) if cells[1].ends_with(')') => &cells[1][..i],
+            _ => cells[1],
+        };
+        rows.push(serde_json::json!({
+            "category": category,
+            "description": description,
+            "id": cells[2].trim_matches('`'),
+            "severity": cells[3],
+        }));
+    }
+    let list = json_of(&meshcert(&["checks", "-o", "json"]));
+    let registry: Vec<Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "category": c["category"], "description": c["description"],
+                "id": c["id"], "severity": c["severity"],
+            })
+        })
+        .collect();
+    assert_eq!(
+        rows, registry,
+        "README's check table and the registry differ"
+    );
 }
 
 #[test]
