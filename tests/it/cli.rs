@@ -2,7 +2,7 @@
 //! layouts, malformed input, and that no private key material reaches any output.
 //! Every run pins the evaluation instant with --at.
 
-mod fake_api;
+use crate::fake_api;
 
 use std::collections::BTreeMap;
 use std::path::Path;

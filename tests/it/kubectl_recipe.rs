@@ -1,5 +1,5 @@
 //! README's offline recipe, `meshcert dump-commands`, run through a real kubectl against the
-//! fake API server (tests/fake_api) serving each fixture scenario: the report from the dump
+//! fake API server (tests/it/fake_api) serving each fixture scenario: the report from the dump
 //! must equal the report from the fixture and the one from reading the cluster live. So what
 //! meshcert parses is kubectl's own output (Lists of several names, empty answers for absent
 //! objects, typed lists of a real API server), not an imitation of it.
@@ -7,14 +7,11 @@
 //! kubectl is on this project's machines (`.ci/run` installs Debian's `kubernetes-client` when
 //! it is missing); without it the test fails under CI and is skipped elsewhere.
 
-mod common;
-mod fake_api;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{check_json_from, check_live, fixture, meshcert, root, scenarios};
-use fake_api::{FakeApi, kubeconfig};
+use crate::common::{check_json_from, check_live, fixture, meshcert, root, scenarios, serial};
+use crate::fake_api::{FakeApi, kubeconfig};
 use serde_json::Value;
 
 fn report(o: &Output, what: &str) -> Value {
@@ -78,6 +75,7 @@ fn dump(script: &str, dir: &Path, kubeconfig: &Path) -> PathBuf {
 
 #[test]
 fn the_dump_recipe_through_a_real_kubectl_gives_the_fixture_and_live_reports() {
+    let _serial = serial();
     if !kubectl_present() {
         assert!(
             std::env::var_os("CI").is_none(),

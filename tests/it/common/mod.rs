@@ -8,6 +8,14 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+/// Held by the tests that measure wall time and by the ones that load both cores (building Go,
+/// running kubectl): in one test binary they would otherwise run side by side, and a timing
+/// assertion would measure the neighbours.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// The instant every test evaluates at.
 pub const AT: &str = "2026-11-22T12:00:00Z";
 

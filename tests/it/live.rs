@@ -1,15 +1,16 @@
-//! The live source against a fake API server on 127.0.0.1 (tests/fake_api): the same verdicts as
+//! The live source against a fake API server on 127.0.0.1 (tests/it/fake_api): the same verdicts as
 //! offline, pagination, RBAC failures as data, retries, deadlines, TLS, and the exact set of
 //! requests a run makes. Every run pins --at.
 
-mod common;
-mod fake_api;
+use crate::fake_api;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{AT, check_json_from, check_live as live, fixture, meshcert, root, scenarios};
-use fake_api::{Auth, FakeApi, kubeconfig};
+use crate::common::{
+    AT, check_json_from, check_live as live, fixture, meshcert, root, scenarios, serial,
+};
+use crate::fake_api::{Auth, FakeApi, kubeconfig};
 use serde_json::Value;
 
 fn json(o: &Output) -> Value {
@@ -308,6 +309,7 @@ fn flaky_server_errors_and_throttling_are_retried() {
 
 #[test]
 fn a_server_that_keeps_failing_or_stalls_ends_the_run_within_the_timeout() {
+    let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let (api, k) = serve(&fixture("healthy"), tmp.path());
     api.fault("/api/v1/namespaces/linkerd/configmaps/", 503, usize::MAX);
@@ -730,6 +732,7 @@ fn snapshots_hold_no_private_key_material() {
 
 #[test]
 fn clusters_are_read_concurrently() {
+    let _serial = serial();
     let tmp = tempfile::tempdir().unwrap();
     let slow = std::time::Duration::from_millis(2000);
     let a = FakeApi::serve(&[&fixture("healthy")]);
@@ -1119,6 +1122,7 @@ fn deploy_rbac_allows_every_request_of_a_full_run_and_nothing_more() {
 
 #[test]
 fn misbehaving_api_answers_end_with_a_clear_error_and_no_hang() {
+    let _serial = serial();
     let run = |setup: &dyn Fn(&FakeApi)| {
         let tmp = tempfile::tempdir().unwrap();
         let (api, k) = serve(&fixture("healthy"), tmp.path());
