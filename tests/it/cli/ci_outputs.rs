@@ -1,0 +1,402 @@
+//! JUnit, Prometheus, extra reports, the Pushgateway, the policy file, `--skip`/`--only` and MESHCERT_* variables.
+
+use super::*;
+
+#[test]
+fn fail_on_warning_turns_warnings_into_a_failing_run() {
+    let out = check_from("expiring-soon", &["--fail-on", "warning", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_of(&out)["success"], false);
+    let table = check_from("expiring-soon", &["--fail-on", "warning"]);
+    assert_eq!(table.status.code(), Some(1));
+    assert!(stdout(&table).ends_with("Status check results are ×\n"));
+    // Nothing to warn about: still green.
+    assert_eq!(
+        check_from("healthy", &["--fail-on", "warning"])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn junit_reports_failures_warnings_and_skips_as_ci_systems_expect() {
+    let healthy = stdout(&check_from("healthy", &["-o", "junit"]));
+    assert!(healthy.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"meshcert\" tests=\"19\" failures=\"0\""), "{healthy}");
+    let counts = xml_elements(&healthy);
+    assert_eq!((counts["testsuite"], counts["testcase"]), (4, 19));
+    assert!(!counts.contains_key("failure"));
+
+    let out = check_from("expired-anchor", &["-o", "junit"]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = stdout(&out);
+    assert_eq!(
+        xml_elements(&xml)["failure"],
+        2,
+        "two errors; the warning passes with system-out"
+    );
+    assert!(xml.contains("<failure type=\"error\" message=\"Invalid anchors:\">Invalid anchors:\n\t* 1 root.linkerd.cluster.local not valid anymore. Expired on 2026-01-01T00:00:00Z\nsee https://linkerd.io/2/checks/#l5d-identity-trustAnchors-are-time-valid for hints</failure>"), "{xml}");
+    assert!(xml.contains("<testcase classname=\"linkerd-identity\" name=\"trust anchors are valid for at least 60 days\" file=\"l5d-identity-trustAnchors-not-expiring-soon\">\n      <system-out>warning: Anchors expiring soon:"), "{xml}");
+    // The x509 error quotes: escaped.
+    assert!(
+        xml.contains("x509: certificate has expired or is not yet valid: current time 2026-11-22T12:00:00Z is after 2026-01-01T00:00:00Z - Current Time"),
+        "{xml}"
+    );
+
+    let xml = stdout(&check_from(
+        "expiring-soon",
+        &["-o", "junit", "--fail-on", "warning"],
+    ));
+    let counts = xml_elements(&xml);
+    assert_eq!(counts["failure"], 2);
+    assert!(xml.contains("<failure type=\"warning\""), "{xml}");
+
+    let xml = stdout(&check_from("missing-issuer-secret", &["-o", "junit"]));
+    assert_eq!(xml_elements(&xml)["skipped"], 7);
+    assert!(xml.contains("skipped=\"7\""));
+}
+
+#[test]
+fn prometheus_exposition_parses_and_carries_results_and_expiries() {
+    let text = stdout(&check_from("expiring-soon", &["-o", "prometheus"]));
+    for metric in [
+        "meshcert_check_result",
+        "meshcert_certificate_expiry_timestamp_seconds",
+        "meshcert_data_plane_stale_proxies",
+        "meshcert_last_run_timestamp_seconds",
+        "meshcert_run_success",
+    ] {
+        assert!(
+            text.contains(&format!("# HELP {metric} "))
+                && text.contains(&format!("# TYPE {metric} gauge")),
+            "{metric}"
+        );
+    }
+    let s = scrape(&text);
+    let soon = [("check", A_SOON), ("category", "linkerd-identity")];
+    assert_eq!(
+        gauge(
+            sample(
+                &s,
+                "meshcert_check_result",
+                &[soon[0], soon[1], ("result", "warning")]
+            )
+            .unwrap()
+        ),
+        1.0
+    );
+    assert_eq!(
+        gauge(
+            sample(
+                &s,
+                "meshcert_check_result",
+                &[soon[0], ("result", "success")]
+            )
+            .unwrap()
+        ),
+        0.0
+    );
+    assert_eq!(
+        s.iter()
+            .filter(|x| x.metric == "meshcert_check_result")
+            .count(),
+        19 * 4
+    );
+    let anchor = sample(
+        &s,
+        "meshcert_certificate_expiry_timestamp_seconds",
+        &[("role", "trust-anchor")],
+    )
+    .unwrap();
+    assert_eq!(gauge(anchor), 1_797_940_800.0, "2026-12-22T12:00:00Z");
+    assert_eq!(anchor.labels["namespace"], "linkerd");
+    assert_eq!(anchor.labels["object"], "ConfigMap/linkerd-config");
+    assert_eq!(anchor.labels["key"], "values:identityTrustAnchorsPEM");
+    assert_eq!(anchor.labels["subject"], "CN=root.linkerd.cluster.local");
+    assert_eq!(anchor.labels["serial"], "1");
+    let issuer = sample(
+        &s,
+        "meshcert_certificate_expiry_timestamp_seconds",
+        &[("role", "issuer")],
+    )
+    .unwrap();
+    assert_eq!(issuer.labels["object"], "Secret/linkerd-identity-issuer");
+    for role in ["serving", "ca-bundle"] {
+        assert!(
+            sample(
+                &s,
+                "meshcert_certificate_expiry_timestamp_seconds",
+                &[("role", role)]
+            )
+            .is_some(),
+            "{role}"
+        );
+    }
+    assert_eq!(gauge(sample(&s, "meshcert_run_success", &[]).unwrap()), 1.0);
+    assert_eq!(
+        gauge(sample(&s, "meshcert_last_run_timestamp_seconds", &[]).unwrap()),
+        1_795_348_800.0,
+        "the --at instant"
+    );
+    assert_eq!(
+        gauge(sample(&s, "meshcert_data_plane_stale_proxies", &[]).unwrap()),
+        0.0
+    );
+
+    let s = scrape(&stdout(&check_from("healthy", &["-o", "prometheus"])));
+    assert_eq!(gauge(sample(&s, "meshcert_run_success", &[]).unwrap()), 1.0);
+    assert!(
+        s.iter()
+            .filter(|x| x.metric == "meshcert_check_result" && x.value == 1.0)
+            .all(|x| x.labels["result"] == "success")
+    );
+    let s = scrape(&stdout(&check_from(
+        "dataplane-stale",
+        &["-o", "prometheus"],
+    )));
+    assert_eq!(
+        gauge(sample(&s, "meshcert_data_plane_stale_proxies", &[]).unwrap()),
+        2.0
+    );
+    let s = scrape(&stdout(&check_from(
+        "expired-anchor",
+        &["-o", "prometheus"],
+    )));
+    assert_eq!(gauge(sample(&s, "meshcert_run_success", &[]).unwrap()), 0.0);
+    assert_eq!(
+        gauge(
+            sample(
+                &s,
+                "meshcert_check_result",
+                &[("check", A_TIME), ("result", "error")]
+            )
+            .unwrap()
+        ),
+        1.0
+    );
+}
+
+#[test]
+fn one_run_writes_extra_reports_identical_to_their_own_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("out.xml");
+    let prom = dir.path().join("metrics.prom");
+    let json = dir.path().join("report.json");
+    let out = check_from(
+        "expired-anchor",
+        &[
+            "--report",
+            &format!("junit={}", junit.display()),
+            "--report",
+            &format!("prometheus={}", prom.display()),
+            "--report",
+            &format!("json={}", json.display()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with("linkerd-identity\n"),
+        "the table still goes to stdout"
+    );
+    for (file, format) in [(&junit, "junit"), (&prom, "prometheus"), (&json, "json")] {
+        let written = std::fs::read_to_string(file).unwrap();
+        assert_eq!(
+            written,
+            stdout(&check_from("expired-anchor", &["-o", format])),
+            "{format}"
+        );
+    }
+    for bad in ["xml=a", "junit=", "junit"] {
+        let out = check_from("healthy", &["--report", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+}
+
+#[test]
+fn metrics_are_pushed_to_a_pushgateway() {
+    let (url, seen) = fake_api::fake_pushgateway();
+    let out = check_from("healthy", &["--push-gateway", &url, "-o", "short"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let pushes = seen.lock().unwrap().clone();
+    assert_eq!(pushes.len(), 1);
+    assert_eq!(pushes[0].0, "PUT /metrics/job/meshcert HTTP/1.1");
+    assert_eq!(
+        pushes[0].1,
+        stdout(&check_from("healthy", &["-o", "prometheus"]))
+    );
+    // An unreachable gateway is an error after the report is printed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = check_from(
+        "healthy",
+        &[
+            "--push-gateway",
+            &format!("http://127.0.0.1:{port}"),
+            "-o",
+            "short",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "Status check results are √\n");
+    assert!(
+        stderr(&out).contains("cannot push metrics to http://127.0.0.1:"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_policy_file_changes_margins_and_levels() {
+    // expiring-soon: the anchor has 30 days left, the issuer 20.
+    let f = policy_file(
+        "[margins]\nissuer = \"10d\"\n[levels]\nl5d-identity-trustAnchors-not-expiring-soon = \"error\"\n",
+    );
+    let out = check_from(
+        "expiring-soon",
+        &["--config", f.path().to_str().unwrap(), "-o", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the anchor warning is now an error"
+    );
+    let report = json_of(&out);
+    assert_eq!(results(&report)[A_SOON], "error");
+    assert_eq!(results(&report)[I_SOON], "success");
+    assert_eq!(
+        result_of(&report, I_SOON)["description"],
+        "issuer cert is valid for at least 10 days"
+    );
+    assert_eq!(
+        result_of(&report, A_SOON)["description"],
+        "trust anchors are valid for at least 60 days"
+    );
+
+    // A share of the lifetime: 1% of two years is about a week.
+    let out = check_from("expiring-soon", &["--min-validity", "1%", "-o", "json"]);
+    let report = json_of(&out);
+    assert_eq!(results(&report)[A_SOON], "success");
+    assert_eq!(
+        result_of(&report, A_SOON)["description"],
+        "trust anchors are valid for at least 1% of lifetime"
+    );
+    assert_eq!(
+        results(&json_of(&check_from(
+            "expiring-soon",
+            &["--min-validity", "33%", "-o", "json"]
+        )))[A_SOON],
+        "warning"
+    );
+
+    // Turned off: absent from the report.
+    let f = policy_file("[levels]\nl5d-identity-data-plane-proxies-certs-match-ca = \"off\"\n");
+    let report = json_of(&check_from(
+        "dataplane-stale",
+        &["--config", f.path().to_str().unwrap(), "-o", "json"],
+    ));
+    assert!(!results(&report).contains_key(DP));
+}
+
+#[test]
+fn skip_only_and_environment_variables() {
+    let report = json_of(&check_from(
+        "expired-anchor",
+        &["--skip", A_TIME, "--skip", I_SIGNED, "-o", "json"],
+    ));
+    assert!(!results(&report).contains_key(A_TIME) && !results(&report).contains_key(I_SIGNED));
+    let report = json_of(&check_from(
+        "expired-anchor",
+        &["--only", "linkerd-webhooks-and-apisvc-tls", "-o", "json"],
+    ));
+    assert_eq!(category_names(&report), ["linkerd-webhooks-and-apisvc-tls"]);
+    let out = meshcert_with_env(
+        &[
+            "check",
+            "--from",
+            "fixtures/expiring-soon",
+            "--at",
+            AT,
+            "-o",
+            "json",
+        ],
+        &[
+            ("MESHCERT_FAIL_ON", "warning"),
+            ("MESHCERT_MARGIN_ISSUER", "5d"),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "MESHCERT_FAIL_ON=warning fails on the anchor warning"
+    );
+    assert_eq!(
+        results(&json_of(&out))[I_SOON],
+        "success",
+        "MESHCERT_MARGIN_ISSUER=5d"
+    );
+    let out = check_from("healthy", &["--skip", "l5d-nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--skip: unknown check id \"l5d-nope\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn meshcert_toml_in_the_working_directory_is_read_and_a_bad_one_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("meshcert.toml"), "fail-on = \"warning\"\n").unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/expiring-soon");
+    let run = |d: &Path| {
+        Command::cargo_bin("meshcert")
+            .unwrap()
+            .current_dir(d)
+            .args([
+                "check",
+                "--from",
+                fixture.to_str().unwrap(),
+                "--at",
+                AT,
+                "-o",
+                "short",
+            ])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(dir.path()).status.code(), Some(1));
+    std::fs::write(
+        dir.path().join("meshcert.toml"),
+        "[margins]\nissuer = \"1d\"\nanchors = \"1d\"\n",
+    )
+    .unwrap();
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("meshcert.toml") && err.contains("unknown field `anchors`"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn the_exposition_parser_rejects_what_prometheus_rejects() {
+    let ok = "# TYPE m gauge\nm{a=\"x=\\\"y\\\", z\"} 1\n";
+    assert_eq!(scrape(ok)[0].labels["a"], "x=\"y\", z");
+    for bad in [
+        "m 1\n",
+        "# TYPE m gauge\nm{a=x} 1\n",
+        "# TYPE m gauge\nm{a=\"x} 1\n",
+        "# TYPE m gauge\nm one\n",
+        "# TYPE m meter\n",
+    ] {
+        assert!(
+            std::panic::catch_unwind(|| scrape(bad)).is_err(),
+            "{bad:?} should not parse"
+        );
+    }
+}

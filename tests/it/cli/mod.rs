@@ -1,0 +1,574 @@
+//! CLI tests over fixtures/: every scenario's verdicts in every format, exit codes, the exact
+//! layouts, malformed input, and that no private key material reaches any output.
+//! Every run pins the evaluation instant with --at.
+
+use crate::fake_api;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const AT: &str = "2026-11-22T12:00:00Z";
+
+const CONFIG: &str = "l5d-identity-cert-config-valid";
+const A_CRYPTO: &str = "l5d-identity-trustAnchors-use-supported-crypto";
+const A_TIME: &str = "l5d-identity-trustAnchors-are-time-valid";
+const A_SOON: &str = "l5d-identity-trustAnchors-not-expiring-soon";
+const I_CRYPTO: &str = "l5d-identity-issuer-cert-uses-supported-crypto";
+const I_TIME: &str = "l5d-identity-issuer-cert-is-time-valid";
+const I_SOON: &str = "l5d-identity-issuer-cert-not-expiring-soon";
+const I_SIGNED: &str = "l5d-identity-issuer-cert-issued-by-trust-anchor";
+const PI_VALID: &str = "l5d-proxy-injector-webhook-cert-valid";
+const PI_SOON: &str = "l5d-proxy-injector-webhook-cert-not-expiring-soon";
+const SP_VALID: &str = "l5d-sp-validator-webhook-cert-valid";
+const SP_SOON: &str = "l5d-sp-validator-webhook-cert-not-expiring-soon";
+const PV_VALID: &str = "l5d-policy-validator-webhook-cert-valid";
+const PV_SOON: &str = "l5d-policy-validator-webhook-cert-not-expiring-soon";
+const TAP_VALID: &str = "l5d-tap-cert-valid";
+const TAP_SOON: &str = "l5d-tap-cert-not-expiring-soon";
+const TI_VALID: &str = "l5d-tap-injector-webhook-cert-valid";
+const TI_SOON: &str = "l5d-tap-injector-webhook-cert-not-expiring-soon";
+const JI_VALID: &str = "l5d-jaeger-injector-webhook-cert-valid";
+const JI_SOON: &str = "l5d-jaeger-injector-webhook-cert-not-expiring-soon";
+const DP: &str = "l5d-identity-data-plane-proxies-certs-match-ca";
+const C_AGREE: &str = "meshcert-trust-anchors-agree";
+const C_CA: &str = "meshcert-issuer-cert-is-ca";
+const C_EXPIRY: &str = "meshcert-issuer-cert-expires-before-anchor";
+const C_PROXIES: &str = "meshcert-proxies-trust-issuer-anchor";
+const CM_READY: &str = "meshcert-cert-manager-issuer-ready";
+const CM_RENEWS: &str = "meshcert-cert-manager-renews-issuer";
+
+const IDENTITY_IDS: [&str; 8] = [
+    CONFIG, A_CRYPTO, A_TIME, A_SOON, I_CRYPTO, I_TIME, I_SOON, I_SIGNED,
+];
+const WEBHOOK_IDS: [&str; 6] = [PI_VALID, PI_SOON, SP_VALID, SP_SOON, PV_VALID, PV_SOON];
+const VIZ_IDS: [&str; 4] = [TAP_VALID, TAP_SOON, TI_VALID, TI_SOON];
+const JAEGER_IDS: [&str; 2] = [JI_VALID, JI_SOON];
+const CONSISTENCY_IDS: [&str; 4] = [C_AGREE, C_CA, C_EXPIRY, C_PROXIES];
+/// Only where cert-manager manages the issuer.
+const CERT_MANAGER_IDS: [&str; 2] = [CM_READY, CM_RENEWS];
+
+fn meshcert(args: &[&str]) -> Output {
+    meshcert_with_env(args, &[])
+}
+
+/// `meshcert` with these environment variables set as well.
+fn meshcert_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::cargo_bin("meshcert")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent")
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn check_from(scenario: &str, extra: &[&str]) -> Output {
+    let path = format!("fixtures/{scenario}");
+    let mut args = vec!["check", "--from", path.as_str(), "--at", AT];
+    args.extend_from_slice(extra);
+    meshcert(&args)
+}
+
+/// `meshcert check` on the PEM files of `fixtures/pem/<dir>/`, as JSON.
+fn check_pem_json(dir: &str) -> Output {
+    let file = |name: &str| format!("fixtures/pem/{dir}/{name}");
+    let (anchors, cert, key) = (file("ca.crt"), file("issuer.crt"), file("issuer.key"));
+    meshcert(&[
+        "check",
+        "--trust-anchors",
+        &anchors,
+        "--issuer-cert",
+        &cert,
+        "--issuer-key",
+        &key,
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ])
+}
+
+fn json_of(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+/// id → result, from `-o json`.
+fn results(report: &Value) -> BTreeMap<String, String> {
+    report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["checks"].as_array().unwrap())
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// description → mark, from `-o table` or `-o short`.
+fn marks(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| {
+            let (mark, rest) = l.split_once(' ')?;
+            ["√", "‼", "×", "-"]
+                .contains(&mark)
+                .then(|| (rest.to_string(), mark.to_string()))
+        })
+        .collect()
+}
+
+fn mark_of(result: &str) -> &'static str {
+    match result {
+        "success" => "√",
+        "warning" => "‼",
+        "error" => "×",
+        "skipped" => "-",
+        other => panic!("unknown result {other}"),
+    }
+}
+
+/// Expected non-success results per scenario (everything else succeeds) and the exit code.
+/// A fixture scenario: its non-success results as (check id, result), its exit code, and the
+/// extensions it installs (their categories appear only then).
+struct Scenario {
+    name: &'static str,
+    non_success: Vec<(&'static str, &'static str)>,
+    code: i32,
+    /// Optional parts present: the viz and jaeger extensions, cert-manager managing the issuer.
+    extensions: &'static [&'static str],
+}
+
+fn sc(name: &'static str, non_success: Vec<(&'static str, &'static str)>, code: i32) -> Scenario {
+    Scenario {
+        name,
+        non_success,
+        code,
+        extensions: &[],
+    }
+}
+
+fn scenarios() -> Vec<Scenario> {
+    vec![
+        // linkerd-identity
+        sc("healthy", vec![], 0),
+        sc("rsa4096-anchor", vec![], 0),
+        sc("external-issuer", vec![], 0),
+        sc("two-anchors", vec![], 0),
+        sc(
+            "expired-anchor",
+            vec![
+                (A_TIME, "error"),
+                (A_SOON, "warning"),
+                (I_SIGNED, "error"),
+                (C_EXPIRY, "warning"),
+            ],
+            1,
+        ),
+        sc(
+            "anchor-not-yet-valid",
+            vec![(A_TIME, "error"), (I_SIGNED, "error")],
+            1,
+        ),
+        sc(
+            "expiring-soon",
+            vec![(A_SOON, "warning"), (I_SOON, "warning")],
+            0,
+        ),
+        sc(
+            "issuer-other-root",
+            vec![
+                (I_SIGNED, "error"),
+                (C_EXPIRY, "skipped"),
+                (C_PROXIES, "skipped"),
+            ],
+            1,
+        ),
+        sc("rsa-issuer", vec![(I_CRYPTO, "error")], 1),
+        sc(
+            "p384-anchor",
+            vec![(A_CRYPTO, "error"), (I_CRYPTO, "error")],
+            1,
+        ),
+        sc("issuer-key-mismatch", vec![(CONFIG, "error")], 1),
+        sc(
+            "missing-issuer-secret",
+            vec![
+                (CONFIG, "error"),
+                (I_CRYPTO, "skipped"),
+                (I_TIME, "skipped"),
+                (I_SOON, "skipped"),
+                (I_SIGNED, "skipped"),
+                (C_CA, "skipped"),
+                (C_EXPIRY, "skipped"),
+                (C_PROXIES, "skipped"),
+            ],
+            1,
+        ),
+        sc("anchors-disagree", vec![(C_AGREE, "warning")], 0),
+        sc("issuer-not-ca", vec![(C_CA, "error")], 1),
+        // linkerd's checks all pass; the proxies' certificates would not verify.
+        sc("anchor-pathlen-zero", vec![(C_CA, "error")], 1),
+        sc("anchor-name-constraints", vec![(I_SIGNED, "error")], 1),
+        sc(
+            "issuer-critical-aki",
+            vec![
+                (CONFIG, "error"),
+                (I_CRYPTO, "skipped"),
+                (I_TIME, "skipped"),
+                (I_SOON, "skipped"),
+                (I_SIGNED, "skipped"),
+                (C_CA, "skipped"),
+                (C_EXPIRY, "skipped"),
+                (C_PROXIES, "skipped"),
+            ],
+            1,
+        ),
+        // cert-manager manages the 48-hour issuer: the issuer margin is its renewal point.
+        Scenario {
+            extensions: &["cert-manager"],
+            ..sc("cert-manager-renewing", vec![], 0)
+        },
+        Scenario {
+            extensions: &["cert-manager"],
+            ..sc(
+                "cert-manager-stalled",
+                vec![
+                    (I_SOON, "warning"),
+                    (CM_READY, "error"),
+                    (CM_RENEWS, "warning"),
+                ],
+                1,
+            )
+        },
+        // Each stage of a trust-anchor rotation (`meshcert rotation` below says which).
+        sc("rotation-before", vec![], 0),
+        sc("rotation-bundle-deployed", vec![(DP, "warning")], 0),
+        sc("rotation-restarted", vec![], 0),
+        sc("rotation-issuer-deployed", vec![], 0),
+        sc("rotation-old-anchor-unused", vec![], 0),
+        sc("rotation-done", vec![(DP, "warning")], 0),
+        sc(
+            "rotation-issuer-ahead",
+            vec![(DP, "warning"), (C_PROXIES, "error")],
+            1,
+        ),
+        sc(
+            "rotation-anchor-removed-early",
+            vec![(DP, "warning"), (C_PROXIES, "error")],
+            1,
+        ),
+        // linkerd-webhooks-and-apisvc-tls and the extensions
+        sc("webhooks-cert-manager", vec![], 0),
+        sc(
+            "proxy-injector-expired",
+            vec![(PI_VALID, "error"), (PI_SOON, "warning")],
+            1,
+        ),
+        sc("sp-validator-expiring", vec![(SP_SOON, "warning")], 0),
+        sc("policy-validator-other-ca", vec![(PV_VALID, "error")], 1),
+        sc("proxy-injector-wrong-dns", vec![(PI_VALID, "error")], 1),
+        sc("legacy-secrets", vec![], 0),
+        sc(
+            "policy-validator-absent",
+            vec![(PV_VALID, "skipped"), (PV_SOON, "skipped")],
+            0,
+        ),
+        Scenario {
+            extensions: &["viz", "jaeger"],
+            ..sc(
+                "viz-tap-expired",
+                vec![(TAP_VALID, "error"), (TAP_SOON, "warning")],
+                1,
+            )
+        },
+        Scenario {
+            extensions: &["viz"],
+            ..sc(
+                "tap-injector-expired",
+                vec![(TI_VALID, "error"), (TI_SOON, "warning")],
+                1,
+            )
+        },
+    ]
+}
+
+fn rotation_from(scenario: &str, extra: &[&str]) -> Output {
+    let dir = format!("fixtures/{scenario}");
+    let mut args = vec!["rotation", "--from", &dir, "--at", AT];
+    args.extend(extra);
+    meshcert(&args)
+}
+
+/// One rotation scenario: its stage, the step to do next, the proxies (old only, new only,
+/// both), the restart commands it must list, and what it must refuse.
+struct RotationCase {
+    scenario: &'static str,
+    stage: &'static str,
+    step: Option<u64>,
+    proxies: [u64; 3],
+    commands: &'static [&'static str],
+    refused: &'static [&'static str],
+}
+
+const EMOJI: &str = "kubectl -n emojivoto rollout restart deploy/emoji";
+const WEB: &str = "kubectl -n emojivoto rollout restart deploy/web";
+const DB: &str = "kubectl -n books rollout restart sts/db";
+const EVENTS: &str = "kubectl get events --field-selector reason=IssuerUpdated -n linkerd";
+
+/// The SHA-256 fingerprint of a scenario's (first) trust anchor, from the JSON details.
+fn anchor_fingerprint(scenario: &str) -> String {
+    let report = json_of(&check_from(scenario, &["-o", "json"]));
+    let anchors = &report["categories"][0]["checks"][2]["details"]["certificates"];
+    assert_eq!(anchors[0]["role"], "trust-anchor");
+    anchors[0]["sha256Fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Writes `files` into a temporary directory and runs `check --from` on it.
+fn check_files(files: &[(&str, &[u8])], extra: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).unwrap();
+    }
+    let path = dir.path().to_str().unwrap().to_string();
+    let mut args = vec!["check", "--from", path.as_str(), "--at", AT];
+    args.extend_from_slice(extra);
+    meshcert(&args)
+}
+
+fn healthy_yaml() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/healthy/linkerd-identity.yaml"),
+    )
+    .unwrap()
+}
+
+fn healthy_webhooks_yaml() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/healthy/webhooks.yaml"),
+    )
+    .unwrap()
+}
+
+// --- Secrets stay secret ---
+// --- Webhooks and extensions ---
+fn category_names(report: &Value) -> Vec<String> {
+    report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["categoryName"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// One check's JSON result from a run of `meshcert check --from fixtures/<scenario>`.
+fn result_in(scenario: &str, id: &str) -> Value {
+    result_of(&json_of(&check_from(scenario, &["-o", "json"])), id).clone()
+}
+
+fn result_of<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["checks"].as_array().unwrap())
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report}"))
+}
+
+// --- Data plane ---
+/// `check` of the healthy scenario plus the manifests in `from`, in `format`.
+fn check_healthy_with(from: &str, format: &str) -> Output {
+    meshcert(&[
+        "check",
+        "--from",
+        "fixtures/healthy",
+        "--from",
+        from,
+        "--at",
+        AT,
+        "-o",
+        format,
+    ])
+}
+
+/// A minimal meshed pod as JSON.
+fn minimal_pod(ns: &str, name: &str, bundle: &str) -> Value {
+    serde_json::json!({
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": {"linkerd.io/control-plane-ns": "linkerd"}},
+        "spec": {"containers": [{"name": "linkerd-proxy", "env": [{"name": "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS", "value": bundle}]}]}
+    })
+}
+
+// --- Machine outputs: JUnit and Prometheus ---
+/// Counts the elements named `name` in a well-formed XML document (panics if it is not).
+fn xml_elements(xml: &str) -> BTreeMap<String, usize> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut counts = BTreeMap::new();
+    loop {
+        match reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("not well-formed XML ({e}):\n{xml}"))
+        {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                *counts
+                    .entry(String::from_utf8(e.name().as_ref().to_vec()).unwrap())
+                    .or_insert(0) += 1;
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    counts
+}
+
+/// One sample of the Prometheus text format.
+struct Sample {
+    metric: String,
+    labels: BTreeMap<String, String>,
+    value: f64,
+}
+
+/// Parses the Prometheus text exposition format (0.0.4) strictly: `# HELP`/`# TYPE` lines before
+/// a metric's samples, metric and label names `[a-zA-Z_:][a-zA-Z0-9_:]*`, label values in double
+/// quotes with `\\`, `\"` and `\n` escapes, a float value, an optional timestamp.
+fn scrape(text: &str) -> Vec<Sample> {
+    fn name(s: &str) -> Option<(&str, &str)> {
+        let end = s
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(s.len());
+        let first = s.chars().next()?;
+        (end > 0 && !first.is_ascii_digit()).then(|| (&s[..end], &s[end..]))
+    }
+    let mut typed = std::collections::HashSet::new();
+    let mut samples = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let fail = |why: &str| -> ! { panic!("line {}: {why}: {line:?}", n + 1) };
+        if let Some(comment) = line.strip_prefix("# ") {
+            let mut parts = comment.splitn(3, ' ');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some("HELP"), Some(m), Some(_)) => {
+                    assert!(name(m).is_some_and(|(_, r)| r.is_empty()), "bad HELP")
+                }
+                (Some("TYPE"), Some(m), Some(t)) => {
+                    assert!(
+                        ["counter", "gauge", "histogram", "summary", "untyped"].contains(&t),
+                        "bad TYPE {t}"
+                    );
+                    assert!(typed.insert(m.to_string()), "TYPE twice for {m}");
+                }
+                _ => fail("unknown comment"),
+            }
+            continue;
+        }
+        let Some((metric, mut rest)) = name(line) else {
+            fail("no metric name")
+        };
+        assert!(typed.contains(metric), "sample before TYPE of {metric}");
+        let mut labels = BTreeMap::new();
+        if let Some(r) = rest.strip_prefix('{') {
+            rest = r;
+            loop {
+                if let Some(r) = rest.strip_prefix('}') {
+                    rest = r;
+                    break;
+                }
+                let Some((key, r)) = name(rest) else {
+                    fail("bad label name")
+                };
+                let Some(r) = r.strip_prefix("=\"") else {
+                    fail("expected =\"")
+                };
+                let mut value = String::new();
+                let mut chars = r.char_indices();
+                let end = loop {
+                    match chars.next() {
+                        Some((_, '\\')) => match chars.next() {
+                            Some((_, '\\')) => value.push('\\'),
+                            Some((_, '"')) => value.push('"'),
+                            Some((_, 'n')) => value.push('\n'),
+                            _ => fail("bad escape"),
+                        },
+                        Some((i, '"')) => break i,
+                        Some((_, c)) => value.push(c),
+                        None => fail("unterminated label value"),
+                    }
+                };
+                assert!(
+                    labels.insert(key.to_string(), value).is_none(),
+                    "label {key} twice"
+                );
+                rest = &r[end + 1..];
+                rest = rest.strip_prefix(',').unwrap_or(rest);
+            }
+        }
+        let mut fields = rest.split_whitespace();
+        let value = fields
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or_else(|| fail("bad value"));
+        if let Some(ts) = fields.next() {
+            assert!(ts.parse::<i64>().is_ok(), "bad timestamp");
+        }
+        assert!(
+            fields.next().is_none() && rest.starts_with(' '),
+            "trailing text"
+        );
+        samples.push(Sample {
+            metric: metric.to_string(),
+            labels,
+            value,
+        });
+    }
+    samples
+}
+
+fn sample<'a>(s: &'a [Sample], metric: &str, labels: &[(&str, &str)]) -> Option<&'a Sample> {
+    s.iter().find(|x| {
+        x.metric == metric
+            && labels
+                .iter()
+                .all(|(k, v)| x.labels.get(*k).map(String::as_str) == Some(*v))
+    })
+}
+
+fn gauge(s: &Sample) -> f64 {
+    s.value
+}
+
+// --- Policy ---
+fn policy_file(text: &str) -> tempfile::NamedTempFile {
+    let f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(f.path(), text).unwrap();
+    f
+}
+
+mod ci_outputs;
+mod data_plane;
+mod inputs;
+mod layout;
+mod rotation;
+mod scenarios;
+mod secrets;
+mod webhooks;

@@ -1,0 +1,408 @@
+//! The exact requests a run makes, page by page, and deploy/'s RBAC allowing exactly those.
+
+use super::*;
+
+mod rbac {
+    use k8s_openapi::api::batch::v1::CronJob;
+    use k8s_openapi::api::core::v1::ServiceAccount;
+    use k8s_openapi::api::rbac::v1::{
+        ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject,
+    };
+    use serde_json::Value;
+
+    #[derive(Default)]
+    pub struct Deploy {
+        pub roles: Vec<Role>,
+        pub cluster_roles: Vec<ClusterRole>,
+        pub bindings: Vec<RoleBinding>,
+        pub cluster_bindings: Vec<ClusterRoleBinding>,
+        pub service_accounts: Vec<ServiceAccount>,
+        pub cron_jobs: Vec<CronJob>,
+    }
+
+    fn typed<T: serde::de::DeserializeOwned>(doc: Value, what: &str) -> T {
+        serde_json::from_value(doc).unwrap_or_else(|e| panic!("{what}: {e}"))
+    }
+
+    /// Every manifest of deploy/, as k8s-openapi types.
+    pub fn load(dir: &std::path::Path) -> Deploy {
+        let mut d = Deploy::default();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "yaml")
+                || path.file_name().unwrap() == "kustomization.yaml"
+            {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for doc in serde_saphyr::from_multiple::<Value>(&text).unwrap() {
+                let kind = doc["kind"].as_str().unwrap().to_string();
+                let what = format!("{}: {kind}", path.display());
+                match kind.as_str() {
+                    "Role" => d.roles.push(typed(doc, &what)),
+                    "ClusterRole" => d.cluster_roles.push(typed(doc, &what)),
+                    "RoleBinding" => d.bindings.push(typed(doc, &what)),
+                    "ClusterRoleBinding" => d.cluster_bindings.push(typed(doc, &what)),
+                    "ServiceAccount" => d.service_accounts.push(typed(doc, &what)),
+                    "CronJob" => d.cron_jobs.push(typed(doc, &what)),
+                    "Namespace" => {}
+                    other => panic!("{}: unexpected kind {other}", path.display()),
+                }
+            }
+        }
+        d
+    }
+
+    /// A request's authorization attributes.
+    #[derive(Debug, Clone)]
+    pub struct Attr {
+        pub verb: &'static str,
+        pub group: String,
+        pub resource: String,
+        pub namespace: Option<String>,
+        pub name: Option<String>,
+    }
+
+    pub fn attributes(request: &str) -> Attr {
+        let path = request
+            .strip_prefix("GET ")
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap();
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let (group, rest) = match parts.as_slice() {
+            ["api", "v1", rest @ ..] => (String::new(), rest.to_vec()),
+            ["apis", group, _version, rest @ ..] => (group.to_string(), rest.to_vec()),
+            _ => panic!("unexpected path {path}"),
+        };
+        let (namespace, rest) = match rest.as_slice() {
+            ["namespaces", ns, rest @ ..] if !rest.is_empty() => {
+                (Some(ns.to_string()), rest.to_vec())
+            }
+            _ => (None, rest),
+        };
+        let (verb, resource, name) = match rest.as_slice() {
+            [resource] => ("list", resource.to_string(), None),
+            [resource, name] => ("get", resource.to_string(), Some(name.to_string())),
+            _ => panic!("unexpected path {path}"),
+        };
+        Attr {
+            verb,
+            group,
+            resource,
+            namespace,
+            name,
+        }
+    }
+
+    fn rule_allows(rule: &PolicyRule, a: &Attr) -> bool {
+        let has = |list: &Option<Vec<String>>, v: &str| {
+            list.as_ref().is_some_and(|l| l.iter().any(|x| x == v))
+        };
+        has(&rule.api_groups, &a.group)
+            && has(&rule.resources, &a.resource)
+            && rule.verbs.iter().any(|v| v == a.verb)
+            && match (&rule.resource_names, &a.name) {
+                (None, _) => true,
+                (Some(names), Some(n)) => names.contains(n),
+                (Some(_), None) => false,
+            }
+    }
+
+    fn binds(subjects: &Option<Vec<Subject>>, sa: &str, ns: &str) -> bool {
+        subjects.as_ref().is_some_and(|s| {
+            s.iter().any(|s| {
+                s.kind == "ServiceAccount" && s.name == sa && s.namespace.as_deref() == Some(ns)
+            })
+        })
+    }
+
+    /// The rules bound to the ServiceAccount: (namespace of a Role, or None for a ClusterRole; rule).
+    pub fn rules_of<'a>(
+        d: &'a Deploy,
+        sa: &str,
+        ns: &str,
+    ) -> Vec<(Option<String>, &'a PolicyRule)> {
+        let mut out = Vec::new();
+        for b in d.bindings.iter().filter(|b| binds(&b.subjects, sa, ns)) {
+            let bns = b.metadata.namespace.clone().unwrap();
+            let role = d
+                .roles
+                .iter()
+                .find(|r| {
+                    r.metadata.name.as_deref() == Some(&b.role_ref.name)
+                        && r.metadata.namespace.as_deref() == Some(&bns)
+                })
+                .unwrap_or_else(|| {
+                    panic!(
+                        "RoleBinding {bns}/{:?} names a missing Role",
+                        b.metadata.name
+                    )
+                });
+            assert_eq!(b.role_ref.kind, "Role");
+            out.extend(role.rules.iter().flatten().map(|r| (Some(bns.clone()), r)));
+        }
+        for b in d
+            .cluster_bindings
+            .iter()
+            .filter(|b| binds(&b.subjects, sa, ns))
+        {
+            let role = d
+                .cluster_roles
+                .iter()
+                .find(|r| r.metadata.name.as_deref() == Some(&b.role_ref.name))
+                .unwrap();
+            out.extend(role.rules.iter().flatten().map(|r| (None, r)));
+        }
+        out
+    }
+
+    pub fn allowed(rules: &[(Option<String>, &PolicyRule)], a: &Attr) -> bool {
+        rules.iter().any(|(scope, rule)| {
+            let in_scope = match scope {
+                None => true,
+                Some(ns) => a.namespace.as_deref() == Some(ns.as_str()),
+            };
+            in_scope && rule_allows(rule, a)
+        })
+    }
+
+    /// One grant: (scope, group, resource, verb, name).
+    pub type Grant = (Option<String>, String, String, String, Option<String>);
+
+    /// Every single grant a rule makes.
+    pub fn grants(rules: &[(Option<String>, &PolicyRule)]) -> Vec<Grant> {
+        let mut out = Vec::new();
+        for (scope, rule) in rules {
+            for group in rule.api_groups.iter().flatten() {
+                for resource in rule.resources.iter().flatten() {
+                    for verb in &rule.verbs {
+                        match &rule.resource_names {
+                            None => out.push((
+                                scope.clone(),
+                                group.clone(),
+                                resource.clone(),
+                                verb.clone(),
+                                None,
+                            )),
+                            Some(names) => out.extend(names.iter().map(|n| {
+                                (
+                                    scope.clone(),
+                                    group.clone(),
+                                    resource.clone(),
+                                    verb.clone(),
+                                    Some(n.clone()),
+                                )
+                            })),
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[test]
+fn a_healthy_run_makes_exactly_the_documented_requests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("healthy"), tmp.path());
+    let out = live(&k, &["-o", "short"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut requests = api.requests();
+    requests.sort();
+    let mut expected = vec![
+        "GET /api/v1/namespaces?labelSelector=linkerd.io%2Fextension",
+        "GET /api/v1/namespaces/linkerd/configmaps/linkerd-config",
+        "GET /api/v1/namespaces/linkerd/configmaps/linkerd-identity-trust-roots",
+        "GET /api/v1/namespaces/linkerd/secrets/linkerd-identity-issuer",
+        // cert-manager's Certificate for the issuer: a 404 here (no CRD) reads as "not managed".
+        "GET /apis/cert-manager.io/v1/namespaces/linkerd/certificates/linkerd-identity-issuer",
+        "GET /api/v1/namespaces/linkerd/secrets/linkerd-proxy-injector-k8s-tls",
+        "GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/linkerd-proxy-injector-webhook-config",
+        "GET /api/v1/namespaces/linkerd/secrets/linkerd-sp-validator-k8s-tls",
+        "GET /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/linkerd-sp-validator-webhook-config",
+        "GET /api/v1/namespaces/linkerd/secrets/linkerd-policy-validator-k8s-tls",
+        "GET /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/linkerd-policy-validator-webhook-config",
+        "GET /api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=500",
+    ];
+    expected.sort();
+    assert_eq!(requests, expected);
+}
+
+#[test]
+fn extensions_and_legacy_secrets_add_their_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("viz-tap-expired"), tmp.path());
+    let out = live(&k, &["-o", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let requests = api.requests();
+    for path in [
+        "GET /api/v1/namespaces/linkerd-viz/secrets/tap-k8s-tls",
+        "GET /apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.tap.linkerd.io",
+        "GET /api/v1/namespaces/linkerd-viz/secrets/tap-injector-k8s-tls",
+        "GET /api/v1/namespaces/linkerd-jaeger/secrets/jaeger-injector-k8s-tls",
+    ] {
+        assert!(
+            requests.iter().any(|r| r == path),
+            "{path} not in {requests:#?}"
+        );
+    }
+    assert_eq!(requests.len(), 12 + 6);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("legacy-secrets"), tmp.path());
+    assert_eq!(live(&k, &[]).status.code(), Some(0));
+    let requests = api.requests();
+    assert!(requests.contains(
+        &"GET /api/v1/namespaces/linkerd/secrets/linkerd-proxy-injector-tls".to_string()
+    ));
+    assert_eq!(requests.len(), 12 + 2, "{requests:#?}");
+}
+
+#[test]
+fn pods_are_listed_page_by_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root_pem = std::fs::read_to_string(fixture("pem/healthy/ca.crt")).unwrap();
+    let pods: Vec<Value> = (0..1234)
+        .map(|i| {
+            serde_json::json!({
+                "kind": "Pod",
+                "metadata": {"name": format!("p-{i}"), "namespace": format!("ns-{}", i % 7), "labels": {"linkerd.io/control-plane-ns": "linkerd"}},
+                "spec": {"containers": [{"name": "linkerd-proxy", "env": [{"name": "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS", "value": if i == 1000 { "stale" } else { root_pem.as_str() }}]}]}
+            })
+        })
+        .collect();
+    let pods_dir = tmp.path().join("pods");
+    std::fs::create_dir(&pods_dir).unwrap();
+    std::fs::write(
+        pods_dir.join("pods.json"),
+        serde_json::json!({"kind": "List", "items": pods}).to_string(),
+    )
+    .unwrap();
+    let api = FakeApi::serve(&[&fixture("healthy"), &pods_dir]);
+    let k = kubeconfig(tmp.path(), &[("fake", Some(&api))]);
+    let report = json(&live(&k, &["-o", "json"]));
+    let dp = result(&report, "l5d-identity-data-plane-proxies-certs-match-ca");
+    assert_eq!(dp["details"]["dataPlane"]["checkedPods"], 1234);
+    assert_eq!(
+        dp["details"]["dataPlane"]["unreadablePods"][0]["name"],
+        "p-1000"
+    );
+    let pages: Vec<String> = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("GET /api/v1/pods"))
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            "GET /api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=500",
+            "GET /api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=500&continue=500",
+            "GET /api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=500&continue=1000",
+        ]
+    );
+    // -n lists one namespace's pods.
+    let report = json(&live(&k, &["-n", "ns-3", "-o", "json"]));
+    let dp = result(&report, "l5d-identity-data-plane-proxies-certs-match-ca");
+    assert_eq!(dp["details"]["dataPlane"]["checkedPods"], 176);
+    assert!(
+        api.requests()
+            .iter()
+            .any(|r| r.starts_with("GET /api/v1/namespaces/ns-3/pods?labelSelector="))
+    );
+}
+
+#[test]
+fn deploy_rbac_allows_every_request_of_a_full_run_and_nothing_more() {
+    let deploy = rbac::load(&root().join("deploy"));
+    let cron = &deploy.cron_jobs[0];
+    let pod = cron
+        .spec
+        .job_template
+        .spec
+        .as_ref()
+        .unwrap()
+        .template
+        .spec
+        .as_ref()
+        .unwrap();
+    let sa = pod.service_account_name.clone().unwrap();
+    let ns = cron.metadata.namespace.clone().unwrap();
+    assert!(
+        deploy
+            .service_accounts
+            .iter()
+            .any(|s| s.metadata.name.as_deref() == Some(&sa)
+                && s.metadata.namespace.as_deref() == Some(&ns))
+    );
+    // The container: non-root, read-only root filesystem, no privilege escalation.
+    assert_eq!(
+        pod.security_context.as_ref().unwrap().run_as_non_root,
+        Some(true)
+    );
+    let sc = pod.containers[0].security_context.as_ref().unwrap();
+    assert_eq!(sc.read_only_root_filesystem, Some(true));
+    assert_eq!(sc.allow_privilege_escalation, Some(false));
+    assert_eq!(pod.containers[0].args.as_ref().unwrap()[0], "check");
+
+    // Full runs: viz and jaeger installed; then the legacy Secrets looked up.
+    let mut requests = Vec::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("viz-tap-expired"), tmp.path());
+    live(&k, &[]);
+    requests.extend(api.requests());
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("legacy-secrets"), tmp.path());
+    live(&k, &[]);
+    requests.extend(api.requests());
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("viz-tap-expired"), tmp.path());
+    api.fault(
+        "/api/v1/namespaces/linkerd-viz/secrets/tap-k8s-tls",
+        404,
+        usize::MAX,
+    );
+    live(&k, &[]);
+    requests.extend(api.requests());
+
+    let rules = rbac::rules_of(&deploy, &sa, &ns);
+    for r in &rules {
+        for list in [&r.1.api_groups, &r.1.resources, &r.1.resource_names] {
+            assert!(
+                list.iter().flatten().all(|v| v != "*"),
+                "no wildcards: {:?}",
+                r.1
+            );
+        }
+        assert!(
+            r.1.verbs.iter().all(|v| v == "get" || v == "list"),
+            "read-only: {:?}",
+            r.1
+        );
+    }
+    let attrs: Vec<rbac::Attr> = requests.iter().map(|r| rbac::attributes(r)).collect();
+    for (request, a) in requests.iter().zip(&attrs) {
+        assert!(
+            rbac::allowed(&rules, a),
+            "deploy/ does not allow {request} ({a:?})"
+        );
+    }
+    // Nothing more: every grant is used by some request.
+    for (scope, group, resource, verb, name) in rbac::grants(&rules) {
+        let used = attrs.iter().any(|a| {
+            a.group == group
+                && a.resource == resource
+                && a.verb == verb
+                && (name.is_none() || a.name == name)
+                && scope
+                    .as_ref()
+                    .is_none_or(|s| a.namespace.as_ref() == Some(s))
+        });
+        assert!(
+            used,
+            "deploy/ grants {verb} on {group}/{resource} {name:?} in {scope:?}, which no request uses"
+        );
+    }
+}
