@@ -6,12 +6,7 @@ use super::der::{self, Reader};
 use super::hostname::{self, go_quote};
 use super::parse::{Parsed, Policies};
 use super::uri::{self, UriName};
-
-type R<T> = Result<T, String>;
-
-fn err<T>(s: &str) -> R<T> {
-    Err(s.to_string())
-}
+use super::{R, err};
 
 pub(super) struct Extension<'a> {
     pub(super) oid: Vec<u64>,

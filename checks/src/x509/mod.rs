@@ -13,3 +13,10 @@ pub mod policy;
 pub mod public_key;
 pub mod signature;
 pub mod uri;
+
+/// What the parsing steps return: Go's error text on refusal.
+type R<T> = Result<T, String>;
+
+fn err<T>(s: &str) -> R<T> {
+    Err(s.to_string())
+}

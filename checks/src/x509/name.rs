@@ -2,12 +2,7 @@
 //! string type, and the CommonName (the last CN) and Organization values kept.
 
 use super::der::{self, Reader};
-
-type R<T> = Result<T, String>;
-
-fn err<T>(s: &str) -> R<T> {
-    Err(s.to_string())
-}
+use super::{R, err};
 
 fn is_printable(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"'()+,-./ :=?*&".contains(&b)

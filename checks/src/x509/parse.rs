@@ -12,6 +12,7 @@ use super::hostname::go_quote;
 use super::name::parse_name;
 use super::public_key::parse_public_key;
 pub use super::public_key::{Curve, PublicKey};
+use super::{R, err};
 
 /// Go's `x509.SignatureAlgorithm`, reduced to what verification needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,12 +116,6 @@ pub struct Parsed {
     pub policies: Policies,
     pub unhandled_critical: Vec<String>,
     pub signature: Vec<u8>,
-}
-
-type R<T> = Result<T, String>;
-
-fn err<T>(s: &str) -> R<T> {
-    Err(s.to_string())
 }
 
 pub(super) const OID_RSA: &str = "1.2.840.113549.1.1.1";

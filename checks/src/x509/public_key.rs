@@ -4,12 +4,7 @@ use super::der::{self, Reader};
 use super::parse::{
     NULL_DER, OID_DSA, OID_EC, OID_ED25519, OID_MLDSA44, OID_MLDSA65, OID_MLDSA87, OID_RSA,
 };
-
-type R<T> = Result<T, String>;
-
-fn err<T>(s: &str) -> R<T> {
-    Err(s.to_string())
-}
+use super::{R, err};
 
 /// The NIST curves Go parses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
