@@ -2,6 +2,7 @@
 //! layouts, malformed input, and that no private key material reaches any output.
 //! Every run pins the evaluation instant with --at.
 
+use crate::common::check_result as result_of;
 use crate::fake_api;
 
 use std::collections::BTreeMap;
@@ -165,6 +166,20 @@ fn sc(name: &'static str, non_success: Vec<(&'static str, &'static str)>, code: 
     }
 }
 
+/// An issuer linkerd cannot read: its config check fails and every check that needs it is skipped.
+fn issuer_unreadable() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (CONFIG, "error"),
+        (I_CRYPTO, "skipped"),
+        (I_TIME, "skipped"),
+        (I_SOON, "skipped"),
+        (I_SIGNED, "skipped"),
+        (C_CA, "skipped"),
+        (C_EXPIRY, "skipped"),
+        (C_PROXIES, "skipped"),
+    ]
+}
+
 fn scenarios() -> Vec<Scenario> {
     vec![
         // linkerd-identity
@@ -208,39 +223,13 @@ fn scenarios() -> Vec<Scenario> {
             1,
         ),
         sc("issuer-key-mismatch", vec![(CONFIG, "error")], 1),
-        sc(
-            "missing-issuer-secret",
-            vec![
-                (CONFIG, "error"),
-                (I_CRYPTO, "skipped"),
-                (I_TIME, "skipped"),
-                (I_SOON, "skipped"),
-                (I_SIGNED, "skipped"),
-                (C_CA, "skipped"),
-                (C_EXPIRY, "skipped"),
-                (C_PROXIES, "skipped"),
-            ],
-            1,
-        ),
+        sc("missing-issuer-secret", issuer_unreadable(), 1),
         sc("anchors-disagree", vec![(C_AGREE, "warning")], 0),
         sc("issuer-not-ca", vec![(C_CA, "error")], 1),
         // linkerd's checks all pass; the proxies' certificates would not verify.
         sc("anchor-pathlen-zero", vec![(C_CA, "error")], 1),
         sc("anchor-name-constraints", vec![(I_SIGNED, "error")], 1),
-        sc(
-            "issuer-critical-aki",
-            vec![
-                (CONFIG, "error"),
-                (I_CRYPTO, "skipped"),
-                (I_TIME, "skipped"),
-                (I_SOON, "skipped"),
-                (I_SIGNED, "skipped"),
-                (C_CA, "skipped"),
-                (C_EXPIRY, "skipped"),
-                (C_PROXIES, "skipped"),
-            ],
-            1,
-        ),
+        sc("issuer-critical-aki", issuer_unreadable(), 1),
         // cert-manager manages the 48-hour issuer: the issuer margin is its renewal point.
         Scenario {
             extensions: &["cert-manager"],
@@ -384,16 +373,6 @@ fn category_names(report: &Value) -> Vec<String> {
 /// One check's JSON result from a run of `meshcert check --from fixtures/<scenario>`.
 fn result_in(scenario: &str, id: &str) -> Value {
     result_of(&json_of(&check_from(scenario, &["-o", "json"])), id).clone()
-}
-
-fn result_of<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["checks"].as_array().unwrap())
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no {id} in {report}"))
 }
 
 // --- Data plane ---

@@ -70,3 +70,14 @@ pub fn scenarios() -> Vec<String> {
     scenarios.sort();
     scenarios
 }
+
+/// One check's entry, by id, in a JSON report.
+pub fn check_result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["checks"].as_array().unwrap())
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report}"))
+}

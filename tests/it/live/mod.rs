@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::common::{
-    AT, check_json_from, check_live as live, fixture, meshcert, root, scenarios, serial,
+    AT, check_json_from, check_live as live, check_result as result, fixture, meshcert, root,
+    scenarios, serial,
 };
 use crate::fake_api::{Auth, FakeApi, kubeconfig};
 use serde_json::Value;
@@ -27,14 +28,15 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn result<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["checks"].as_array().unwrap())
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no {id} in {report}"))
+/// `meshcert snapshot` of the cluster in the kubeconfig, written to `out`.
+fn snapshot_to(kubeconfig: &Path, out: &Path) -> Output {
+    meshcert(&[
+        "snapshot",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
 }
 
 /// Serves `dir` over HTTP and returns the server and a kubeconfig for it.

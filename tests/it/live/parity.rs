@@ -56,13 +56,7 @@ fn rotation_live_gives_the_offline_assessment_and_reads_many_clusters() {
     let (_api, k) = serve(&fixture("rotation-issuer-deployed"), tmp.path());
     let snap = tmp.path().join("snap");
     let k = k.to_str().unwrap();
-    let written = meshcert(&[
-        "snapshot",
-        "--kubeconfig",
-        k,
-        "--out",
-        snap.to_str().unwrap(),
-    ]);
+    let written = snapshot_to(Path::new(k), &snap);
     assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
     let online = rotation_json("--kubeconfig", Path::new(k));
     let offline = rotation_json("--from", &snap);
@@ -145,13 +139,7 @@ fn a_snapshot_checked_offline_gives_the_live_report() {
         let tmp = tempfile::tempdir().unwrap();
         let (_api, k) = serve(&fixture(scenario), tmp.path());
         let out_dir = tmp.path().join("snap");
-        let snap = meshcert(&[
-            "snapshot",
-            "--kubeconfig",
-            k.to_str().unwrap(),
-            "--out",
-            out_dir.to_str().unwrap(),
-        ]);
+        let snap = snapshot_to(&k, &out_dir);
         assert_eq!(snap.status.code(), Some(0), "{scenario}: {}", stderr(&snap));
         assert!(
             stderr(&snap).contains("meshcert: wrote "),

@@ -7,13 +7,7 @@ fn snapshots_hold_no_private_key_material() {
     let tmp = tempfile::tempdir().unwrap();
     let (_api, k) = serve(&fixture("healthy"), tmp.path());
     let out_dir = tmp.path().join("snap");
-    let snap = meshcert(&[
-        "snapshot",
-        "--kubeconfig",
-        k.to_str().unwrap(),
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
+    let snap = snapshot_to(&k, &out_dir);
     assert_eq!(snap.status.code(), Some(0), "{}", stderr(&snap));
     let written: String = ["objects.yaml", "pods.json"]
         .iter()
