@@ -2,6 +2,10 @@
 //! cluster's context when several are checked), one `testcase` per check (classname = category,
 //! name = description). Errors are `failure`s; warnings are `failure`s under `--fail-on warning`
 //! and passed test cases with the warning in `system-out` otherwise; skipped checks are `skipped`.
+//!
+//! Written by hand rather than with `quick-junit`: its `XmlString` passes every text through
+//! `strip-ansi-escapes`, which drops tab characters, so linkerd's `\t* ` lists would read
+//! differently in this format alone (tried with quick-junit 0.8).
 
 use std::fmt::Write as _;
 
