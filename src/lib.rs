@@ -186,18 +186,19 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
     use meshcert_checks::rotation::assess;
     use report::rotation::Assessed;
     let at = args.at.unwrap_or_else(chrono::Utc::now);
-    let assessed_of =
-        |context: Option<String>, snap: &meshcert_checks::snapshot::Snapshot| Assessed {
-            context,
-            source: snap.source.clone(),
-            outcome: assess(snap, at),
-        };
     let inputs = if args.from.is_empty() {
         Inputs::Live(contexts_of(&args.contexts))
     } else {
         Inputs::Manifests(&args.from)
     };
     let request = request_of(&args.cluster, inputs, Limits::default())?;
+    let scope = request.scope.checks_scope();
+    let assessed_of =
+        |context: Option<String>, snap: &meshcert_checks::snapshot::Snapshot| Assessed {
+            context,
+            source: snap.source.clone(),
+            outcome: assess(snap, &scope, at),
+        };
     let assessed: Vec<Assessed> = if !request.is_live() {
         vec![assessed_of(None, &request.load_offline()?)]
     } else {
@@ -349,10 +350,14 @@ fn check_request(args: &CheckArgs) -> anyhow::Result<source::Request> {
 
 /// Reads the inputs and runs the checks.
 fn collect(args: &CheckArgs, cx: &Context) -> anyhow::Result<Run> {
+    let request = check_request(args)?;
+    let cx = &Context {
+        scope: request.scope.checks_scope(),
+        ..cx.clone()
+    };
     let check = |snap: &meshcert_checks::snapshot::Snapshot| {
         meshcert_checks::report::run(snap, cx, registry::ALL)
     };
-    let request = check_request(args)?;
     if !request.is_live() {
         return Ok(Run::one(check(&request.load_offline()?), None, cx.fail_on));
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 pub use crate::details::{CertDetail, Details, KeyDetail};
 use crate::identity::IdentityMaterial;
 pub use crate::margin::{Margin, MarginRole, MarginSpec, Margins};
+use crate::scope::Scope;
 use crate::snapshot::Snapshot;
 
 /// linkerd's base URL for hints; the hint anchor is the check id.
@@ -39,10 +40,10 @@ impl Category {
     /// Whether the category belongs in a report of this snapshot: an extension's category only
     /// when the extension is installed (as `linkerd check` runs an extension's checks only then),
     /// the webhooks not for the PEM-file form (`--trust-anchors …`), which has no cluster objects.
-    pub fn applies(self, snapshot: &Snapshot) -> bool {
+    pub fn applies(self, snapshot: &Snapshot, scope: &Scope) -> bool {
         match self {
-            Category::LinkerdViz => snapshot.extension_namespace("viz").is_some(),
-            Category::LinkerdJaeger => snapshot.extension_namespace("jaeger").is_some(),
+            Category::LinkerdViz => scope.extension_namespace(snapshot, "viz").is_some(),
+            Category::LinkerdJaeger => scope.extension_namespace(snapshot, "jaeger").is_some(),
             // The PEM-file form holds only the identity material.
             Category::LinkerdWebhooksAndApisvcTls
             | Category::LinkerdIdentityDataPlane
@@ -171,6 +172,8 @@ pub struct Context {
     pub fail_on: FailOn,
     /// Per-check levels overriding the defaults (policy file, `--skip`, `--only`), by id.
     pub levels: std::collections::BTreeMap<String, Level>,
+    /// What the run is scoped to (`-n`, the extensions' namespaces).
+    pub scope: Scope,
 }
 
 impl Context {
@@ -181,6 +184,7 @@ impl Context {
             issuer_margin_set: false,
             fail_on: FailOn::default(),
             levels: Default::default(),
+            scope: Scope::default(),
         }
     }
 

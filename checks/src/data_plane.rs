@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::cert::Cert;
 use crate::check::{Category, Check, CheckMeta, Context, Details, Input, Outcome, Severity};
 use crate::pem::decode_bundle_lenient;
+use crate::scope::Scope;
 use crate::snapshot::{
     BundleRef, DataPlane, Fetched, Kind, ObjectRef, PodSummary, Snapshot, Workload,
 };
@@ -66,9 +67,9 @@ pub(crate) struct Scoped<'a> {
     pub not_comparable: usize,
 }
 
-pub(crate) fn scoped_pods(snap: &Snapshot) -> Scoped<'_> {
+pub(crate) fn scoped_pods<'a>(snap: &'a Snapshot, scope: &Scope) -> Scoped<'a> {
     let dp = &snap.data_plane;
-    let scope = snap.data_plane_namespace.as_deref();
+    let scope = scope.data_plane_namespace.as_deref();
     let mut out = Scoped {
         compared: Vec::new(),
         control_plane: 0,
@@ -186,14 +187,6 @@ pub(crate) fn list(header: &str, items: &[String]) -> String {
     format!("{header}\n\t{}", items.join("\n\t"))
 }
 
-/// A pod as linkerd names it in a list: `ns/name`, or `name` when `-n` scopes the check.
-pub(crate) fn pod_name(snap: &Snapshot, namespace: &str, name: &str) -> String {
-    match snap.data_plane_namespace {
-        Some(_) => name.to_string(),
-        None => format!("{namespace}/{name}"),
-    }
-}
-
 /// The bundle proxies should carry, or why it cannot be compared with.
 fn current_bundle(snap: &Snapshot) -> Result<Vec<Cert>, String> {
     if let Some(why) = &snap.data_plane_unavailable {
@@ -282,13 +275,13 @@ fn stale_bundles(
 
 /// linkerd's message for stale pods, then meshcert's: unreadable bundles, what to restart, and
 /// what the stale proxies trust.
-fn failure_message(snap: &Snapshot, detail: &DataPlaneDetail) -> String {
+fn failure_message(scope: &Scope, detail: &DataPlaneDetail) -> String {
     let mut sections = Vec::new();
     if !detail.stale_pods.is_empty() {
         let items: Vec<String> = detail
             .stale_pods
             .iter()
-            .map(|p| format!("* {}", pod_name(snap, &p.namespace, &p.name)))
+            .map(|p| format!("* {}", scope.pod_name(&p.namespace, &p.name)))
             .collect();
         sections.push(list(
             "Some pods do not have the current trust bundle and must be restarted:",
@@ -299,7 +292,7 @@ fn failure_message(snap: &Snapshot, detail: &DataPlaneDetail) -> String {
         let items: Vec<String> = detail
             .unreadable_pods
             .iter()
-            .map(|p| format!("* {}: {}", pod_name(snap, &p.namespace, &p.name), p.reason))
+            .map(|p| format!("* {}: {}", scope.pod_name(&p.namespace, &p.name), p.reason))
             .collect();
         sections.push(list(
             "Some pods have a trust bundle that cannot be read:",
@@ -348,7 +341,7 @@ impl Check for ProxiesCertsMatchCa {
         &META
     }
 
-    fn run(&self, snap: &Input<'_>, _cx: &Context) -> Outcome {
+    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         let current = match current_bundle(snap) {
             Ok(c) => c,
             Err(error) => {
@@ -379,7 +372,7 @@ impl Check for ProxiesCertsMatchCa {
             current_anchors: current.iter().map(AnchorRef::of).collect(),
             ..Default::default()
         };
-        let scoped = scoped_pods(snap);
+        let scoped = scoped_pods(snap, &cx.scope);
         detail.skipped_control_plane_pods = scoped.control_plane;
         detail.not_comparable_pods = scoped.not_comparable;
         detail.checked_pods = scoped.compared.len();
@@ -410,7 +403,7 @@ impl Check for ProxiesCertsMatchCa {
         (detail.stale_pods, detail.workloads) = pods_and_restarts(dp, &stale_pods);
         detail.stale_bundles = stale_bundles(&stale, &parsed, &current_set, &newest, &anchors);
         Outcome::Fail {
-            error: failure_message(snap, &detail),
+            error: failure_message(&cx.scope, &detail),
             details: Details {
                 data_plane: Some(detail),
                 ..Details::default()
@@ -572,16 +565,17 @@ mod tests {
     #[test]
     fn unreadable_bundles_are_listed_separately_and_scope_drops_the_namespace() {
         let root = self_signed(Spec::ca("root", 1), p256()).pem;
-        let mut snap = mesh(
+        let snap = mesh(
             &root,
             &[
                 ("app", "x-1", deploy("x"), Some("not a bundle")),
                 ("other", "y-1", deploy("y"), Some("garbage")),
             ],
         );
-        snap.data_plane_namespace = Some("app".into());
+        let mut scoped = cx();
+        scoped.scope.data_plane_namespace = Some("app".into());
         assert_eq!(
-            error_of(ProxiesCertsMatchCa.run(&crate::check::Input::new(&snap), &cx())),
+            error_of(ProxiesCertsMatchCa.run(&crate::check::Input::new(&snap), &scoped)),
             "Some pods have a trust bundle that cannot be read:\n\t* x-1: unexpected text in the bundle: not a PEM certificate"
         );
     }

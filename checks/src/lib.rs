@@ -22,6 +22,7 @@ pub mod registry;
 pub mod report;
 pub mod rotation;
 pub mod rules;
+pub mod scope;
 pub mod snapshot;
 pub mod units;
 pub mod verify;

@@ -97,7 +97,10 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
     for check in checks {
         let meta = check.meta();
         let level = cx.level(meta);
-        if level == Level::Off || !meta.category.applies(snapshot) || !check.applies(snapshot) {
+        if level == Level::Off
+            || !meta.category.applies(snapshot, &cx.scope)
+            || !check.applies(snapshot)
+        {
             continue;
         }
         let (result, error, reason, details) = match check.run(&input, cx) {

@@ -349,12 +349,8 @@ pub struct Snapshot {
     pub cluster: Option<String>,
     objects: BTreeMap<ObjectRef, ObjectState>,
     identity_files: Option<IdentityFiles>,
-    /// `--viz-namespace` / `--jaeger-namespace`: where an extension is, overriding discovery.
-    pub extension_overrides: BTreeMap<String, String>,
     /// The meshed pods.
     pub data_plane: DataPlane,
-    /// `-n`: the data-plane namespace the check is scoped to (all namespaces when `None`).
-    pub data_plane_namespace: Option<String>,
     /// Why the meshed pods could not be read (a forbidden list), if they could not.
     pub data_plane_unavailable: Option<String>,
 }
@@ -442,12 +438,10 @@ impl Snapshot {
             })
     }
 
-    /// Where the extension `name` (`viz`, `jaeger`) is installed: the override, else the first
-    /// namespace (by name) labelled `linkerd.io/extension=<name>`.
-    pub fn extension_namespace(&self, name: &str) -> Option<String> {
-        if let Some(ns) = self.extension_overrides.get(name) {
-            return Some(ns.clone());
-        }
+    /// The first namespace (by name) labelled `linkerd.io/extension=<name>`: where the extension
+    /// `name` (`viz`, `jaeger`) is installed unless the run names its namespace
+    /// ([`crate::scope::Scope::extension_namespace`]).
+    pub fn labelled_extension_namespace(&self, name: &str) -> Option<String> {
         self.objects.iter().find_map(|(key, state)| match state {
             ObjectState::Present {
                 object: Object::Namespace(ns),

@@ -10,6 +10,7 @@ use crate::cert::Cert;
 use crate::identity::Located;
 use crate::key::{KeyError, parse_private_key};
 use crate::pem::decode_certificates;
+use crate::scope::Scope;
 use crate::snapshot::{Fetched, Kind, Object, ObjectRef, Origin, Secret, SecretValue, Snapshot};
 
 /// Where a component runs.
@@ -66,10 +67,10 @@ pub struct Serving {
 
 impl Component {
     /// The namespace the component lives in, or `None` when its extension is not installed.
-    pub fn namespace(&self, snap: &Snapshot) -> Option<String> {
+    pub fn namespace(&self, snap: &Snapshot, scope: &Scope) -> Option<String> {
         match self.home {
             Home::ControlPlane => Some(snap.linkerd_namespace.clone()),
-            Home::Extension(name) => snap.extension_namespace(name),
+            Home::Extension(name) => scope.extension_namespace(snap, name),
         }
     }
 

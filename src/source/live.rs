@@ -427,7 +427,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
         for ext in ["viz", "jaeger"] {
             if let (false, Some(found)) = (
                 extensions.contains_key(ext),
-                builder.snap.extension_namespace(ext),
+                builder.snap.labelled_extension_namespace(ext),
             ) {
                 extensions.insert(ext.to_string(), found);
             }
@@ -529,7 +529,6 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
         record(&mut builder, read.object, found.map_err(fail)?)?;
     }
     let mut snap = builder.snap;
-    snap.extension_overrides = extensions;
     snap.cluster = Some(cluster.context.clone());
     Ok(snap)
 }

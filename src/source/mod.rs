@@ -39,11 +39,13 @@ impl Scope {
         .collect()
     }
 
-    /// Applies `-n` and the extension namespaces to a Snapshot.
-    fn apply(&self, mut snap: Snapshot) -> Snapshot {
-        snap.data_plane_namespace = self.data_plane_namespace.clone();
-        snap.extension_overrides.extend(self.extension_overrides());
-        snap
+    /// What the checks are scoped to: `-n` and the extension namespaces given outright. It goes
+    /// in the checks' Context, not on the Snapshot.
+    pub fn checks_scope(&self) -> meshcert_checks::scope::Scope {
+        meshcert_checks::scope::Scope {
+            data_plane_namespace: self.data_plane_namespace.clone(),
+            extension_namespaces: self.extension_overrides(),
+        }
     }
 }
 
@@ -103,7 +105,7 @@ impl Request {
             Source::Manifests(paths) => manifests::load(paths, ns, self.limits)?,
             Source::Live { .. } => bail!("internal error: a live request read as files"),
         };
-        Ok(self.scope.apply(snap))
+        Ok(snap)
     }
 
     /// The clusters a live request names.
@@ -145,8 +147,6 @@ impl Request {
             verbose: *verbose,
             limits: self.limits,
         };
-        let mut snap = live::load(&cluster, &opts).await?;
-        snap.data_plane_namespace = self.scope.data_plane_namespace.clone();
-        Ok(snap)
+        live::load(&cluster, &opts).await
     }
 }

@@ -1,7 +1,5 @@
 use crate::check::{Category, Check, CheckMeta, Context, Details, Input, Outcome, Severity};
-use crate::data_plane::{
-    DataPlaneDetail, list, pod_name, pods_and_restarts, restart_lines, scoped_pods,
-};
+use crate::data_plane::{DataPlaneDetail, list, pods_and_restarts, restart_lines, scoped_pods};
 use crate::pem::decode_bundle_lenient;
 use crate::snapshot::PodSummary;
 
@@ -47,7 +45,7 @@ impl Check for ProxiesTrustIssuerAnchor {
                 })
             })
             .collect();
-        let scoped = scoped_pods(snap);
+        let scoped = scoped_pods(snap, &cx.scope);
         let lacking: Vec<&PodSummary> = scoped
             .compared
             .iter()
@@ -70,7 +68,7 @@ impl Check for ProxiesTrustIssuerAnchor {
         let pods: Vec<String> = detail
             .stale_pods
             .iter()
-            .map(|p| format!("* {}", pod_name(snap, &p.namespace, &p.name)))
+            .map(|p| format!("* {}", cx.scope.pod_name(&p.namespace, &p.name)))
             .collect();
         let header = format!(
             "Some proxies do not trust {}, the anchor that signed the current issuer, and reject the certificates the identity service issues:",
@@ -121,13 +119,13 @@ mod tests {
         );
         assert!(err.ends_with("the anchor that signed the current issuer, and reject the certificates the identity service issues:\n\t* app/b\nRestart them:\n\t* kubectl -n app rollout restart deploy/b (1 pod)"), "{err}");
         // `-n app`: only that namespace, and the pods named as linkerd names them there.
-        let mut scoped = snap;
-        scoped.data_plane_namespace = Some("app".into());
-        let err = error_of(ProxiesTrustIssuerAnchor.run(&crate::check::Input::new(&scoped), &cx()));
+        let mut scoped = cx();
+        scoped.scope.data_plane_namespace = Some("app".into());
+        let err = error_of(ProxiesTrustIssuerAnchor.run(&crate::check::Input::new(&snap), &scoped));
         assert!(err.contains(":\n\t* b\nRestart them:"), "{err}");
-        scoped.data_plane_namespace = Some("other".into());
+        scoped.scope.data_plane_namespace = Some("other".into());
         assert!(matches!(
-            ProxiesTrustIssuerAnchor.run(&crate::check::Input::new(&scoped), &cx()),
+            ProxiesTrustIssuerAnchor.run(&crate::check::Input::new(&snap), &scoped),
             Outcome::Pass(_)
         ));
         // Before the new issuer is deployed (issuer from the old anchor), the same proxies are fine.

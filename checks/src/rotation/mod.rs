@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::cert::format_time;
 use crate::data_plane::PodRef;
+use crate::scope::Scope;
 use crate::snapshot::Snapshot;
 
 /// Where the cluster stands.
@@ -189,10 +190,10 @@ pub struct Rotation {
     pub refused: Vec<Refusal>,
 }
 
-/// Assesses the rotation in `snap` at `at`: observe the facts, classify the stage, advise on
-/// it. The error says why the rotation cannot be assessed.
-pub fn assess(snap: &Snapshot, at: DateTime<Utc>) -> Result<Rotation, String> {
-    let facts = observe::observe(snap)?;
+/// Assesses the rotation in `snap` (within `scope`) at `at`: observe the facts, classify the
+/// stage, advise on it. The error says why the rotation cannot be assessed.
+pub fn assess(snap: &Snapshot, scope: &Scope, at: DateTime<Utc>) -> Result<Rotation, String> {
+    let facts = observe::observe(snap, scope)?;
     let stage = classify::classify(&classify::Signals::of(&facts));
     let advice = advise::advise(stage, &facts, at);
     let issuer = &facts.issuer;
@@ -240,7 +241,12 @@ mod tests {
         let (old, new, _, from_new) = pki();
         let both = format!("{}{}", new.pem, old.pem);
         let snap = with_pods(&both, &from_new, &both, &[("app", "web", &both)]);
-        let r = assess(&snap, crate::identity_checks::testutil::cx().at).unwrap();
+        let r = assess(
+            &snap,
+            &Scope::default(),
+            crate::identity_checks::testutil::cx().at,
+        )
+        .unwrap();
         assert_eq!(r.stage, Stage::IssuerDeployed);
         assert_eq!(r.proxies.created_before_issuer, 1);
         assert_eq!(r.refused.len(), 1);
@@ -257,7 +263,7 @@ mod tests {
         let at = crate::identity_checks::testutil::cx().at; // 2026-11-22T12:00:00Z
         // One anchor: the time it has left, or that the zero-downtime procedure is over.
         let snap = with_pods(&old.pem, &from_old, &old.pem, &[("app", "web", &old.pem)]);
-        let r = assess(&snap, at).unwrap();
+        let r = assess(&snap, &Scope::default(), at).unwrap();
         assert!(
             r.summary
                 .ends_with("It expires on 2035-01-01T00:00:00Z (in 2961 days)."),
@@ -267,7 +273,7 @@ mod tests {
         let later = DateTime::parse_from_rfc3339("2035-06-01T00:00:00Z")
             .unwrap()
             .to_utc();
-        let r = assess(&snap, later).unwrap();
+        let r = assess(&snap, &Scope::default(), later).unwrap();
         assert!(
             r.summary.contains("It is not valid anymore. Expired on 2035-01-01T00:00:00Z: proxies cannot verify each other now"),
             "{}",
@@ -279,7 +285,7 @@ mod tests {
         let before_new = DateTime::parse_from_rfc3339("2026-09-01T00:00:00Z")
             .unwrap()
             .to_utc();
-        let r = assess(&snap, before_new).unwrap();
+        let r = assess(&snap, &Scope::default(), before_new).unwrap();
         assert_eq!(r.stage, Stage::WorkloadsRestarted);
         assert!(
             r.next_steps.iter().all(|s| s.commands.is_empty()),
@@ -296,7 +302,7 @@ mod tests {
             "it is not valid before: 2026-10-01T00:00:00Z; the issuer would not verify"
         );
         // Once it is valid, step 3.
-        let r = assess(&snap, at).unwrap();
+        let r = assess(&snap, &Scope::default(), at).unwrap();
         assert!(r.next_steps[0].description.starts_with("Step 3"));
         assert_eq!(r.refused.len(), 1, "only the old anchor's removal");
     }
@@ -318,7 +324,12 @@ mod tests {
         for (key, state) in external.objects() {
             snap.insert(key.clone(), state.clone());
         }
-        let r = assess(&snap, crate::identity_checks::testutil::cx().at).unwrap();
+        let r = assess(
+            &snap,
+            &Scope::default(),
+            crate::identity_checks::testutil::cx().at,
+        )
+        .unwrap();
         assert_eq!(r.stage, Stage::WorkloadsRestarted);
         assert_eq!(r.issuer.scheme, "kubernetes.io/tls");
         let commands: Vec<&String> = r.next_steps.iter().flat_map(|s| &s.commands).collect();
@@ -341,7 +352,12 @@ mod tests {
         let both = format!("{}{}", new.pem, old.pem);
         // linkerd-config still has the old anchor; the proxies' bundle has only the new one.
         let snap = with_pods(&old.pem, &from_old, &new.pem, &[("app", "web", &both)]);
-        let r = assess(&snap, crate::identity_checks::testutil::cx().at).unwrap();
+        let r = assess(
+            &snap,
+            &Scope::default(),
+            crate::identity_checks::testutil::cx().at,
+        )
+        .unwrap();
         assert_eq!(r.stage, Stage::OldAnchorRemovedTooEarly);
         assert!(r.dangerous);
         assert!(

@@ -12,6 +12,7 @@ use crate::data_plane::{
 };
 use crate::identity::IdentityMaterial;
 use crate::pem::decode_bundle_lenient;
+use crate::scope::Scope;
 use crate::snapshot::{DataPlane, Kind, ObjectRef, PodSummary, Snapshot};
 use crate::verify::signer_among;
 
@@ -98,13 +99,14 @@ fn bundle(snap: &Snapshot, id: &IdentityMaterial) -> Result<(Vec<Cert>, String),
 /// `parsed`: each distinct proxy bundle as fingerprints (`None` when it cannot be read).
 fn proxies<'a>(
     snap: &'a Snapshot,
+    scope: &Scope,
     parsed: &[Option<BTreeSet<String>>],
     in_bundle: &BTreeSet<String>,
     newest: &str,
     signer: &str,
     issued: DateTime<Utc>,
 ) -> Proxies<'a> {
-    let scoped = scoped_pods(snap);
+    let scoped = scoped_pods(snap, scope);
     let mut seen = Proxies {
         counts: ProxyCounts {
             control_plane: scoped.control_plane,
@@ -165,7 +167,7 @@ fn proxies<'a>(
 }
 
 /// Gathers the facts of `snap`; the error says why the rotation cannot be assessed.
-pub(super) fn observe(snap: &Snapshot) -> Result<Facts<'_>, String> {
+pub(super) fn observe<'a>(snap: &'a Snapshot, scope: &Scope) -> Result<Facts<'a>, String> {
     if snap.identity_files().is_some() {
         return Err(
             "a rotation is assessed on a cluster or its manifests, not on PEM files".into(),
@@ -221,6 +223,7 @@ pub(super) fn observe(snap: &Snapshot) -> Result<Facts<'_>, String> {
     };
     let proxies = proxies(
         snap,
+        scope,
         &parsed,
         &in_bundle,
         &newest,

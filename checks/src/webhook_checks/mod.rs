@@ -107,7 +107,7 @@ impl Check for WebhookCertValid {
 
     fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         let comp = self.component;
-        let Some(ns) = comp.namespace(snap) else {
+        let Some(ns) = comp.namespace(snap, &cx.scope) else {
             return Outcome::Skip(format!("{} not installed", comp.name));
         };
         let (serving, ca) = (comp.serving(snap, &ns), comp.ca_bundle(snap));
@@ -229,7 +229,7 @@ impl Check for WebhookCertNotExpiringSoon {
 
     fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         let comp = self.component;
-        let Some(ns) = comp.namespace(snap) else {
+        let Some(ns) = comp.namespace(snap, &cx.scope) else {
             return Outcome::Skip(format!("{} not installed", comp.name));
         };
         // Not installed when either half is absent, as for the validity check.
@@ -583,7 +583,7 @@ mod tests {
             tap::CERT_VALID.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Skip("tap API server not installed".into())
         );
-        assert!(!crate::check::Category::LinkerdViz.applies(&snap));
+        assert!(!crate::check::Category::LinkerdViz.applies(&snap, &cx().scope));
         let mut labels = std::collections::BTreeMap::new();
         labels.insert("linkerd.io/extension".to_string(), "viz".to_string());
         put(
@@ -591,15 +591,18 @@ mod tests {
             ObjectRef::cluster(Kind::Namespace, "linkerd-viz"),
             Object::Namespace(Namespace { labels }),
         );
-        assert!(crate::check::Category::LinkerdViz.applies(&snap));
+        assert!(crate::check::Category::LinkerdViz.applies(&snap, &cx().scope));
         assert!(matches!(
             tap::CERT_VALID.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Pass(_)
         ));
         // An override elsewhere: the certificate is not valid for tap.other.svc.
-        snap.extension_overrides
+        let mut elsewhere = cx();
+        elsewhere
+            .scope
+            .extension_namespaces
             .insert("viz".into(), "other".into());
-        let err = error_of(tap::CERT_VALID.run(&crate::check::Input::new(&snap), &cx()));
+        let err = error_of(tap::CERT_VALID.run(&crate::check::Input::new(&snap), &elsewhere));
         assert!(err.contains("Secret other/tap-k8s-tls not found"), "{err}");
     }
 }

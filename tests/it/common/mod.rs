@@ -41,7 +41,12 @@ pub fn meshcert(args: &[&str]) -> Output {
 
 /// `meshcert check --from DIR -o json` at the pinned instant.
 pub fn check_json_from(dir: &Path) -> Output {
-    meshcert(&[
+    check_json_from_with(dir, &[])
+}
+
+/// `check_json_from` with `extra` flags.
+pub fn check_json_from_with(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
         "check",
         "--from",
         dir.to_str().unwrap(),
@@ -49,7 +54,9 @@ pub fn check_json_from(dir: &Path) -> Output {
         AT,
         "-o",
         "json",
-    ])
+    ];
+    args.extend_from_slice(extra);
+    meshcert(&args)
 }
 
 /// `meshcert check` of the cluster of `kubeconfig` at the pinned instant, with `extra` flags.

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::common::{
-    AT, check_json_from, check_live as live, check_result as result, fixture, meshcert, root,
-    scenarios, serial,
+    AT, check_json_from, check_json_from_with, check_live as live, check_result as result, fixture,
+    meshcert, root, scenarios, serial,
 };
 use crate::fake_api::{Auth, FakeApi, kubeconfig};
 use serde_json::Value;

@@ -33,6 +33,45 @@ fn every_offline_scenario_gives_the_same_json_live() {
 }
 
 #[test]
+fn the_scope_flags_give_the_same_report_live_and_offline() {
+    // `-n` and the extensions' namespaces are the run's, not the cluster's: a live run and an
+    // offline run of the same objects, scoped alike, agree (and the scope changes the verdict).
+    for (scenario, flags) in [
+        ("dataplane-stale", &["-n", "emojivoto"][..]),
+        ("dataplane-stale", &["-n", "other"][..]),
+        (
+            "tap-injector-expired",
+            &["--viz-namespace", "elsewhere"][..],
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (_api, k) = serve(&fixture(scenario), tmp.path());
+        let dir = fixture(scenario);
+        let offline = check_json_from_with(&dir, flags);
+        let mut live_args = vec!["-o", "json"];
+        live_args.extend_from_slice(flags);
+        let online = live(&k, &live_args);
+        assert_eq!(
+            online.status.code(),
+            offline.status.code(),
+            "{scenario} {flags:?}"
+        );
+        let (mut a, mut b) = (json(&offline), json(&online));
+        a.as_object_mut().unwrap().remove("source");
+        b.as_object_mut().unwrap().remove("source");
+        assert_eq!(
+            a, b,
+            "{scenario} {flags:?}: live and offline reports differ"
+        );
+        let unscoped = json(&check_json_from(&dir));
+        assert_ne!(
+            a["categories"], unscoped["categories"],
+            "{scenario} {flags:?} changed nothing"
+        );
+    }
+}
+
+#[test]
 fn rotation_live_gives_the_offline_assessment_and_reads_many_clusters() {
     let strip = |mut v: Value| {
         v.as_object_mut().unwrap().remove("source");
