@@ -84,7 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 None => source::Contexts::Current,
             };
             let request = request_of(&args.cluster, Inputs::Live(contexts), Limits::default())?;
-            let snap = runtime()?.block_on(request.load_live(args.context.as_deref()))?;
+            let (_, snap) = runtime()?.block_on(request.load_live(args.context.as_deref()))?;
             let written = snapshot::write(&snap, &args.out)?;
             for what in &written.unreadable {
                 eprintln!("meshcert: warning: not in the snapshot (could not be read): {what}");
@@ -203,7 +203,7 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
         vec![assessed_of(None, &request.load_offline()?)]
     } else {
         match read_live(&request)? {
-            Live::One(snap) => vec![assessed_of(None, &snap)],
+            Live::One(_, snap) => vec![assessed_of(None, &snap)],
             Live::Many(clusters) => clusters
                 .into_iter()
                 .map(|(ctx, loaded)| match loaded {
@@ -241,7 +241,8 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
 
 /// What a live run read: one cluster (the current or the one named context), or several.
 enum Live {
-    One(Box<meshcert_checks::snapshot::Snapshot>),
+    /// The one cluster, and the context it was read through.
+    One(String, Box<meshcert_checks::snapshot::Snapshot>),
     Many(Vec<(String, anyhow::Result<meshcert_checks::snapshot::Snapshot>)>),
 }
 
@@ -251,9 +252,8 @@ fn read_live(request: &source::Request) -> anyhow::Result<Live> {
     let rt = runtime()?;
     let names = match request.clusters()? {
         source::Clusters::One(context) => {
-            return Ok(Live::One(Box::new(
-                rt.block_on(request.load_live(context.as_deref()))?,
-            )));
+            let (context, snapshot) = rt.block_on(request.load_live(context.as_deref()))?;
+            return Ok(Live::One(context, Box::new(snapshot)));
         }
         source::Clusters::Many(names) => names,
     };
@@ -263,7 +263,7 @@ fn read_live(request: &source::Request) -> anyhow::Result<Live> {
             let limit = limit.clone();
             async move {
                 let _permit = limit.acquire().await;
-                request.load_live(Some(ctx)).await
+                request.load_live(Some(ctx)).await.map(|(_, snap)| snap)
             }
         });
         futures::future::join_all(tasks).await
@@ -362,12 +362,8 @@ fn collect(args: &CheckArgs, cx: &Context) -> anyhow::Result<Run> {
         return Ok(Run::one(check(&request.load_offline()?), None, cx.fail_on));
     }
     let clusters = match read_live(&request)? {
-        Live::One(snapshot) => {
-            return Ok(Run::one(
-                check(&snapshot),
-                snapshot.cluster.clone(),
-                cx.fail_on,
-            ));
+        Live::One(context, snapshot) => {
+            return Ok(Run::one(check(&snapshot), Some(context), cx.fail_on));
         }
         Live::Many(clusters) => clusters,
     };

@@ -345,8 +345,6 @@ pub struct Snapshot {
     pub linkerd_namespace: String,
     /// A short description of where the snapshot came from, for reports.
     pub source: String,
-    /// The kubeconfig context of a live cluster (the Pushgateway groups metrics by it).
-    pub cluster: Option<String>,
     objects: BTreeMap<ObjectRef, ObjectState>,
     identity_files: Option<IdentityFiles>,
     /// The meshed pods.

@@ -528,9 +528,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
         let found = get(cluster, &api_path(&read.object), deadline, opts.verbose).await;
         record(&mut builder, read.object, found.map_err(fail)?)?;
     }
-    let mut snap = builder.snap;
-    snap.cluster = Some(cluster.context.clone());
-    Ok(snap)
+    Ok(builder.snap)
 }
 
 /// Adds the answer for `target` to the snapshot: the object, nothing (404), or why it is forbidden.

@@ -126,8 +126,9 @@ impl Request {
         })
     }
 
-    /// Reads the cluster of `context` (the current one when `None`).
-    pub async fn load_live(&self, context: Option<&str>) -> anyhow::Result<Snapshot> {
+    /// Reads the cluster of `context` (the current one when `None`): its Snapshot, and the name
+    /// of the context it was read through (the label of its metrics and reports).
+    pub async fn load_live(&self, context: Option<&str>) -> anyhow::Result<(String, Snapshot)> {
         let Source::Live {
             kubeconfig,
             timeout,
@@ -147,6 +148,6 @@ impl Request {
             verbose: *verbose,
             limits: self.limits,
         };
-        live::load(&cluster, &opts).await
+        Ok((cluster.context.clone(), live::load(&cluster, &opts).await?))
     }
 }
