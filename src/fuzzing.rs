@@ -30,7 +30,12 @@ pub fn pipeline(data: &[u8]) {
         };
         let cx = Context::new(at);
         let report = meshcert_checks::report::run(&snap, &cx, registry::ALL);
-        let run = crate::report::run::Run::one(report, None, FailOn::Warning);
+        let cluster = crate::report::run::ClusterOutcome {
+            context: None,
+            source: Some(format!("manifests: {name}")),
+            outcome: Ok(report),
+        };
+        let run = crate::report::run::Run::one(cluster, FailOn::Warning);
         use crate::report::Format::*;
         for (format, color) in [(Table, false), (Short, true), (Json, false), (Junit, false)] {
             let _ = crate::report::write(&run, format, color, &mut std::io::sink());

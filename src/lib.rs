@@ -193,12 +193,11 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
     };
     let request = request_of(&args.cluster, inputs, Limits::default())?;
     let scope = request.scope.checks_scope();
-    let assessed_of =
-        |context: Option<String>, snap: &meshcert_checks::snapshot::Snapshot| Assessed {
-            context,
-            source: snap.source.clone(),
-            outcome: assess(snap, &scope, at),
-        };
+    let assessed_of = |context: Option<String>, loaded: &source::Loaded| Assessed {
+        context,
+        source: loaded.source.clone(),
+        outcome: assess(&loaded.snapshot, &scope, at),
+    };
     let assessed: Vec<Assessed> = if !request.is_live() {
         vec![assessed_of(None, &request.load_offline()?)]
     } else {
@@ -242,8 +241,8 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
 /// What a live run read: one cluster (the current or the one named context), or several.
 enum Live {
     /// The one cluster, and the context it was read through.
-    One(String, Box<meshcert_checks::snapshot::Snapshot>),
-    Many(Vec<(String, anyhow::Result<meshcert_checks::snapshot::Snapshot>)>),
+    One(String, Box<source::Loaded>),
+    Many(Vec<(String, anyhow::Result<source::Loaded>)>),
 }
 
 /// Reads the clusters a live request names. Several are read concurrently, a few at a time;
@@ -355,27 +354,38 @@ fn collect(args: &CheckArgs, cx: &Context) -> anyhow::Result<Run> {
         scope: request.scope.checks_scope(),
         ..cx.clone()
     };
-    let check = |snap: &meshcert_checks::snapshot::Snapshot| {
-        meshcert_checks::report::run(snap, cx, registry::ALL)
+    let check = |context: Option<String>, loaded: anyhow::Result<source::Loaded>| match loaded {
+        Ok(loaded) => ClusterOutcome {
+            context,
+            source: Some(loaded.source),
+            outcome: Ok(meshcert_checks::report::run(
+                &loaded.snapshot,
+                cx,
+                registry::ALL,
+            )),
+        },
+        Err(e) => ClusterOutcome {
+            context,
+            source: None,
+            outcome: Err(format!("{e:#}")),
+        },
     };
     if !request.is_live() {
-        return Ok(Run::one(check(&request.load_offline()?), None, cx.fail_on));
+        return Ok(Run::one(
+            check(None, Ok(request.load_offline()?)),
+            cx.fail_on,
+        ));
     }
     let clusters = match read_live(&request)? {
-        Live::One(context, snapshot) => {
-            return Ok(Run::one(check(&snapshot), Some(context), cx.fail_on));
+        Live::One(context, loaded) => {
+            return Ok(Run::one(check(Some(context), Ok(*loaded)), cx.fail_on));
         }
         Live::Many(clusters) => clusters,
     };
     Ok(Run {
         clusters: clusters
             .into_iter()
-            .map(|(ctx, loaded)| ClusterOutcome {
-                context: Some(ctx),
-                outcome: loaded
-                    .map(|snap| check(&snap))
-                    .map_err(|e| format!("{e:#}")),
-            })
+            .map(|(ctx, loaded)| check(Some(ctx), loaded))
             .collect(),
         per_cluster: true,
         fail_on: cx.fail_on,

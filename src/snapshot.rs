@@ -10,6 +10,7 @@
 //!
 //! Objects that could not be read (forbidden) cannot be written; they are named on stderr.
 
+use crate::source::Loaded;
 use std::io::Write as _;
 use std::path::Path;
 
@@ -17,7 +18,7 @@ use anyhow::Context as _;
 use base64::Engine as _;
 use meshcert_checks::key::key_marker;
 use meshcert_checks::snapshot::{
-    BundleRef, CaBundle, Kind, Object, ObjectState, Secret, SecretValue, Snapshot,
+    BundleRef, CaBundle, Kind, Object, ObjectState, Secret, SecretValue,
 };
 use serde_json::{Value, json};
 
@@ -157,7 +158,8 @@ pub struct Written {
     pub unreadable: Vec<String>,
 }
 
-pub fn write(snap: &Snapshot, dir: &Path) -> anyhow::Result<Written> {
+pub fn write(loaded: &Loaded, dir: &Path) -> anyhow::Result<Written> {
+    let snap = &loaded.snapshot;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut items = Vec::new();
     let mut unreadable = Vec::new();
@@ -177,7 +179,7 @@ pub fn write(snap: &Snapshot, dir: &Path) -> anyhow::Result<Written> {
     let yaml = serde_saphyr::to_string(&list).context("cannot write the objects as YAML")?;
     let header = format!(
         "# meshcert snapshot of {}; private keys are replaced by markers\n",
-        snap.source
+        loaded.source
     );
     std::fs::write(dir.join("objects.yaml"), header + &yaml)
         .with_context(|| format!("cannot write {}", dir.display()))?;

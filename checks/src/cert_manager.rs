@@ -178,7 +178,7 @@ pub(crate) mod testutil {
         certificate: Option<Certificate>,
         annotation: Option<&str>,
     ) -> Snapshot {
-        let mut snap = Snapshot::new("linkerd", "t");
+        let mut snap = Snapshot::new("linkerd");
         let mut secret = Secret::default();
         if let Some(a) = annotation {
             secret

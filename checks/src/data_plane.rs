@@ -428,7 +428,7 @@ mod tests {
 
     /// A snapshot with the trust roots `roots` and pods `(ns, name, workload, bundle)`.
     fn mesh(roots: &str, pods: &[(&str, &str, Workload, Option<&str>)]) -> Snapshot {
-        let mut snap = Snapshot::new("linkerd", "test");
+        let mut snap = Snapshot::new("linkerd");
         let mut cm = ConfigMap::default();
         cm.data.insert(BUNDLE_KEY.into(), roots.to_string());
         snap.insert(
@@ -582,7 +582,7 @@ mod tests {
 
     #[test]
     fn missing_trust_roots_fail_and_no_pods_pass() {
-        let snap = Snapshot::new("linkerd", "t");
+        let snap = Snapshot::new("linkerd");
         assert_eq!(
             error_of(ProxiesCertsMatchCa.run(&crate::check::Input::new(&snap), &cx())),
             "ConfigMap linkerd/linkerd-identity-trust-roots not found"

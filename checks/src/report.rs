@@ -59,7 +59,6 @@ pub struct Report {
     pub success: bool,
     #[serde(serialize_with = "rfc3339")]
     pub evaluated_at: DateTime<Utc>,
-    pub source: String,
     pub categories: Vec<CategoryReport>,
 }
 
@@ -141,7 +140,6 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
     Report {
         success,
         evaluated_at: cx.at,
-        source: snapshot.source.clone(),
         categories,
     }
 }
@@ -188,7 +186,7 @@ mod tests {
 
     #[test]
     fn severity_and_fail_on_decide_success() {
-        let snap = Snapshot::new("linkerd", "t");
+        let snap = Snapshot::new("linkerd");
         let mut cx = Context::new(DateTime::UNIX_EPOCH);
         let warn_only: [&dyn Check; 1] = [&Fixed(&WARN, fail)];
         let report = run(&snap, &cx, &warn_only);
@@ -211,7 +209,7 @@ mod tests {
 
     #[test]
     fn levels_override_severity_and_off_leaves_a_check_out() {
-        let snap = Snapshot::new("linkerd", "t");
+        let snap = Snapshot::new("linkerd");
         let checks: [&dyn Check; 2] = [&Fixed(&WARN, fail), &Fixed(&ERR, fail)];
         let mut cx = Context::new(DateTime::UNIX_EPOCH);
         cx.levels.insert("w".into(), Level::Error);
@@ -227,7 +225,7 @@ mod tests {
 
     #[test]
     fn skipped_checks_carry_their_reason_and_no_hint() {
-        let snap = Snapshot::new("linkerd", "t");
+        let snap = Snapshot::new("linkerd");
         let checks: [&dyn Check; 1] = [&Fixed(&ERR, || Outcome::Skip("not installed".into()))];
         let report = run(&snap, &Context::new(DateTime::UNIX_EPOCH), &checks);
         let r = report.results().next().unwrap();

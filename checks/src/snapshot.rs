@@ -343,8 +343,6 @@ pub struct IdentityFiles {
 pub struct Snapshot {
     /// The Linkerd control-plane namespace (`-L`).
     pub linkerd_namespace: String,
-    /// A short description of where the snapshot came from, for reports.
-    pub source: String,
     objects: BTreeMap<ObjectRef, ObjectState>,
     identity_files: Option<IdentityFiles>,
     /// The meshed pods.
@@ -354,10 +352,9 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn new(linkerd_namespace: impl Into<String>, source: impl Into<String>) -> Self {
+    pub fn new(linkerd_namespace: impl Into<String>) -> Self {
         Snapshot {
             linkerd_namespace: linkerd_namespace.into(),
-            source: source.into(),
             ..Default::default()
         }
     }
@@ -470,7 +467,7 @@ mod tests {
 
     #[test]
     fn lookups_distinguish_missing_forbidden_and_present() {
-        let mut snap = Snapshot::new("linkerd", "test");
+        let mut snap = Snapshot::new("linkerd");
         snap.insert(
             ObjectRef::new(Kind::Secret, "linkerd", "a"),
             ObjectState::Forbidden("secrets is forbidden".into()),

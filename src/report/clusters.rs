@@ -42,7 +42,7 @@ pub fn json(run: &Run) -> String {
                     success: r.success,
                     error: None,
                     evaluated_at: Some(meshcert_checks::cert::format_time(r.evaluated_at)),
-                    source: Some(&r.source),
+                    source: c.source.as_deref(),
                     categories: Some(&r.categories),
                 },
                 Err(e) => ClusterJson {

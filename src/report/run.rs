@@ -10,6 +10,9 @@ use crate::ExitStatus;
 pub struct ClusterOutcome {
     /// The kubeconfig context, when a cluster was read.
     pub context: Option<String>,
+    /// Where the report's objects were read from ("manifests: …", "cluster: <context> (<server>)"),
+    /// when they could be read.
+    pub source: Option<String>,
     /// The report, or why the cluster could not be read.
     pub outcome: Result<Report, String>,
 }
@@ -36,12 +39,9 @@ pub struct Run {
 
 impl Run {
     /// A run of one cluster, or of files.
-    pub fn one(report: Report, context: Option<String>, fail_on: FailOn) -> Run {
+    pub fn one(cluster: ClusterOutcome, fail_on: FailOn) -> Run {
         Run {
-            clusters: vec![ClusterOutcome {
-                context,
-                outcome: Ok(report),
-            }],
+            clusters: vec![cluster],
             per_cluster: false,
             fail_on,
         }
@@ -93,6 +93,7 @@ impl Run {
                 Run {
                     clusters: vec![ClusterOutcome {
                         context: c.context.clone(),
+                        source: c.source.clone(),
                         outcome: c.outcome.clone(),
                     }],
                     per_cluster: false,

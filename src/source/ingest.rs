@@ -148,6 +148,13 @@ pub(crate) fn workload(meta: &Metadata, pod_name: &str) -> Workload {
     Workload { kind, name }
 }
 
+/// A Snapshot and where it was read from: the `source` label the run's reports carry
+/// ("manifests: …", "files: …", "cluster: <context> (<server>)").
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    pub source: String,
+}
+
 /// Accumulates documents into a Snapshot.
 pub(crate) struct Builder {
     pub(crate) snap: Snapshot,
@@ -587,7 +594,7 @@ mod tests {
     use crate::source::limits::Limits;
 
     fn built(yaml: &str) -> anyhow::Result<Snapshot> {
-        let mut b = Builder::new(Snapshot::new("linkerd", "t"), Limits::default());
+        let mut b = Builder::new(Snapshot::new("linkerd"), Limits::default());
         for doc in serde_saphyr::from_multiple::<Manifest>(yaml).unwrap() {
             b.add(doc, "t.yaml")?;
         }
@@ -607,12 +614,12 @@ mod tests {
         let json = r#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[
             {"metadata":{"name":"p","namespace":"emojivoto","labels":{"linkerd.io/control-plane-ns":"linkerd"}},
              "spec":{"containers":[{"name":"linkerd-proxy","env":[{"name":"LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS","value":"x"}]}]}}]}"#;
-        let mut b = Builder::new(Snapshot::new("linkerd", "t"), Limits::default());
+        let mut b = Builder::new(Snapshot::new("linkerd"), Limits::default());
         read_json(&mut b, "pods.json", json.as_bytes()).unwrap();
         assert_eq!(b.snap.data_plane.pods.len(), 1);
         // A plain List's items name their own kinds; one that does not is not guessed.
         let plain = r#"{"kind":"List","apiVersion":"v1","items":[{"metadata":{"name":"p"}}]}"#;
-        let mut b = Builder::new(Snapshot::new("linkerd", "t"), Limits::default());
+        let mut b = Builder::new(Snapshot::new("linkerd"), Limits::default());
         read_json(&mut b, "list.json", plain.as_bytes()).unwrap();
         assert!(b.snap.data_plane.pods.is_empty());
     }

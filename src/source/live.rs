@@ -25,7 +25,7 @@ use meshcert_checks::reads::{EXTENSION_LABEL, MESHED_LABEL, follow_up_reads, obj
 use meshcert_checks::snapshot::{Kind, ObjectRef, ObjectState, Snapshot};
 use tokio::time::Instant;
 
-use super::ingest::{Builder, read_json};
+use super::ingest::{Builder, Loaded, read_json};
 
 /// Meshed pods per LIST page.
 pub const PAGE_SIZE: usize = 500;
@@ -391,13 +391,10 @@ pub struct Options<'a> {
 }
 
 /// Reads what the checks need from `cluster`.
-pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snapshot> {
+pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loaded> {
     let deadline = Instant::now() + opts.timeout;
     let ns = opts.linkerd_namespace;
-    let snap = Snapshot::new(
-        ns,
-        format!("cluster: {} ({})", cluster.context, cluster.server),
-    );
+    let snap = Snapshot::new(ns);
     let mut builder = Builder::new(snap, opts.limits);
     let fail = |e: GiveUp| match e {
         GiveUp::Unreachable(why) => unreachable(cluster, &why),
@@ -528,7 +525,10 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Snaps
         let found = get(cluster, &api_path(&read.object), deadline, opts.verbose).await;
         record(&mut builder, read.object, found.map_err(fail)?)?;
     }
-    Ok(builder.snap)
+    Ok(Loaded {
+        snapshot: builder.snap,
+        source: format!("cluster: {} ({})", cluster.context, cluster.server),
+    })
 }
 
 /// Adds the answer for `target` to the snapshot: the object, nothing (404), or why it is forbidden.

@@ -24,7 +24,7 @@ pub use super::limits::Limits;
 /// Reads one input given as bytes (`name` says where it came from; a name ending in `.json` is
 /// JSON, anything else YAML), as `load` reads a file.
 pub fn read_bytes(name: &str, bytes: &[u8], ns: &str, limits: Limits) -> anyhow::Result<Snapshot> {
-    let mut builder = Builder::new(Snapshot::new(ns, format!("manifests: {name}")), limits);
+    let mut builder = Builder::new(Snapshot::new(ns), limits);
     if bytes.len() as u64 > limits.max_input_bytes {
         bail!(
             "{name} is larger than {} bytes (raise the limit with --max-input-bytes)",
@@ -40,13 +40,10 @@ pub fn read_bytes(name: &str, bytes: &[u8], ns: &str, limits: Limits) -> anyhow:
     Ok(builder.snap)
 }
 
-pub fn load(paths: &[PathBuf], ns: &str, limits: Limits) -> anyhow::Result<Snapshot> {
+pub fn load(paths: &[PathBuf], ns: &str, limits: Limits) -> anyhow::Result<Loaded> {
     let inputs = expand(paths)?;
     let described: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let mut builder = Builder::new(
-        Snapshot::new(ns, format!("manifests: {}", described.join(", "))),
-        limits,
-    );
+    let mut builder = Builder::new(Snapshot::new(ns), limits);
     // Files are measured before any is read; stdin is capped as it is read.
     let mut total: u64 = 0;
     for input in &inputs {
@@ -96,5 +93,8 @@ pub fn load(paths: &[PathBuf], ns: &str, limits: Limits) -> anyhow::Result<Snaps
             read_yaml(&mut builder, name, whole)?;
         }
     }
-    Ok(builder.snap)
+    Ok(Loaded {
+        snapshot: builder.snap,
+        source: format!("manifests: {}", described.join(", ")),
+    })
 }

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::bail;
-use meshcert_checks::snapshot::Snapshot;
 
+pub use ingest::Loaded;
 pub use limits::Limits;
 
 /// Where the control plane and the extensions are, and which namespace's pods to check.
@@ -98,14 +98,13 @@ impl Request {
     }
 
     /// The Snapshot of offline inputs (manifests or PEM files).
-    pub fn load_offline(&self) -> anyhow::Result<Snapshot> {
+    pub fn load_offline(&self) -> anyhow::Result<Loaded> {
         let ns = self.scope.linkerd_namespace.as_str();
-        let snap = match &self.source {
-            Source::PemFiles { anchors, cert, key } => pem_files::load(anchors, cert, key, ns)?,
-            Source::Manifests(paths) => manifests::load(paths, ns, self.limits)?,
+        match &self.source {
+            Source::PemFiles { anchors, cert, key } => pem_files::load(anchors, cert, key, ns),
+            Source::Manifests(paths) => manifests::load(paths, ns, self.limits),
             Source::Live { .. } => bail!("internal error: a live request read as files"),
-        };
-        Ok(snap)
+        }
     }
 
     /// The clusters a live request names.
@@ -128,7 +127,7 @@ impl Request {
 
     /// Reads the cluster of `context` (the current one when `None`): its Snapshot, and the name
     /// of the context it was read through (the label of its metrics and reports).
-    pub async fn load_live(&self, context: Option<&str>) -> anyhow::Result<(String, Snapshot)> {
+    pub async fn load_live(&self, context: Option<&str>) -> anyhow::Result<(String, Loaded)> {
         let Source::Live {
             kubeconfig,
             timeout,

@@ -2,6 +2,7 @@
 //! `step certificate create … --profile root-ca / intermediate-ca` writes, checked before they
 //! are installed (the inputs of `linkerd install --identity-*`).
 
+use super::ingest::Loaded;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -13,21 +14,22 @@ fn read(path: &Path, what: &str) -> anyhow::Result<(String, Vec<u8>)> {
     Ok((path.display().to_string(), bytes))
 }
 
-pub fn load(anchors: &Path, cert: &Path, key: &Path, ns: &str) -> anyhow::Result<Snapshot> {
+pub fn load(anchors: &Path, cert: &Path, key: &Path, ns: &str) -> anyhow::Result<Loaded> {
     let trust_anchors = read(anchors, "trust anchors")?;
     let issuer_cert = read(cert, "issuer certificate")?;
     let (key_path, key_bytes) = read(key, "issuer key")?;
-    let mut snap = Snapshot::new(
-        ns,
-        format!(
-            "files: {}, {}, {}",
-            trust_anchors.0, issuer_cert.0, key_path
-        ),
+    let source = format!(
+        "files: {}, {}, {}",
+        trust_anchors.0, issuer_cert.0, key_path
     );
+    let mut snap = Snapshot::new(ns);
     snap.set_identity_files(IdentityFiles {
         trust_anchors,
         issuer_cert,
         issuer_key: (key_path, SecretBytes::new(key_bytes)),
     });
-    Ok(snap)
+    Ok(Loaded {
+        snapshot: snap,
+        source,
+    })
 }

@@ -134,7 +134,7 @@ pub(crate) mod testutil {
     }
 
     pub fn snapshot(values_yaml: Option<String>, secret: Option<Vec<(&str, String)>>) -> Snapshot {
-        let mut snap = Snapshot::new("linkerd", "test");
+        let mut snap = Snapshot::new("linkerd");
         if let Some(v) = values_yaml {
             let mut cm = ConfigMap::default();
             cm.data.insert("values".into(), v);

@@ -325,7 +325,7 @@ mod tests {
 
     /// A snapshot with the proxy-injector's Secret (`tls.crt` = `chain`) and caBundle.
     fn injector(chain: &str, key: &str, ca_bundle: &str) -> Snapshot {
-        let mut snap = Snapshot::new("linkerd", "test");
+        let mut snap = Snapshot::new("linkerd");
         put(
             &mut snap,
             ObjectRef::new(Kind::Secret, "linkerd", "linkerd-proxy-injector-k8s-tls"),
@@ -450,7 +450,7 @@ mod tests {
         let c = helm_cert(DNS, 7, "2027-06-01T00:00:00Z");
         let mut snap = injector(&c.pem, &c.key_pem(), &c.pem);
         snap = {
-            let mut s = Snapshot::new("linkerd", "test");
+            let mut s = Snapshot::new("linkerd");
             for (k, v) in snap.objects() {
                 if k.name != "linkerd-proxy-injector-k8s-tls" {
                     s.insert(k.clone(), v.clone());
@@ -483,7 +483,7 @@ mod tests {
 
     #[test]
     fn policy_validator_absent_is_skipped_but_an_absent_injector_fails() {
-        let snap = Snapshot::new("linkerd", "test");
+        let snap = Snapshot::new("linkerd");
         assert_eq!(
             policy_validator::CERT_VALID.run(&crate::check::Input::new(&snap), &cx()),
             Outcome::Skip("policy-validator not installed".into())
@@ -566,7 +566,7 @@ mod tests {
     #[test]
     fn extension_checks_run_only_where_the_extension_is() {
         let c = helm_cert("tap.linkerd-viz.svc", 7, "2027-06-01T00:00:00Z");
-        let mut snap = Snapshot::new("linkerd", "test");
+        let mut snap = Snapshot::new("linkerd");
         put(
             &mut snap,
             ObjectRef::new(Kind::Secret, "linkerd-viz", "tap-k8s-tls"),
