@@ -109,18 +109,24 @@ fn flaky_server_errors_and_throttling_are_retried() {
     );
 }
 
-/// `meshcert check --timeout 2s` against the kubeconfig, and how long it took.
-fn check_with_2s_timeout(k: &std::path::Path) -> (std::process::Output, std::time::Duration) {
+/// `meshcert check --timeout TIMEOUT` (and `extra`) against the kubeconfig, and how long it took.
+fn check_with_timeout(
+    k: &std::path::Path,
+    timeout: &str,
+    extra: &[&str],
+) -> (std::process::Output, std::time::Duration) {
     let started = std::time::Instant::now();
-    let out = meshcert(&[
+    let mut args = vec![
         "check",
         "--kubeconfig",
         k.to_str().unwrap(),
         "--at",
         AT,
         "--timeout",
-        "2s",
-    ]);
+        timeout,
+    ];
+    args.extend_from_slice(extra);
+    let out = meshcert(&args);
     (out, started.elapsed())
 }
 
@@ -130,7 +136,7 @@ fn a_server_that_keeps_failing_or_stalls_ends_the_run_within_the_timeout() {
     let tmp = tempfile::tempdir().unwrap();
     let (api, k) = serve(&fixture("healthy"), tmp.path());
     api.fault("/api/v1/namespaces/linkerd/configmaps/", 503, usize::MAX);
-    let (out, took) = check_with_2s_timeout(&k);
+    let (out, took) = check_with_timeout(&k, "2s", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(took < std::time::Duration::from_secs(8), "{took:?}");
     assert!(stderr(&out).contains("gave up after"), "{}", stderr(&out));
@@ -143,7 +149,7 @@ fn a_server_that_keeps_failing_or_stalls_ends_the_run_within_the_timeout() {
         usize::MAX,
         std::time::Duration::from_secs(30),
     );
-    let (out, took) = check_with_2s_timeout(&k);
+    let (out, took) = check_with_timeout(&k, "2s", &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(took < std::time::Duration::from_secs(8), "{took:?}");
 }
@@ -181,23 +187,8 @@ fn misbehaving_api_answers_end_with_a_clear_error_and_no_hang() {
         let tmp = tempfile::tempdir().unwrap();
         let (api, k) = serve(&fixture("healthy"), tmp.path());
         setup(&api);
-        let started = std::time::Instant::now();
-        let out = meshcert(&[
-            "check",
-            "--kubeconfig",
-            k.to_str().unwrap(),
-            "--at",
-            AT,
-            "--timeout",
-            "3s",
-            "-o",
-            "json",
-        ]);
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(10),
-            "{:?}",
-            started.elapsed()
-        );
+        let (out, took) = check_with_timeout(&k, "3s", &["-o", "json"]);
+        assert!(took < std::time::Duration::from_secs(10), "{took:?}");
         assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
         out
     };
