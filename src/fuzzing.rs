@@ -25,14 +25,14 @@ pub fn manifests(data: &[u8]) {
 pub fn pipeline(data: &[u8]) {
     let at = chrono::DateTime::from_timestamp(1_795_348_800, 0).unwrap_or_default();
     for name in ["input.yaml", "input.json"] {
-        let Ok(snap) = read_bytes(name, data, "linkerd", limits()) else {
+        let Ok(loaded) = read_bytes(name, data, "linkerd", limits()) else {
             continue;
         };
         let cx = Context::new(at);
-        let report = meshcert_checks::report::run(&snap, &cx, registry::ALL);
+        let report = meshcert_checks::report::run(&loaded.snapshot, &cx, registry::ALL);
         let cluster = crate::report::run::ClusterOutcome {
             context: None,
-            source: Some(format!("manifests: {name}")),
+            source: Some(loaded.source),
             outcome: Ok(report),
         };
         let run = crate::report::run::Run::one(cluster, FailOn::Warning);

@@ -84,8 +84,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 None => source::Contexts::Current,
             };
             let request = request_of(&args.cluster, Inputs::Live(contexts), Limits::default())?;
-            let (_, snap) = runtime()?.block_on(request.load_live(args.context.as_deref()))?;
-            let written = snapshot::write(&snap, &args.out)?;
+            let (_, loaded) = runtime()?.block_on(request.load_live(args.context.as_deref()))?;
+            let written = snapshot::write(&loaded, &args.out)?;
             for what in &written.unreadable {
                 eprintln!("meshcert: warning: not in the snapshot (could not be read): {what}");
             }
@@ -93,7 +93,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 "meshcert: wrote {} objects and {} meshed pods of {} to {}",
                 written.objects,
                 written.pods,
-                snap.source,
+                loaded.source,
                 args.out.display()
             );
             ExitStatus::Success

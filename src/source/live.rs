@@ -13,7 +13,6 @@
 //! that would allow the read; 429, 5xx and timeouts are retried with backoff until the run's
 //! deadline (`--timeout`); an API server that cannot be reached ends the run.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
 use std::path::Path;
 use std::time::Duration;
@@ -383,8 +382,8 @@ fn thousands(n: usize) -> String {
 
 pub struct Options<'a> {
     pub linkerd_namespace: &'a str,
-    pub data_plane_namespace: Option<&'a str>,
-    pub extension_overrides: &'a BTreeMap<String, String>,
+    /// `-n` and the extension namespaces given outright, as the checks see them.
+    pub scope: &'a meshcert_checks::scope::Scope,
     pub timeout: Duration,
     pub verbose: bool,
     pub limits: super::Limits,
@@ -402,7 +401,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
     };
 
     // Where the extensions are.
-    let mut extensions = opts.extension_overrides.clone();
+    let mut extensions = opts.scope.extension_namespaces.clone();
     if !(extensions.contains_key("viz") && extensions.contains_key("jaeger")) {
         let path = list_path(
             collection(Kind::Namespace, ""),
@@ -456,7 +455,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
     let pods_collection = {
         use k8s_openapi::api::core::v1::Pod;
         use kube::core::Resource;
-        Pod::url_path(&(), opts.data_plane_namespace)
+        Pod::url_path(&(), opts.scope.data_plane_namespace.as_deref())
     };
     let progress = std::io::stderr().is_terminal();
     let mut token: Option<String> = None;
@@ -501,7 +500,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
             }
             Fetched::NotFound => break,
             Fetched::Forbidden(why) => {
-                let scope = match opts.data_plane_namespace {
+                let scope = match opts.scope.data_plane_namespace.as_deref() {
                     Some(dp) => format!("a Role in namespace {dp}"),
                     None => "a ClusterRole".to_string(),
                 };

@@ -23,7 +23,7 @@ pub use super::limits::Limits;
 
 /// Reads one input given as bytes (`name` says where it came from; a name ending in `.json` is
 /// JSON, anything else YAML), as `load` reads a file.
-pub fn read_bytes(name: &str, bytes: &[u8], ns: &str, limits: Limits) -> anyhow::Result<Snapshot> {
+pub fn read_bytes(name: &str, bytes: &[u8], ns: &str, limits: Limits) -> anyhow::Result<Loaded> {
     let mut builder = Builder::new(Snapshot::new(ns), limits);
     if bytes.len() as u64 > limits.max_input_bytes {
         bail!(
@@ -37,7 +37,10 @@ pub fn read_bytes(name: &str, bytes: &[u8], ns: &str, limits: Limits) -> anyhow:
     } else {
         read_yaml(&mut builder, name, bytes)?;
     }
-    Ok(builder.snap)
+    Ok(Loaded {
+        snapshot: builder.snap,
+        source: format!("manifests: {name}"),
+    })
 }
 
 pub fn load(paths: &[PathBuf], ns: &str, limits: Limits) -> anyhow::Result<Loaded> {

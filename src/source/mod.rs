@@ -28,23 +28,18 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The extension namespaces given outright (`viz`, `jaeger` → namespace).
-    fn extension_overrides(&self) -> std::collections::BTreeMap<String, String> {
-        [
-            ("viz", &self.viz_namespace),
-            ("jaeger", &self.jaeger_namespace),
-        ]
-        .into_iter()
-        .filter_map(|(ext, ns)| ns.as_ref().map(|ns| (ext.to_string(), ns.clone())))
-        .collect()
-    }
-
-    /// What the checks are scoped to: `-n` and the extension namespaces given outright. It goes
-    /// in the checks' Context, not on the Snapshot.
+    /// What the checks are scoped to: `-n` and the extension namespaces given outright
+    /// (`viz`, `jaeger` → namespace). It goes in the checks' Context, not on the Snapshot.
     pub fn checks_scope(&self) -> meshcert_checks::scope::Scope {
         meshcert_checks::scope::Scope {
             data_plane_namespace: self.data_plane_namespace.clone(),
-            extension_namespaces: self.extension_overrides(),
+            extension_namespaces: [
+                ("viz", &self.viz_namespace),
+                ("jaeger", &self.jaeger_namespace),
+            ]
+            .into_iter()
+            .filter_map(|(ext, ns)| ns.as_ref().map(|ns| (ext.to_string(), ns.clone())))
+            .collect(),
         }
     }
 }
@@ -138,11 +133,10 @@ impl Request {
             bail!("internal error: files read as a cluster")
         };
         let cluster = live::connect(kubeconfig.as_deref(), context, *timeout).await?;
-        let overrides = self.scope.extension_overrides();
+        let scope = self.scope.checks_scope();
         let opts = live::Options {
             linkerd_namespace: &self.scope.linkerd_namespace,
-            data_plane_namespace: self.scope.data_plane_namespace.as_deref(),
-            extension_overrides: &overrides,
+            scope: &scope,
             timeout: *timeout,
             verbose: *verbose,
             limits: self.limits,

@@ -191,12 +191,7 @@ fn malformed_input_exits_2_naming_the_file() {
 #[test]
 fn bad_values_inside_objects_fail_the_check_that_reads_them() {
     // A Secret value that is not base64: the config check names the object and key; the others run.
-    let yaml = healthy_yaml();
-    let key_line = yaml
-        .lines()
-        .find(|l| l.trim_start().starts_with("key.pem:"))
-        .unwrap()
-        .to_string();
+    let (yaml, key_line) = healthy_yaml_and_key_line();
     let broken = yaml.replace(&key_line, "    key.pem: \"not*base64!\"");
     let out = check_files(&[("dump.yaml", broken.as_bytes())], &["-o", "json"]);
     assert_eq!(out.status.code(), Some(1));

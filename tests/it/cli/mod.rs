@@ -352,6 +352,17 @@ fn healthy_yaml() -> String {
     .unwrap()
 }
 
+/// The healthy identity manifests and their `key.pem:` line (the issuer key's data).
+fn healthy_yaml_and_key_line() -> (String, String) {
+    let yaml = healthy_yaml();
+    let key_line = yaml
+        .lines()
+        .find(|l| l.trim_start().starts_with("key.pem:"))
+        .unwrap()
+        .to_string();
+    (yaml, key_line)
+}
+
 fn healthy_webhooks_yaml() -> String {
     std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/healthy/webhooks.yaml"),

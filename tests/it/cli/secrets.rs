@@ -41,12 +41,7 @@ fn no_output_contains_private_key_material() {
         }
     }
     // Errors about malformed keys and YAML near key data.
-    let yaml = healthy_yaml();
-    let key_line = yaml
-        .lines()
-        .find(|l| l.trim_start().starts_with("key.pem:"))
-        .unwrap()
-        .to_string();
+    let (yaml, key_line) = healthy_yaml_and_key_line();
     outputs.push(check_files(
         &[(
             "k.yaml",
