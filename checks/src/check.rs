@@ -8,6 +8,7 @@ use serde::Serialize;
 pub use crate::details::{CertDetail, Details, KeyDetail};
 use crate::identity::IdentityMaterial;
 pub use crate::margin::{Margin, MarginRole, MarginSpec, Margins};
+pub use crate::problem::{Failure, Problem};
 use crate::scope::Scope;
 use crate::snapshot::Snapshot;
 
@@ -202,27 +203,11 @@ impl Context {
 pub enum Outcome {
     Pass(Details),
     Fail {
-        error: String,
+        error: Failure,
         details: Details,
     },
     /// The check could not run; the reason says why (a missing input, a component not installed).
     Skip(String),
-}
-
-/// One problem as is, or several as `N problems:` and a `\t* ` list (the table summarises long
-/// lists).
-pub fn list_problems(problems: &[String]) -> String {
-    match problems {
-        [one] => one.clone(),
-        many => format!(
-            "{} problems:\n\t{}",
-            many.len(),
-            many.iter()
-                .map(|p| format!("* {p}"))
-                .collect::<Vec<_>>()
-                .join("\n\t")
-        ),
-    }
 }
 
 /// What a check reads: the snapshot, and what the runner derives from it once for every check

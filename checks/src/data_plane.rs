@@ -9,7 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cert::Cert;
-use crate::check::{Category, Check, CheckMeta, Context, Details, Input, Outcome, Severity};
+use crate::check::{
+    Category, Check, CheckMeta, Context, Details, Failure, Input, Outcome, Problem, Severity,
+};
 use crate::pem::decode_bundle_lenient;
 use crate::scope::Scope;
 use crate::snapshot::{
@@ -131,17 +133,40 @@ pub(crate) fn pods_and_restarts(
     (refs, workloads)
 }
 
-/// `* <command> (N pods)` for each workload.
-pub(crate) fn restart_lines(workloads: &[WorkloadRestart]) -> Vec<String> {
+/// `<command> (N pods)` for each workload, listed under "Restart them:".
+pub(crate) fn restarts(workloads: &[WorkloadRestart]) -> Vec<Problem> {
     workloads
         .iter()
         .map(|w| {
-            format!(
-                "* {} ({} pod{})",
-                w.command,
-                w.pods,
-                if w.pods == 1 { "" } else { "s" }
+            Problem::named(
+                &w.kind,
+                &w.namespace,
+                &w.name,
+                format!(
+                    "{} ({} pod{})",
+                    w.command,
+                    w.pods,
+                    if w.pods == 1 { "" } else { "s" }
+                ),
             )
+        })
+        .collect()
+}
+
+/// One problem per pod: its name as the report prints it (`ns/name`, or `name` under `-n`), and
+/// `why` after a colon when given.
+pub(crate) fn pod_problems<'a>(
+    scope: &Scope,
+    pods: impl IntoIterator<Item = (&'a str, &'a str, Option<&'a str>)>,
+) -> Vec<Problem> {
+    pods.into_iter()
+        .map(|(namespace, name, why)| {
+            let shown = scope.pod_name(namespace, name);
+            let message = match why {
+                Some(why) => format!("{shown}: {why}"),
+                None => shown,
+            };
+            Problem::named("Pod", namespace, name, message)
         })
         .collect()
 }
@@ -180,11 +205,6 @@ pub(crate) fn trust_roots(snap: &Snapshot) -> Option<Result<Vec<Cert>, String>> 
         Fetched::Missing => None,
         Fetched::Forbidden(why) => Some(Err(format!("cannot read {roots_ref}: {why}"))),
     }
-}
-
-/// A header and its `\t* …` items, one per line.
-pub(crate) fn list(header: &str, items: &[String]) -> String {
-    format!("{header}\n\t{}", items.join("\n\t"))
 }
 
 /// The bundle proxies should carry, or why it cannot be compared with.
@@ -275,32 +295,37 @@ fn stale_bundles(
 
 /// linkerd's message for stale pods, then meshcert's: unreadable bundles, what to restart, and
 /// what the stale proxies trust.
-fn failure_message(scope: &Scope, detail: &DataPlaneDetail) -> String {
-    let mut sections = Vec::new();
+fn failure_message(scope: &Scope, detail: &DataPlaneDetail) -> Failure {
+    let mut failure = Failure::default();
     if !detail.stale_pods.is_empty() {
-        let items: Vec<String> = detail
-            .stale_pods
-            .iter()
-            .map(|p| format!("* {}", scope.pod_name(&p.namespace, &p.name)))
-            .collect();
-        sections.push(list(
+        failure = failure.then(
             "Some pods do not have the current trust bundle and must be restarted:",
-            &items,
-        ));
+            pod_problems(
+                scope,
+                detail
+                    .stale_pods
+                    .iter()
+                    .map(|p| (p.namespace.as_str(), p.name.as_str(), None)),
+            ),
+        );
     }
     if !detail.unreadable_pods.is_empty() {
-        let items: Vec<String> = detail
-            .unreadable_pods
-            .iter()
-            .map(|p| format!("* {}: {}", scope.pod_name(&p.namespace, &p.name), p.reason))
-            .collect();
-        sections.push(list(
+        failure = failure.then(
             "Some pods have a trust bundle that cannot be read:",
-            &items,
-        ));
+            pod_problems(
+                scope,
+                detail.unreadable_pods.iter().map(|p| {
+                    (
+                        p.namespace.as_str(),
+                        p.name.as_str(),
+                        Some(p.reason.as_str()),
+                    )
+                }),
+            ),
+        );
     }
     if !detail.workloads.is_empty() {
-        sections.push(list("Restart them:", &restart_lines(&detail.workloads)));
+        failure = failure.then("Restart them:", restarts(&detail.workloads));
     }
     if !detail.stale_bundles.is_empty() {
         let describe = |a: &[AnchorRef]| {
@@ -309,7 +334,7 @@ fn failure_message(scope: &Scope, detail: &DataPlaneDetail) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let items: Vec<String> = detail
+        let items = detail
             .stale_bundles
             .iter()
             .map(|b| {
@@ -318,7 +343,7 @@ fn failure_message(scope: &Scope, detail: &DataPlaneDetail) -> String {
                 } else {
                     ("pods", "trust")
                 };
-                let mut s = format!("* {} {noun} {verb} {}", b.pods, b.trusts);
+                let mut s = format!("{} {noun} {verb} {}", b.pods, b.trusts);
                 if !b.old_anchors.is_empty() {
                     s.push_str(&format!(
                         "; not in {TRUST_ROOTS}: {}",
@@ -328,12 +353,12 @@ fn failure_message(scope: &Scope, detail: &DataPlaneDetail) -> String {
                 if !b.missing_anchors.is_empty() {
                     s.push_str(&format!("; missing: {}", describe(&b.missing_anchors)));
                 }
-                s
+                Problem::new(s)
             })
             .collect();
-        sections.push(list("Their proxies' trust anchors:", &items));
+        failure = failure.then("Their proxies' trust anchors:", items);
     }
-    sections.join("\n")
+    failure
 }
 
 impl Check for ProxiesCertsMatchCa {
@@ -346,7 +371,7 @@ impl Check for ProxiesCertsMatchCa {
             Ok(c) => c,
             Err(error) => {
                 return Outcome::Fail {
-                    error,
+                    error: error.into(),
                     details: Details::default(),
                 };
             }
@@ -553,6 +578,23 @@ mod tests {
         else {
             panic!()
         };
+        // Typed: each section's problems name their pod or workload.
+        let sections = error.sections();
+        assert_eq!(
+            sections[0].heading.as_deref(),
+            Some("Some pods do not have the current trust bundle and must be restarted:")
+        );
+        assert_eq!(
+            sections[0].problems[0].object.as_deref(),
+            Some("Pod app/a-1")
+        );
+        assert_eq!(sections[0].problems[0].message, "app/a-1");
+        assert_eq!(sections[1].heading.as_deref(), Some("Restart them:"));
+        assert_eq!(
+            sections[1].problems[0].object.as_deref(),
+            Some("Deployment app/a")
+        );
+        let error = error.text();
         assert!(
             error.contains(
                 "\t* 1 pod trusts both; not in linkerd-identity-trust-roots: old (sha256 "

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::cert::Cert;
 use crate::key::{KeyError, PrivateKey, parse_private_key};
 use crate::pem::decode_certificates;
+use crate::problem::Problem;
 use crate::snapshot::{Fetched, Kind, ObjectRef, Origin, SecretValue, Snapshot};
 
 pub const LINKERD_CONFIG: &str = "linkerd-config";
@@ -37,7 +38,7 @@ pub struct IdentityMaterial {
     /// `linkerd.io/tls`, `kubernetes.io/tls`, or `files` for the PEM-file form.
     pub scheme: Option<String>,
     /// Every problem "certificate config is valid" reports, in the order linkerd meets them.
-    pub problems: Vec<String>,
+    pub problems: Vec<Problem>,
     pub anchors: Result<Located<Vec<Cert>>, Unavailable>,
     /// The issuer chain as stored, leaf first.
     pub issuer: Result<Located<Vec<Cert>>, Unavailable>,
@@ -74,19 +75,19 @@ impl IdentityMaterial {
         };
 
         let issuer = cert_raw.and_then(|(bytes, origin)| {
-            match decode_certificates(&bytes) {
-                Ok(certs) if certs.is_empty() => Err(format!(
-                    "could not parse issuer certificate from {origin}: No certificates found"
-                )),
-                Ok(certs) => Ok(Located {
-                    value: certs,
-                    origin,
-                }),
-                Err(e) => Err(format!(
-                    "could not parse issuer certificate from {origin}: {e}"
-                )),
-            }
-            .inspect_err(|p| problems.push(p.clone()))
+            let why = match decode_certificates(&bytes) {
+                Ok(certs) if !certs.is_empty() => {
+                    return Ok(Located {
+                        value: certs,
+                        origin,
+                    });
+                }
+                Ok(_) => "No certificates found".to_string(),
+                Err(e) => e.to_string(),
+            };
+            let p = format!("could not parse issuer certificate from {origin}: {why}");
+            problems.push(Problem::at(&origin, p.clone()));
+            Err(p)
         });
         let key = key_raw.and_then(|(bytes, origin)| {
             parse_private_key(&bytes)
@@ -96,7 +97,7 @@ impl IdentityMaterial {
                 })
                 .map_err(|e| {
                     let p = format!("could not parse issuer private key from {origin}: {e}");
-                    problems.push(p.clone());
+                    problems.push(Problem::at(&origin, p.clone()));
                     p
                 })
         });
@@ -104,14 +105,20 @@ impl IdentityMaterial {
             (Ok(chain), Ok(key)) => match key.value.check_matches(&chain.value[0]) {
                 Ok(()) => Some(true),
                 Err(e @ KeyError::Mismatch) => {
-                    problems.push(format!(
-                        "{e}: the private key in {} does not belong to the issuer certificate in {}",
-                        key.origin, chain.origin
+                    problems.push(Problem::at(
+                        &key.origin,
+                        format!(
+                            "{e}: the private key in {} does not belong to the issuer certificate in {}",
+                            key.origin, chain.origin
+                        ),
                     ));
                     Some(false)
                 }
                 Err(e) => {
-                    problems.push(format!("issuer private key in {}: {e}", key.origin));
+                    problems.push(Problem::at(
+                        &key.origin,
+                        format!("issuer private key in {}: {e}", key.origin),
+                    ));
                     Some(false)
                 }
             },
@@ -120,7 +127,10 @@ impl IdentityMaterial {
         let anchors = anchors_raw.and_then(|(bytes, origin)| match decode_certificates(&bytes) {
             Ok(certs) => {
                 if certs.is_empty() {
-                    problems.push(format!("no trust anchors found in {origin}"));
+                    problems.push(Problem::at(
+                        &origin,
+                        format!("no trust anchors found in {origin}"),
+                    ));
                 }
                 Ok(Located {
                     value: certs,
@@ -129,7 +139,7 @@ impl IdentityMaterial {
             }
             Err(e) => {
                 let p = format!("could not parse trust anchors from {origin}: {e}");
-                problems.push(p.clone());
+                problems.push(Problem::at(&origin, p.clone()));
                 Err(p)
             }
         });
@@ -150,7 +160,7 @@ impl IdentityMaterial {
 }
 
 /// Reads linkerd-config and the issuer Secret; returns the scheme and the three raw pieces.
-fn read_objects(snap: &Snapshot, problems: &mut Vec<String>) -> (Option<String>, Raw, Raw, Raw) {
+fn read_objects(snap: &Snapshot, problems: &mut Vec<Problem>) -> (Option<String>, Raw, Raw, Raw) {
     let ns = snap.linkerd_namespace.as_str();
     let config_ref = ObjectRef::new(Kind::ConfigMap, ns, LINKERD_CONFIG);
     let values = match snap.config_map(ns, LINKERD_CONFIG) {
@@ -167,7 +177,7 @@ fn read_objects(snap: &Snapshot, problems: &mut Vec<String>) -> (Option<String>,
     let values = match values {
         Ok(v) => v,
         Err(p) => {
-            problems.push(p);
+            problems.push(Problem::in_object(&config_ref, p));
             let why = format!("linkerd-config could not be read ({CONFIG_PROBLEM})");
             return (None, Err(why.clone()), Err(why.clone()), Err(why));
         }
@@ -185,7 +195,7 @@ fn read_objects(snap: &Snapshot, problems: &mut Vec<String>) -> (Option<String>,
         Fetched::Forbidden(why) => Err(format!("cannot read {secret_ref}: {why}")),
     };
     if let Err(p) = &secret {
-        problems.push(p.clone());
+        problems.push(Problem::in_object(&secret_ref, p.clone()));
     }
     let unavailable = format!("the issuer Secret could not be read ({CONFIG_PROBLEM})");
     let mut from_secret = |key: &str, what: &str| -> Raw {
@@ -198,14 +208,14 @@ fn read_objects(snap: &Snapshot, problems: &mut Vec<String>) -> (Option<String>,
             Some(SecretValue::Bytes(b)) => Ok((b.expose().to_vec(), origin)),
             Some(SecretValue::Undecodable(why)) => {
                 let p = format!("{origin} is not valid base64: {why}");
-                problems.push(p.clone());
+                problems.push(Problem::at(&origin, p.clone()));
                 Err(p)
             }
             None => {
                 let p = format!(
                     "key {key} containing the {what} needs to exist in secret {ISSUER_SECRET} if --identity-external-issuer={external}"
                 );
-                problems.push(p.clone());
+                problems.push(Problem::at(&origin, p.clone()));
                 Err(p)
             }
         }

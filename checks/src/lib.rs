@@ -17,6 +17,7 @@ pub mod identity_checks;
 pub mod key;
 pub mod margin;
 pub mod pem;
+pub mod problem;
 pub mod reads;
 pub mod registry;
 pub mod report;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cert::format_time;
-use crate::check::{Check, Context, Details, FailOn, Input, Level, Outcome};
+use crate::check::{Check, Context, Details, FailOn, Failure, Input, Level, Outcome};
 use crate::snapshot::Snapshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -34,8 +34,17 @@ pub struct CheckResult {
     pub id: &'static str,
     pub description: String,
     pub result: Status,
+    /// The failure as linkerd words it (made from `failure`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The failure's structure: in JSON, `problems`, one entry per problem with its object, key,
+    /// message and the heading it is listed under.
+    #[serde(
+        rename = "problems",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "flat_problems"
+    )]
+    pub failure: Option<Failure>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
     /// Why a skipped check did not run.
@@ -60,6 +69,23 @@ pub struct Report {
     #[serde(serialize_with = "rfc3339")]
     pub evaluated_at: DateTime<Utc>,
     pub categories: Vec<CategoryReport>,
+}
+
+fn flat_problems<S: serde::Serializer>(f: &Option<Failure>, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Listed<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        heading: Option<&'a str>,
+        #[serde(flatten)]
+        problem: &'a crate::problem::Problem,
+    }
+    let sections = f.as_ref().map(Failure::sections).unwrap_or_default();
+    s.collect_seq(sections.iter().flat_map(|section| {
+        section.problems.iter().map(|problem| Listed {
+            heading: section.heading.as_deref(),
+            problem,
+        })
+    }))
 }
 
 fn rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
@@ -102,7 +128,7 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
         {
             continue;
         }
-        let (result, error, reason, details) = match check.run(&input, cx) {
+        let (result, failure, reason, details) = match check.run(&input, cx) {
             Outcome::Pass(d) => (Status::Success, None, None, d),
             Outcome::Fail { error, details } => {
                 let status = if level == Level::Warning {
@@ -114,12 +140,13 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
             }
             Outcome::Skip(why) => (Status::Skipped, None, Some(why), Details::default()),
         };
-        let hint = error.as_ref().map(|_| meta.hint_url());
+        let hint = failure.as_ref().map(|_| meta.hint_url());
         let entry = CheckResult {
             id: meta.id,
             description: check.description(&input, cx),
             result,
-            error,
+            error: failure.as_ref().map(Failure::text),
+            failure,
             hint,
             reason,
             details,

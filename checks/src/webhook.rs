@@ -10,6 +10,7 @@ use crate::cert::Cert;
 use crate::identity::Located;
 use crate::key::{KeyError, parse_private_key};
 use crate::pem::decode_certificates;
+use crate::problem::Problem;
 use crate::scope::Scope;
 use crate::snapshot::{Fetched, Kind, Object, ObjectRef, Origin, Secret, SecretValue, Snapshot};
 
@@ -54,7 +55,7 @@ pub enum Unusable {
     /// The component is not installed: the checks are skipped.
     NotInstalled(String),
     /// Problems that fail the "has valid cert" check.
-    Broken(Vec<String>),
+    Broken(Vec<Problem>),
 }
 
 /// The serving certificate chain (leaf first) and whether its key matches.
@@ -62,7 +63,7 @@ pub enum Unusable {
 pub struct Serving {
     pub chain: Located<Vec<Cert>>,
     /// `None` when the key belongs to the leaf; otherwise what is wrong with the key.
-    pub key_problem: Option<String>,
+    pub key_problem: Option<Problem>,
 }
 
 impl Component {
@@ -88,9 +89,8 @@ impl Component {
         let (secret, oref, crt_key, key_key) = match snap.secret(ns, self.secret) {
             Fetched::Present(s) => (s, current, "tls.crt", "tls.key"),
             Fetched::Forbidden(why) => {
-                return Err(Unusable::Broken(vec![format!(
-                    "cannot read {current}: {why}"
-                )]));
+                let p = format!("cannot read {current}: {why}");
+                return Err(Unusable::Broken(vec![Problem::in_object(&current, p)]));
             }
             Fetched::Missing => match self.legacy_secret {
                 Some(legacy) => match snap.secret(ns, legacy) {
@@ -102,20 +102,21 @@ impl Component {
                     ),
                     Fetched::Forbidden(why) => {
                         let legacy_ref = ObjectRef::new(Kind::Secret, ns, legacy);
-                        return Err(Unusable::Broken(vec![format!(
-                            "cannot read {legacy_ref}: {why}"
-                        )]));
+                        let p = format!("cannot read {legacy_ref}: {why}");
+                        return Err(Unusable::Broken(vec![Problem::in_object(&legacy_ref, p)]));
                     }
                     Fetched::Missing if self.optional => return Err(self.not_installed()),
                     Fetched::Missing => {
                         let legacy_ref = ObjectRef::new(Kind::Secret, ns, legacy);
-                        return Err(Unusable::Broken(vec![format!(
-                            "{current} not found (nor the legacy {legacy_ref})"
-                        )]));
+                        let p = format!("{current} not found (nor the legacy {legacy_ref})");
+                        return Err(Unusable::Broken(vec![Problem::in_object(&current, p)]));
                     }
                 },
                 None if self.optional => return Err(self.not_installed()),
-                None => return Err(Unusable::Broken(vec![format!("{current} not found")])),
+                None => {
+                    let p = format!("{current} not found");
+                    return Err(Unusable::Broken(vec![Problem::in_object(&current, p)]));
+                }
             },
         };
         let (crt, key) = (value(secret, &oref, crt_key), value(secret, &oref, key_key));
@@ -129,20 +130,16 @@ impl Component {
         };
         let chain = match decode_certificates(&crt.0) {
             Ok(certs) if certs.is_empty() => {
-                return Err(Unusable::Broken(vec![format!(
-                    "no certificate found in {}",
-                    crt.1
-                )]));
+                let p = format!("no certificate found in {}", crt.1);
+                return Err(Unusable::Broken(vec![Problem::at(&crt.1, p)]));
             }
             Ok(certs) => Located {
                 value: certs,
                 origin: crt.1,
             },
             Err(e) => {
-                return Err(Unusable::Broken(vec![format!(
-                    "could not parse the certificate in {}: {e}",
-                    crt.1
-                )]));
+                let p = format!("could not parse the certificate in {}: {e}", crt.1);
+                return Err(Unusable::Broken(vec![Problem::at(&crt.1, p)]));
             }
         };
         let key_problem = match parse_private_key(&key.0) {
@@ -155,7 +152,8 @@ impl Component {
                 )),
                 Err(e) => Some(format!("private key in {}: {e}", key.1)),
             },
-        };
+        }
+        .map(|p| Problem::at(&key.1, p));
         Ok(Serving { chain, key_problem })
     }
 
@@ -170,7 +168,7 @@ impl Component {
                 (ObjectRef::cluster(Kind::APIService, name), "spec.caBundle")
             }
         };
-        let broken = |p: String| Err(Unusable::Broken(vec![p]));
+        let broken = |p: String| Err(Unusable::Broken(vec![Problem::in_object(&oref, p)]));
         let bundle = match snap.fetch(&oref, Some) {
             Fetched::Present(Object::WebhookConfiguration(w)) => match w.ca_bundles.as_slice() {
                 [one] => one,
@@ -193,6 +191,7 @@ impl Component {
             object: oref,
             field: field.to_string(),
         };
+        let broken = |p: String| Err(Unusable::Broken(vec![Problem::at(&origin, p)]));
         match bundle {
             None => broken(format!("{origin} is empty")),
             Some(Err(why)) => broken(format!("{origin} is not valid base64: {why}")),
@@ -209,14 +208,20 @@ impl Component {
 }
 
 /// The bytes under `key` of a Secret, or the problem naming object and key.
-fn value(secret: &Secret, oref: &ObjectRef, key: &str) -> Result<(Vec<u8>, Origin), String> {
+fn value(secret: &Secret, oref: &ObjectRef, key: &str) -> Result<(Vec<u8>, Origin), Problem> {
     let origin = Origin::Key {
         object: oref.clone(),
         key: key.to_string(),
     };
     match secret.data.get(key) {
         Some(SecretValue::Bytes(b)) => Ok((b.expose().to_vec(), origin)),
-        Some(SecretValue::Undecodable(why)) => Err(format!("{origin} is not valid base64: {why}")),
-        None => Err(format!("key {key} needs to exist in secret {}", oref.name)),
+        Some(SecretValue::Undecodable(why)) => {
+            let p = format!("{origin} is not valid base64: {why}");
+            Err(Problem::at(&origin, p))
+        }
+        None => {
+            let p = format!("key {key} needs to exist in secret {}", oref.name);
+            Err(Problem::at(&origin, p))
+        }
     }
 }

@@ -3,12 +3,12 @@
 //! `see <hint> for hints`, a blank line, then `Status check results are √` (or `×`).
 //!
 //! meshcert also shows skipped checks in the table (`-` and the reason), which linkerd hides.
-//! The short form shows only warnings and errors. A list in an error (`\t* …` lines) longer than
+//! The short form shows only warnings and errors. A list of problems in an error longer than
 //! [`LIST_LIMIT`] shows its first entries and a count; `-o json` always has every entry.
 
 use std::fmt::Write as _;
 
-use meshcert_checks::report::{Report, Status};
+use meshcert_checks::report::{CheckResult, Report, Status};
 use owo_colors::OwoColorize as _;
 
 fn mark(status: Status, color: bool) -> String {
@@ -24,32 +24,15 @@ fn mark(status: Status, color: bool) -> String {
 /// How many entries of one list a table shows.
 pub const LIST_LIMIT: usize = 20;
 
-/// `error` with every run of more than `limit` list lines cut to `limit` and a count.
-fn summarise_lists(error: &str, limit: usize) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut run = 0;
-    let mut hidden = 0;
-    let flush = |out: &mut Vec<String>, hidden: &mut usize| {
-        if *hidden > 0 {
-            out.push(format!("\t… and {hidden} more (-o json lists them all)"));
-            *hidden = 0;
-        }
-    };
-    for line in error.lines() {
-        if line.starts_with("\t* ") {
-            run += 1;
-            if run > limit {
-                hidden += 1;
-                continue;
-            }
-        } else {
-            run = 0;
-            flush(&mut out, &mut hidden);
-        }
-        out.push(line.to_string());
+/// A failed check's error, each list cut after [`LIST_LIMIT`] entries with a count. The lists
+/// come from the check's typed problems; the text is linkerd's when nothing is cut.
+fn error_text(check: &CheckResult) -> Option<String> {
+    match (&check.failure, &check.error) {
+        (Some(failure), _) => Some(failure.text_cut(LIST_LIMIT, |n| {
+            format!("… and {n} more (-o json lists them all)")
+        })),
+        (None, error) => error.clone(),
     }
-    flush(&mut out, &mut hidden);
-    out.join("\n")
 }
 
 /// `-o table` / `-o short` of a run: the report's layout, or one section per cluster.
@@ -88,8 +71,8 @@ pub fn render(report: &Report, short: bool, color: bool) -> String {
         );
         for check in shown {
             let _ = writeln!(out, "{} {}", mark(check.result, color), check.description);
-            if let Some(error) = &check.error {
-                let _ = writeln!(out, "    {}", summarise_lists(error, LIST_LIMIT));
+            if let Some(error) = error_text(check) {
+                let _ = writeln!(out, "    {error}");
             }
             if let Some(reason) = &check.reason {
                 let _ = writeln!(out, "    skipped: {reason}");
@@ -114,15 +97,27 @@ pub fn render(report: &Report, short: bool, color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use meshcert_checks::check::{Details, Failure, Problem};
+
+    fn failed(failure: Failure) -> CheckResult {
+        CheckResult {
+            id: "x",
+            description: "x".into(),
+            result: Status::Error,
+            error: Some(failure.text()),
+            failure: Some(failure),
+            hint: None,
+            reason: None,
+            details: Details::default(),
+        }
+    }
 
     #[test]
     fn long_lists_are_cut_with_a_count_and_short_ones_kept() {
-        let items: Vec<String> = (1..=23).map(|i| format!("\t* pod-{i}")).collect();
-        let error = format!(
-            "Some pods:\n{}\nRestart them:\n\t* a\n\t* b",
-            items.join("\n")
-        );
-        let shown = summarise_lists(&error, 20);
+        let pods = |n: usize| (1..=n).map(|i| Problem::new(format!("pod-{i}"))).collect();
+        let long = Failure::titled("Some pods:", pods(23))
+            .then("Restart them:", vec![Problem::new("a"), Problem::new("b")]);
+        let shown = error_text(&failed(long)).unwrap();
         assert!(
             shown.contains(
                 "\t* pod-20\n\t… and 3 more (-o json lists them all)\nRestart them:\n\t* a\n\t* b"
@@ -130,11 +125,10 @@ mod tests {
             "{shown}"
         );
         assert!(!shown.contains("pod-21"));
-        let short = "x:\n\t* a\n\t* b";
-        assert_eq!(summarise_lists(short, 20), short);
-        assert_eq!(
-            summarise_lists(&format!("x:\n{}", items[..20].join("\n")), 20),
-            format!("x:\n{}", items[..20].join("\n"))
-        );
+        let exact = Failure::titled("x:", pods(20));
+        assert_eq!(error_text(&failed(exact.clone())), Some(exact.text()));
+        // A list line inside a single problem's message is not a list: it is never cut.
+        let one = Failure::one(format!("x:\n{}", "\t* y\n".repeat(30)));
+        assert_eq!(error_text(&failed(one.clone())), Some(one.text()));
     }
 }

@@ -1,7 +1,9 @@
 use std::collections::BTreeSet;
 
 use crate::cert::Cert;
-use crate::check::{Category, Check, CheckMeta, Context, Details, Input, Outcome, Severity};
+use crate::check::{
+    Category, Check, CheckMeta, Context, Details, Failure, Input, Outcome, Problem, Severity,
+};
 use crate::data_plane::{BUNDLE_KEY, TRUST_ROOTS};
 use crate::identity::{ISSUER_SECRET, LINKERD_CONFIG, config_anchors_origin, parse_values};
 use crate::pem::decode_bundle_lenient;
@@ -96,15 +98,15 @@ impl Check for TrustAnchorsAgree {
         if sources.iter().all(|(_, certs)| set(certs) == first) {
             return Outcome::Pass(details);
         }
-        let lines: Vec<String> = sources
+        let listed = sources
             .iter()
             .map(|(origin, certs)| {
                 let names: Vec<String> = certs.iter().map(super::anchor_label).collect();
-                format!("* {origin}: {}", names.join(", "))
+                Problem::at(origin, format!("{origin}: {}", names.join(", ")))
             })
             .collect();
         Outcome::Fail {
-            error: format!("The trust anchors differ:\n\t{}", lines.join("\n\t")),
+            error: Failure::titled("The trust anchors differ:", listed),
             details,
         }
     }

@@ -27,13 +27,13 @@ impl Check for CertManagerIssuerReady {
     }
 
     fn run(&self, snap: &Input<'_>, _: &Context) -> Outcome {
-        let fail = |error: String| Outcome::Fail {
-            error,
-            details: Default::default(),
-        };
         let (object, c) = match super::issuer_certificate(snap) {
             Ok(found) => found,
             Err(outcome) => return *outcome,
+        };
+        let fail = |error: String| Outcome::Fail {
+            error: crate::check::Problem::in_object(&object, error).into(),
+            details: Default::default(),
         };
         match &c.ready {
             None => fail(format!(

@@ -1,6 +1,6 @@
 use crate::cert_manager::{Management, Renewal, duration, issuer_management, renewal};
 use crate::check::{
-    Category, Check, CheckMeta, Context, Input, MarginSpec, Outcome, Severity, list_problems,
+    Category, Check, CheckMeta, Context, Failure, Input, MarginSpec, Outcome, Problem, Severity,
 };
 use crate::snapshot::Snapshot;
 
@@ -34,10 +34,11 @@ impl Check for CertManagerRenewsIssuer {
             Err(outcome) => return *outcome,
         };
         let mut problems = Vec::new();
-        let lifetime = duration(c).map_err(|e| problems.push(format!("{object}: {e}")));
+        let mut problem = |message: String| problems.push(Problem::in_object(&object, message));
+        let lifetime = duration(c).map_err(|e| problem(format!("{object}: {e}")));
         match renewal(c) {
-            Err(e) => problems.push(format!("{object}: {e}")),
-            Ok(Renewal::Default) => problems.push(format!(
+            Err(e) => problem(format!("{object}: {e}")),
+            Ok(Renewal::Default) => problem(format!(
                 "{object} sets no spec.renewBefore: cert-manager renews when a third of the lifetime remains; state when with renewBefore"
             )),
             Ok(Renewal::Percentage(_)) => {}
@@ -45,7 +46,7 @@ impl Check for CertManagerRenewsIssuer {
                 if let Ok(lifetime) = lifetime
                     && before >= lifetime
                 {
-                    problems.push(format!(
+                    problem(format!(
                         "{object}: spec.renewBefore {} is not shorter than spec.duration {}: cert-manager cannot renew before the margin and renews on every reconcile",
                         c.renew_before.as_deref().unwrap_or_default(),
                         c.duration.as_deref().unwrap_or("(default 2160h)")
@@ -55,7 +56,7 @@ impl Check for CertManagerRenewsIssuer {
                     && let MarginSpec::Fixed(margin) = cx.margins.issuer
                     && margin.delta() > before
                 {
-                    problems.push(format!(
+                    problem(format!(
                         "{object} renews the issuer {} before it expires, inside the issuer margin of {margin} in force: \"issuer cert is valid for at least {margin}\" warns before every renewal",
                         crate::check::Margin::from_delta(before)
                     ));
@@ -66,7 +67,7 @@ impl Check for CertManagerRenewsIssuer {
             Outcome::Pass(Default::default())
         } else {
             Outcome::Fail {
-                error: list_problems(&problems),
+                error: Failure::problems(problems),
                 details: Default::default(),
             }
         }

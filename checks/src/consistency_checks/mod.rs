@@ -62,10 +62,10 @@ pub(crate) fn issuer_certificate(
         Management::No => Err(Box::new(Outcome::Skip(not_managed(snap)))),
         Management::Unknown(why) => Err(Box::new(Outcome::Skip(why))),
         Management::Yes {
+            object,
             certificate: Err(error),
-            ..
         } => Err(Box::new(Outcome::Fail {
-            error,
+            error: crate::problem::Problem::in_object(&object, error).into(),
             details: Default::default(),
         })),
         Management::Yes {

@@ -1,5 +1,7 @@
-use crate::check::{Category, Check, CheckMeta, Context, Details, Input, Outcome, Severity};
-use crate::data_plane::{DataPlaneDetail, list, pods_and_restarts, restart_lines, scoped_pods};
+use crate::check::{
+    Category, Check, CheckMeta, Context, Details, Failure, Input, Outcome, Severity,
+};
+use crate::data_plane::{DataPlaneDetail, pods_and_restarts, scoped_pods};
 use crate::pem::decode_bundle_lenient;
 use crate::snapshot::PodSummary;
 
@@ -65,19 +67,20 @@ impl Check for ProxiesTrustIssuerAnchor {
                 ..Details::default()
             });
         }
-        let pods: Vec<String> = detail
-            .stale_pods
-            .iter()
-            .map(|p| format!("* {}", cx.scope.pod_name(&p.namespace, &p.name)))
-            .collect();
+        let pods = crate::data_plane::pod_problems(
+            &cx.scope,
+            detail
+                .stale_pods
+                .iter()
+                .map(|p| (p.namespace.as_str(), p.name.as_str(), None)),
+        );
         let header = format!(
             "Some proxies do not trust {}, the anchor that signed the current issuer, and reject the certificates the identity service issues:",
             super::anchor_label(anchor)
         );
-        let error = format!(
-            "{}\n{}",
-            list(&header, &pods),
-            list("Restart them:", &restart_lines(&detail.workloads))
+        let error = Failure::titled(header, pods).then(
+            "Restart them:",
+            crate::data_plane::restarts(&detail.workloads),
         );
         Outcome::Fail {
             error,

@@ -1,6 +1,5 @@
 use crate::check::{
-    Category, Check, CheckMeta, Context, Details, Input, KeyDetail, Outcome, Severity,
-    list_problems,
+    Category, Check, CheckMeta, Context, Details, Failure, Input, KeyDetail, Outcome, Severity,
 };
 
 /// The identity objects exist and hold an issuer certificate, a matching private key and a
@@ -38,7 +37,7 @@ impl Check for CertConfigValid {
             Outcome::Pass(details)
         } else {
             Outcome::Fail {
-                error: list_problems(&id.problems),
+                error: Failure::problems(id.problems.clone()),
                 details,
             }
         }

@@ -60,7 +60,11 @@ impl Check for IssuerIssuedByTrustAnchor {
         match result {
             Ok(_) => Outcome::Pass(details),
             Err(e) => Outcome::Fail {
-                error: crate::verify::linkerd_message(&e, &chain.value[0], cx.at),
+                error: crate::check::Problem::at(
+                    &chain.origin,
+                    crate::verify::linkerd_message(&e, &chain.value[0], cx.at),
+                )
+                .into(),
                 details,
             },
         }

@@ -72,7 +72,10 @@ pub(crate) fn each_anchor(
     for cert in &anchors.value {
         let problem = rule(cert);
         if let Some(p) = &problem {
-            listed.push(format!("* {} {p}", cert.label()));
+            listed.push(crate::check::Problem::at(
+                &anchors.origin,
+                format!("{} {p}", cert.label()),
+            ));
         }
         certificates.push(cert_detail(
             crate::details::CertRole::TrustAnchor,
@@ -89,7 +92,7 @@ pub(crate) fn each_anchor(
         Outcome::Pass(details)
     } else {
         Outcome::Fail {
-            error: format!("{header}:\n\t{}", listed.join("\n\t")),
+            error: crate::check::Failure::titled(format!("{header}:"), listed),
             details,
         }
     }
@@ -108,7 +111,10 @@ pub(crate) fn issuer_leaf(snap: &Input<'_>, rule: impl Fn(&Cert) -> Option<Strin
     };
     match problem {
         None => Outcome::Pass(details),
-        Some(error) => Outcome::Fail { error, details },
+        Some(error) => Outcome::Fail {
+            error: crate::check::Problem::at(&chain.origin, error).into(),
+            details,
+        },
     }
 }
 
@@ -192,7 +198,7 @@ pub(crate) mod testutil {
     #[track_caller]
     pub fn error_of(outcome: Outcome) -> String {
         match outcome {
-            Outcome::Fail { error, .. } => error,
+            Outcome::Fail { error, .. } => error.text(),
             other => panic!("expected a failure, got {other:?}"),
         }
     }

@@ -66,7 +66,7 @@ pub mod tap;
 pub mod tap_injector;
 
 use crate::cert::Cert;
-use crate::check::{Check, CheckMeta, Context, Details, Input, Outcome, list_problems};
+use crate::check::{Check, CheckMeta, Context, Details, Failure, Input, Outcome, Problem};
 use crate::details::CertRole;
 use crate::identity::Located;
 use crate::rules::{expiring_problem, validity_problem};
@@ -126,7 +126,7 @@ impl Check for WebhookCertValid {
         }
         let (Ok(serving), Ok(ca)) = (serving, ca) else {
             return Outcome::Fail {
-                error: list_problems(&problems),
+                error: Failure::problems(problems),
                 details: Details::default(),
             };
         };
@@ -138,7 +138,7 @@ impl Check for WebhookCertValid {
         for c in &ca.value {
             let p = validity_problem(c, cx.at);
             if let Some(p) = &p {
-                expired.push(format!("* {} {p}", c.label()));
+                expired.push(Problem::at(&ca.origin, format!("{} {p}", c.label())));
             }
             details
                 .certificates
@@ -149,7 +149,7 @@ impl Check for WebhookCertValid {
                 .certificates
                 .insert(0, detail(CertRole::Serving, chain, leaf, None));
             return Outcome::Fail {
-                error: list_problems(&problems),
+                error: Failure::problems(problems),
                 details,
             };
         }
@@ -158,10 +158,9 @@ impl Check for WebhookCertValid {
                 .certificates
                 .insert(0, detail(CertRole::Serving, chain, leaf, None));
             return Outcome::Fail {
-                error: format!(
-                    "anchors not within their validity period ({}):\n\t{}",
-                    ca.origin,
-                    expired.join("\n\t")
+                error: Failure::titled(
+                    format!("anchors not within their validity period ({}):", ca.origin),
+                    expired,
                 ),
                 details,
             };
@@ -172,7 +171,7 @@ impl Check for WebhookCertValid {
                 .certificates
                 .insert(0, detail(CertRole::Serving, chain, leaf, Some(p.clone())));
             return Outcome::Fail {
-                error: format!("{} is {p}", which(leaf, chain)),
+                error: Problem::at(&chain.origin, format!("{} is {p}", which(leaf, chain))).into(),
                 details,
             };
         }
@@ -217,7 +216,10 @@ impl Check for WebhookCertValid {
         }
         match verdict {
             Ok(()) => Outcome::Pass(details),
-            Err(error) => Outcome::Fail { error, details },
+            Err(error) => Outcome::Fail {
+                error: Problem::at(&chain.origin, error).into(),
+                details,
+            },
         }
     }
 }
@@ -252,7 +254,7 @@ impl Check for WebhookCertNotExpiringSoon {
         for c in &chain.value[1..] {
             let p = expiring_problem(c, cx.at, cx.margins.webhooks);
             if let Some(p) = &p {
-                soon.push(format!("* {} {p}", c.label()));
+                soon.push(Problem::at(&chain.origin, format!("{} {p}", c.label())));
             }
             details
                 .certificates
@@ -266,18 +268,14 @@ impl Check for WebhookCertNotExpiringSoon {
         );
         if !soon.is_empty() {
             return Outcome::Fail {
-                error: format!(
-                    "Anchors expiring soon ({}):\n\t{}",
-                    chain.origin,
-                    soon.join("\n\t")
-                ),
+                error: Failure::titled(format!("Anchors expiring soon ({}):", chain.origin), soon),
                 details,
             };
         }
         match leaf_problem {
             None => Outcome::Pass(details),
             Some(p) => Outcome::Fail {
-                error: format!("{} {p}", which(leaf, chain)),
+                error: Problem::at(&chain.origin, format!("{} {p}", which(leaf, chain))).into(),
                 details,
             },
         }

@@ -127,3 +127,48 @@ fn unreadable_bundles_are_listed_separately_with_the_reason() {
         "not a PEM certificate"
     );
 }
+
+#[test]
+fn json_problems_name_the_object_and_key_of_each_problem() {
+    // Data plane: one problem per pod and per workload, under linkerd's headings.
+    let report = json_of(&check_from("dataplane-stale", &["-o", "json"]));
+    let dp = result_of(&report, DP);
+    let problems = dp["problems"].as_array().unwrap();
+    let stale_heading = "Some pods do not have the current trust bundle and must be restarted:";
+    assert_eq!(problems[0]["heading"], stale_heading, "{dp}");
+    assert_eq!(problems[0]["object"], "Pod books/db-0");
+    assert_eq!(problems[0]["message"], "books/db-0");
+    let restarts: Vec<&serde_json::Value> = problems
+        .iter()
+        .filter(|p| p["heading"] == "Restart them:")
+        .collect();
+    assert_eq!(restarts[0]["object"], "StatefulSet books/db", "{dp}");
+    assert_eq!(
+        restarts[0]["message"],
+        "kubectl -n books rollout restart sts/db (1 pod)"
+    );
+    // Every listed problem is one `\t* ` line of the error, in order.
+    let listed: Vec<String> = problems
+        .iter()
+        .map(|p| format!("\t* {}", p["message"].as_str().unwrap()))
+        .collect();
+    let lines: Vec<&str> = dp["error"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("\t* "))
+        .collect();
+    assert_eq!(lines, listed);
+
+    // Identity: the key that does not match is named by object and key.
+    let report = json_of(&check_from("issuer-key-mismatch", &["-o", "json"]));
+    let config = result_of(&report, CONFIG);
+    let problem = &config["problems"][0];
+    assert_eq!(problem["object"], "Secret linkerd/linkerd-identity-issuer");
+    assert_eq!(problem["key"], "key.pem");
+    assert_eq!(problem["message"], config["error"], "{config}");
+    assert!(problem.get("heading").is_none());
+    // A passing check has no problems.
+    let healthy = json_of(&check_from("healthy", &["-o", "json"]));
+    assert!(result_of(&healthy, CONFIG).get("problems").is_none());
+}
