@@ -17,6 +17,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the checks and print a report. Exit 0: nothing failed; 1: a check failed; 2: meshcert could not run.
     Check(Box<CheckArgs>),
+    /// Run the checks every --interval and serve the results as Prometheus metrics on /metrics
+    /// (an exporter for Prometheus to scrape), with /healthz and /readyz. Stops on SIGTERM.
+    Serve(Box<ServeArgs>),
     /// List every check: id, category, severity, description and hint URL.
     Checks {
         #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
@@ -65,7 +68,7 @@ pub struct SnapshotArgs {
 }
 
 /// Where to read and what: shared by `check` and `snapshot`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ClusterArgs {
     /// Kubeconfig of the cluster to read (default: KUBECONFIG, then ~/.kube/config, then the
     /// in-cluster service account). Used when neither --from nor --trust-anchors is given.
@@ -98,7 +101,7 @@ pub struct ClusterArgs {
 }
 
 /// Which clusters to read: shared by `check` and `rotation`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ContextArgs {
     /// Kubeconfig context to read (default: the current context). Repeat to read several clusters.
     #[arg(long, value_name = "NAME", conflicts_with = "all_contexts")]
@@ -137,6 +140,50 @@ pub struct RotationArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    #[command(flatten)]
+    pub audit: AuditArgs,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Table, env = "MESHCERT_OUTPUT")]
+    pub output: OutputFormat,
+
+    /// Also write a report in another format to a file, from the same run (repeatable):
+    /// table, short, json, junit or prometheus, e.g. --report junit=meshcert.xml.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub report: Vec<(OutputFormat, PathBuf)>,
+
+    /// Push the Prometheus metrics to this Pushgateway (job "meshcert", grouped by cluster).
+    #[arg(long, value_name = "URL", env = "MESHCERT_PUSH_GATEWAY")]
+    pub push_gateway: Option<String>,
+
+    /// Colour the √/‼/× marks: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub audit: AuditArgs,
+
+    /// Address to serve /metrics, /healthz and /readyz on.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "0.0.0.0:9402",
+        env = "MESHCERT_LISTEN"
+    )]
+    pub listen: std::net::SocketAddr,
+
+    /// Time from the start of one round to the start of the next (ms, s, m or h: 30s, 5m); a
+    /// round that takes longer is followed by the next at once. Rounds never overlap.
+    #[arg(long, value_name = "DURATION", default_value = "5m", env = "MESHCERT_INTERVAL", value_parser = parse_interval)]
+    pub interval: std::time::Duration,
+}
+
+/// What a run reads and how it judges it: shared by `check` and `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
@@ -194,23 +241,6 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE", env = "MESHCERT_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// Report format.
-    #[arg(short, long, value_enum, default_value_t = OutputFormat::Table, env = "MESHCERT_OUTPUT")]
-    pub output: OutputFormat,
-
-    /// Also write a report in another format to a file, from the same run (repeatable):
-    /// table, short, json, junit or prometheus, e.g. --report junit=meshcert.xml.
-    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
-    pub report: Vec<(OutputFormat, PathBuf)>,
-
-    /// Push the Prometheus metrics to this Pushgateway (job "meshcert", grouped by cluster).
-    #[arg(long, value_name = "URL", env = "MESHCERT_PUSH_GATEWAY")]
-    pub push_gateway: Option<String>,
-
-    /// Colour the √/‼/× marks: auto (on a terminal, unless NO_COLOR is set), always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-
     /// Which results fail the run (exit 1): errors only (the default), or warnings too.
     #[arg(long, value_enum, env = "MESHCERT_FAIL_ON")]
     pub fail_on: Option<FailOnArg>,
@@ -262,6 +292,23 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
         return Err(bad());
     }
     Ok(std::time::Duration::from_secs(secs))
+}
+
+fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || {
+        format!(
+            "invalid interval {s:?}: expected a whole number of milliseconds, seconds, minutes or hours, such as 500ms, 30s or 5m"
+        )
+    };
+    let ms = meshcert_checks::units::whole_with_unit(
+        s,
+        &[("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)],
+    )
+    .ok_or_else(bad)?;
+    if ms == 0 {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_millis(ms))
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod fuzzing;
 pub mod push;
 pub mod report;
+pub mod serve;
 pub mod settings;
 pub mod snapshot;
 pub mod source;
@@ -22,7 +23,9 @@ use meshcert_checks::registry;
 use report::run::{ClusterOutcome, Run};
 use source::Limits;
 
-use cli::{CheckArgs, Cli, ColorChoice, Command, ListFormat, OutputFormat, RotationArgs};
+use cli::{
+    AuditArgs, CheckArgs, Cli, ColorChoice, Command, ListFormat, OutputFormat, RotationArgs,
+};
 
 /// meshcert's exit codes: 0 nothing failed, 1 a check failed, 2 meshcert could not run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +73,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let mut out = std::io::stdout().lock();
     let status = match cli.command {
         Command::Check(args) => check(&args, &mut out)?,
+        Command::Serve(args) => {
+            drop(out);
+            return serve::serve(&args);
+        }
         Command::Checks { output } => {
             let text = match output {
                 ListFormat::Table => report::list::table(registry::ALL),
@@ -154,7 +161,8 @@ fn format(f: OutputFormat) -> report::Format {
     }
 }
 
-fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
+/// The run's settings (flags, environment, policy file) for the audit options.
+fn settings_of(args: &AuditArgs) -> anyhow::Result<Context> {
     let flags = settings::Flags {
         at: args.at,
         fail_on: args.fail_on,
@@ -163,8 +171,12 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
         only: &args.only,
         config: args.config.as_deref(),
     };
-    let cx = settings::resolve(&flags, |k| std::env::var(k).ok())?;
-    let run = collect(args, &cx)?;
+    settings::resolve(&flags, |k| std::env::var(k).ok())
+}
+
+fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
+    let cx = settings_of(&args.audit)?;
+    let run = collect(&check_request(&args.audit)?, &cx)?;
     report::write(&run, format(args.output), color(args.color), out)?;
     for (f, path) in &args.report {
         let mut text = Vec::new();
@@ -273,7 +285,7 @@ fn read_live(request: &source::Request) -> anyhow::Result<Live> {
 /// What the command line asks to read, before the scope and limits are added.
 enum Inputs<'a> {
     Manifests(&'a [std::path::PathBuf]),
-    PemFiles(&'a CheckArgs),
+    PemFiles(&'a AuditArgs),
     Live(source::Contexts),
 }
 
@@ -327,7 +339,7 @@ fn request_of(
 }
 
 /// `check`'s request: PEM files, manifests, or clusters.
-fn check_request(args: &CheckArgs) -> anyhow::Result<source::Request> {
+fn check_request(args: &AuditArgs) -> anyhow::Result<source::Request> {
     let all_pem =
         args.trust_anchors.is_some() && args.issuer_cert.is_some() && args.issuer_key.is_some();
     let inputs = if all_pem {
@@ -348,8 +360,7 @@ fn check_request(args: &CheckArgs) -> anyhow::Result<source::Request> {
 }
 
 /// Reads the inputs and runs the checks.
-fn collect(args: &CheckArgs, cx: &Context) -> anyhow::Result<Run> {
-    let request = check_request(args)?;
+fn collect(request: &source::Request, cx: &Context) -> anyhow::Result<Run> {
     let cx = &Context {
         scope: request.scope.checks_scope(),
         ..cx.clone()
@@ -376,7 +387,7 @@ fn collect(args: &CheckArgs, cx: &Context) -> anyhow::Result<Run> {
             cx.fail_on,
         ));
     }
-    let clusters = match read_live(&request)? {
+    let clusters = match read_live(request)? {
         Live::One(context, loaded) => {
             return Ok(Run::one(check(Some(context), Ok(*loaded)), cx.fail_on));
         }

@@ -1,6 +1,11 @@
 //! `--push-gateway URL`: pushes the metrics to a Prometheus Pushgateway, job `meshcert`, one
 //! group per cluster (`PUT <url>/metrics/job/meshcert/cluster/<context>`; without a cluster, as
 //! for files, `PUT <url>/metrics/job/meshcert`). A PUT replaces the group's previous metrics.
+//!
+//! A grouping-key value is a URL path segment, and the Pushgateway splits the path on `/` before
+//! it unescapes it: `%2F` does not keep a `/` in a value (EKS contexts are ARNs such as
+//! `arn:aws:eks:eu-west-1:123456789012:cluster/prod`). Its documented form for such values, and
+//! for the empty one, is `cluster@base64/<base64url>`; every other value is percent-escaped.
 
 use std::time::Duration;
 
@@ -11,7 +16,10 @@ use hyper_util::client::legacy::Client;
 pub fn group_url(gateway: &str, cluster: Option<&str>) -> String {
     let base = gateway.trim_end_matches('/');
     match cluster {
-        Some(c) => format!("{base}/metrics/job/meshcert/cluster/{}", percent_escape(c)),
+        Some(c) => format!(
+            "{base}/metrics/job/meshcert/{}",
+            grouping_label("cluster", c)
+        ),
         None => format!("{base}/metrics/job/meshcert"),
     }
 }
@@ -57,6 +65,21 @@ pub fn push(gateway: &str, cluster: Option<&str>, metrics: String) -> anyhow::Re
     })
 }
 
+/// `name/value` as a grouping-key path: base64url (`name@base64/…`) when the value holds a `/` or
+/// is empty, percent-escaped otherwise.
+fn grouping_label(name: &str, value: &str) -> String {
+    use base64::Engine as _;
+    if value.is_empty() {
+        // The Pushgateway's spelling of the empty value: one padding character.
+        format!("{name}@base64/=")
+    } else if value.contains('/') {
+        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value);
+        format!("{name}@base64/{encoded}")
+    } else {
+        format!("{name}/{}", percent_escape(value))
+    }
+}
+
 /// Percent-escapes a grouping-key value for a URL path segment.
 fn percent_escape(s: &str) -> String {
     s.bytes()
@@ -80,8 +103,20 @@ mod tests {
             "http://pg:9091/metrics/job/meshcert"
         );
         assert_eq!(
-            group_url("http://pg:9091", Some("prod/eu 1")),
-            "http://pg:9091/metrics/job/meshcert/cluster/prod%2Feu%201"
+            group_url("http://pg:9091", Some("gke_proj_europe-west1-b_prod 1")),
+            "http://pg:9091/metrics/job/meshcert/cluster/gke_proj_europe-west1-b_prod%201"
+        );
+        // A `/` cannot be escaped into a path segment: base64url, as the Pushgateway specifies.
+        assert_eq!(
+            group_url(
+                "http://pg:9091",
+                Some("arn:aws:eks:eu-west-1:123456789012:cluster/prod")
+            ),
+            "http://pg:9091/metrics/job/meshcert/cluster@base64/YXJuOmF3czpla3M6ZXUtd2VzdC0xOjEyMzQ1Njc4OTAxMjpjbHVzdGVyL3Byb2Q"
+        );
+        assert_eq!(
+            group_url("http://pg:9091", Some("")),
+            "http://pg:9091/metrics/job/meshcert/cluster@base64/="
         );
     }
 }

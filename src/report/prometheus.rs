@@ -8,18 +8,20 @@
 //!   notAfter of every certificate read (trust anchors, issuer, webhook and API-service certificates,
 //!   caBundle certificates);
 //! - `meshcert_data_plane_stale_proxies`: meshed pods without the current trust bundle;
-//! - `meshcert_last_run_timestamp_seconds`, `meshcert_run_success`.
+//! - `meshcert_last_run_timestamp_seconds`, `meshcert_run_success`;
+//! - `meshcert_cluster_up`: 1 when the cluster (or the files) could be read, 0 when not.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use meshcert_checks::details::CertRole;
 
-use super::run::Run;
+use super::run::{ClusterOutcome, Run};
 
 const RESULTS: [&str; 4] = ["success", "warning", "error", "skipped"];
 
-fn escape(v: &str) -> String {
+/// A label value as the exposition format writes it.
+pub fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
@@ -42,8 +44,15 @@ fn header(out: &mut String, name: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
 }
 
-/// A cluster that could not be read has `meshcert_run_success` 0 and no other series.
+/// A cluster that could not be read has `meshcert_run_success` 0, `meshcert_cluster_up` 0 and no
+/// other series.
 pub fn render(run: &Run) -> String {
+    render_with_up(run, |c| c.outcome.is_ok())
+}
+
+/// `render`, with `up` saying which clusters the latest read reached (the exporter keeps a
+/// cluster's last readable report when a later round cannot read it).
+pub fn render_with_up(run: &Run, up: impl Fn(&ClusterOutcome) -> bool) -> String {
     let reports: Vec<_> = run.reports().collect();
     let mut out = String::new();
     header(
@@ -149,6 +158,20 @@ pub fn render(run: &Run) -> String {
     for (cluster, _) in run.unreadable() {
         let label = run.per_cluster.then_some(cluster);
         let _ = writeln!(out, "meshcert_run_success{} 0", labels(label, &[]));
+    }
+    header(
+        &mut out,
+        "meshcert_cluster_up",
+        "1 when the latest read of the cluster succeeded, 0 when it could not be read.",
+    );
+    for c in &run.clusters {
+        let label = run.per_cluster.then(|| c.label());
+        let _ = writeln!(
+            out,
+            "meshcert_cluster_up{} {}",
+            labels(label, &[]),
+            u8::from(up(c))
+        );
     }
     out
 }

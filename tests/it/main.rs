@@ -1,14 +1,17 @@
 //! meshcert's integration tests, in one binary (one link instead of one per file): the CLI
 //! over the fixtures, the live source against a fake API server, the bad-input corpus, the
 //! offline-dump recipe through a real kubectl, and the differential test against Go's
-//! crypto/x509. `common`, `fake_api` and `forge` are their shared helpers.
+//! crypto/x509; `meshcert serve`, the alert rules and the dashboard with a real Prometheus,
+//! promtool and Pushgateway. `common`, `fake_api`, `forge` and `programs` are their shared helpers.
 
 mod common;
 mod fake_api;
 mod forge;
+mod programs;
 
 mod cli;
 mod corpus;
+mod exporter;
 mod go_differential;
 mod kubectl_recipe;
 mod live;

@@ -214,15 +214,37 @@ fn one_run_writes_extra_reports_identical_to_their_own_runs() {
 
 #[test]
 fn metrics_are_pushed_to_a_pushgateway() {
-    let (url, seen) = fake_api::fake_pushgateway();
-    let out = check_from("healthy", &["--push-gateway", &url, "-o", "short"]);
+    let Some((_gateway, addr)) = crate::programs::pushgateway() else {
+        return;
+    };
+    let out = check_from(
+        "healthy",
+        &["--push-gateway", &format!("http://{addr}"), "-o", "short"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let pushes = seen.lock().unwrap().clone();
-    assert_eq!(pushes.len(), 1);
-    assert_eq!(pushes[0].0, "PUT /metrics/job/meshcert HTTP/1.1");
+    // Files have no cluster: one group, job meshcert alone, with every family of -o prometheus.
+    let groups = crate::programs::pushgateway_groups(&addr);
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let group = &groups[0];
+    assert_eq!(group["labels"], serde_json::json!({"job": "meshcert"}));
+    let printed = stdout(&check_from("healthy", &["-o", "prometheus"]));
+    for family in printed.lines().filter_map(|l| l.strip_prefix("# TYPE ")) {
+        let name = family.split_whitespace().next().unwrap();
+        assert!(group.get(name).is_some(), "{name} not pushed: {group}");
+    }
     assert_eq!(
-        pushes[0].1,
-        stdout(&check_from("healthy", &["-o", "prometheus"]))
+        crate::programs::group_value(group, "meshcert_run_success"),
+        "1"
+    );
+    assert_eq!(
+        group["meshcert_check_result"]["metrics"]
+            .as_array()
+            .unwrap()
+            .len(),
+        printed
+            .lines()
+            .filter(|l| l.starts_with("meshcert_check_result{"))
+            .count()
     );
     // An unreachable gateway is an error after the report is printed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -715,47 +715,6 @@ pub fn kubeconfig(dir: &Path, servers: &[(&str, Option<&FakeApi>)]) -> PathBuf {
     path
 }
 
-/// A one-shot Pushgateway: accepts connections, records each request's line and body, answers 200.
-/// The requests a fake Pushgateway received: request line and body.
-pub type Pushes = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
-
-pub fn fake_pushgateway() -> (String, Pushes) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let record = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                if line.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            record.lock().unwrap().push((
-                request_line.trim().to_string(),
-                String::from_utf8(body).unwrap(),
-            ));
-            stream
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                .unwrap();
-        }
-    });
-    (url, seen)
-}
-
 /// Every textual form of every private key in the fixtures: the PEM body lines, the base64 of the
 /// whole PEM (as Secret data holds it), the DER in hex and in one-line base64.
 pub fn key_material() -> Vec<String> {

@@ -171,7 +171,10 @@ fn clusters_are_read_concurrently() {
 fn pushes_group_by_cluster_and_several_clusters_label_their_metrics() {
     let tmp = tempfile::tempdir().unwrap();
     let (_apis, k) = prod_staging_lab(tmp.path(), "dataplane-stale");
-    let (url, seen) = fake_api::fake_pushgateway();
+    let Some((_gateway, addr)) = crate::programs::pushgateway() else {
+        return;
+    };
+    let url = format!("http://{addr}");
     let out = live(
         &k,
         &["--all-contexts", "--push-gateway", &url, "-o", "prometheus"],
@@ -195,31 +198,28 @@ fn pushes_group_by_cluster_and_several_clusters_label_their_metrics() {
         text.contains("meshcert_data_plane_stale_proxies{cluster=\"staging\"} 2\n"),
         "{text}"
     );
-    let mut pushes: Vec<String> = seen
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(line, _)| line.clone())
-        .collect();
-    pushes.sort();
+    // One group per cluster on the real Pushgateway, the cluster in the grouping key.
+    let groups = crate::programs::pushgateway_groups(&addr);
+    let by_cluster = |name: &str| {
+        groups
+            .iter()
+            .find(|g| g["labels"]["cluster"] == name)
+            .unwrap_or_else(|| panic!("no group for {name}: {groups:?}"))
+    };
+    assert_eq!(groups.len(), 3, "{groups:?}");
+    let value = crate::programs::group_value;
+    assert_eq!(value(by_cluster("prod"), "meshcert_run_success"), "1");
+    assert_eq!(value(by_cluster("prod"), "meshcert_cluster_up"), "1");
+    assert_eq!(value(by_cluster("staging"), "meshcert_run_success"), "0");
     assert_eq!(
-        pushes,
-        [
-            "PUT /metrics/job/meshcert/cluster/lab HTTP/1.1",
-            "PUT /metrics/job/meshcert/cluster/prod HTTP/1.1",
-            "PUT /metrics/job/meshcert/cluster/staging HTTP/1.1",
-        ]
+        value(by_cluster("staging"), "meshcert_data_plane_stale_proxies"),
+        "2"
     );
-    let bodies = seen.lock().unwrap().clone();
-    let prod = &bodies
-        .iter()
-        .find(|(l, _)| l.contains("/cluster/prod"))
-        .unwrap()
-        .1;
-    assert!(
-        prod.contains("meshcert_run_success 1\n") && !prod.contains("cluster="),
-        "the grouping key names the cluster: {prod}"
-    );
+    // lab could not be read: its group says so, and holds no check results.
+    let lab = by_cluster("lab");
+    assert_eq!(value(lab, "meshcert_run_success"), "0");
+    assert_eq!(value(lab, "meshcert_cluster_up"), "0");
+    assert!(lab.get("meshcert_check_result").is_none(), "{lab}");
 
     let xml =
         String::from_utf8_lossy(&live(&k, &["--all-contexts", "-o", "junit"]).stdout).into_owned();

@@ -3,6 +3,7 @@
 use super::*;
 
 mod rbac {
+    use k8s_openapi::api::apps::v1::Deployment;
     use k8s_openapi::api::batch::v1::CronJob;
     use k8s_openapi::api::core::v1::ServiceAccount;
     use k8s_openapi::api::rbac::v1::{
@@ -18,17 +19,31 @@ mod rbac {
         pub cluster_bindings: Vec<ClusterRoleBinding>,
         pub service_accounts: Vec<ServiceAccount>,
         pub cron_jobs: Vec<CronJob>,
+        pub deployments: Vec<Deployment>,
     }
 
     fn typed<T: serde::de::DeserializeOwned>(doc: Value, what: &str) -> T {
         serde_json::from_value(doc).unwrap_or_else(|e| panic!("{what}: {e}"))
     }
 
-    /// Every manifest of deploy/, as k8s-openapi types.
+    /// Every Kubernetes manifest of deploy/ (both variants), as k8s-openapi types; the
+    /// Prometheus rules and the Grafana dashboard are not manifests.
     pub fn load(dir: &std::path::Path) -> Deploy {
         let mut d = Deploy::default();
+        load_into(dir, &mut d);
+        d
+    }
+
+    fn load_into(dir: &std::path::Path, d: &mut Deploy) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
+            if path.is_dir() {
+                if !["prometheus", "grafana"].contains(&path.file_name().unwrap().to_str().unwrap())
+                {
+                    load_into(&path, d);
+                }
+                continue;
+            }
             if path.extension().is_none_or(|e| e != "yaml")
                 || path.file_name().unwrap() == "kustomization.yaml"
             {
@@ -45,12 +60,12 @@ mod rbac {
                     "ClusterRoleBinding" => d.cluster_bindings.push(typed(doc, &what)),
                     "ServiceAccount" => d.service_accounts.push(typed(doc, &what)),
                     "CronJob" => d.cron_jobs.push(typed(doc, &what)),
-                    "Namespace" => {}
+                    "Deployment" => d.deployments.push(typed(doc, &what)),
+                    "Namespace" | "Service" | "ServiceMonitor" => {}
                     other => panic!("{}: unexpected kind {other}", path.display()),
                 }
             }
         }
-        d
     }
 
     /// A request's authorization attributes.
@@ -346,6 +361,33 @@ fn deploy_rbac_allows_every_request_of_a_full_run_and_nothing_more() {
     assert_eq!(sc.read_only_root_filesystem, Some(true));
     assert_eq!(sc.allow_privilege_escalation, Some(false));
     assert_eq!(pod.containers[0].args.as_ref().unwrap()[0], "check");
+    // The exporter variant runs as the same ServiceAccount, as locked down, with probes.
+    let exporter = &deploy.deployments[0];
+    assert_eq!(exporter.metadata.namespace.as_deref(), Some(ns.as_str()));
+    let exporter_pod = exporter.spec.template.spec.as_ref().unwrap();
+    assert_eq!(
+        exporter_pod.service_account_name.as_deref(),
+        Some(sa.as_str())
+    );
+    assert_eq!(exporter_pod.security_context, pod.security_context);
+    let container = &exporter_pod.containers[0];
+    assert_eq!(
+        container.security_context,
+        pod.containers[0].security_context
+    );
+    assert_eq!(container.args.as_ref().unwrap()[0], "serve");
+    let probe_path = |p: &Option<k8s_openapi::api::core::v1::Probe>| {
+        p.as_ref()
+            .unwrap()
+            .http_get
+            .as_ref()
+            .unwrap()
+            .path
+            .clone()
+            .unwrap()
+    };
+    assert_eq!(probe_path(&container.readiness_probe), "/readyz");
+    assert_eq!(probe_path(&container.liveness_probe), "/healthz");
 
     // Full runs: viz and jaeger installed; then the legacy Secrets looked up.
     let mut requests = Vec::new();
