@@ -51,6 +51,17 @@ pub enum Command {
         /// A check id, as `meshcert checks` lists them.
         id: String,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page meshcert(1); with --out, write it and one page per subcommand
+    /// (meshcert-check.1, …) to a folder.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -148,7 +159,7 @@ pub struct CheckArgs {
     pub output: OutputFormat,
 
     /// Also write a report in another format to a file, from the same run (repeatable):
-    /// table, short, json, junit or prometheus, e.g. --report junit=meshcert.xml.
+    /// table, short, json, junit, prometheus or html, e.g. --report junit=meshcert.xml.
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub report: Vec<(OutputFormat, PathBuf)>,
 
@@ -253,6 +264,8 @@ pub enum OutputFormat {
     Json,
     Junit,
     Prometheus,
+    /// One self-contained page: verdicts, details and a certificate timeline.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -334,7 +347,7 @@ fn parse_report(s: &str) -> Result<(OutputFormat, PathBuf), String> {
         .split_once('=')
         .ok_or_else(|| format!("expected FORMAT=PATH, got {s:?}"))?;
     let format = OutputFormat::from_str(format, true).map_err(|_| {
-        format!("unknown format {format:?}: expected table, short, json, junit or prometheus")
+        format!("unknown format {format:?}: expected table, short, json, junit, prometheus or html")
     })?;
     if path.is_empty() {
         return Err(format!("no path in {s:?}"));

@@ -34,10 +34,17 @@ pub fn pipeline(data: &[u8]) {
             context: None,
             source: Some(loaded.source),
             outcome: Ok(report),
+            rotation: None,
         };
         let run = crate::report::run::Run::one(cluster, FailOn::Warning);
         use crate::report::Format::*;
-        for (format, color) in [(Table, false), (Short, true), (Json, false), (Junit, false)] {
+        for (format, color) in [
+            (Table, false),
+            (Short, true),
+            (Json, false),
+            (Junit, false),
+            (Html, false),
+        ] {
             let _ = crate::report::write(&run, format, color, &mut std::io::sink());
         }
         let _ = crate::report::write(&run, Prometheus, false, &mut std::io::sink());

@@ -115,6 +115,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             out.write_all(script.as_bytes())?;
             ExitStatus::Success
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "meshcert", &mut out);
+            ExitStatus::Success
+        }
+        Command::Man { out: dir } => {
+            let command = <Cli as clap::CommandFactory>::command();
+            match dir {
+                None => clap_mangen::Man::new(command).render(&mut out)?,
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                    clap_mangen::generate_to(command, &dir).with_context(|| {
+                        format!("cannot write the man pages to {}", dir.display())
+                    })?;
+                    eprintln!("meshcert: wrote the man pages to {}", dir.display());
+                }
+            }
+            ExitStatus::Success
+        }
         Command::Explain { id } => {
             let check = registry::find(&id).with_context(|| {
                 format!("unknown check id {id:?}; `meshcert checks` lists the ids")
@@ -158,6 +178,7 @@ fn format(f: OutputFormat) -> report::Format {
         OutputFormat::Json => report::Format::Json,
         OutputFormat::Junit => report::Format::Junit,
         OutputFormat::Prometheus => report::Format::Prometheus,
+        OutputFormat::Html => report::Format::Html,
     }
 }
 
@@ -176,7 +197,9 @@ fn settings_of(args: &AuditArgs) -> anyhow::Result<Context> {
 
 fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
     let cx = settings_of(&args.audit)?;
-    let run = collect(&check_request(&args.audit)?, &cx)?;
+    let html = args.output == OutputFormat::Html
+        || args.report.iter().any(|(f, _)| *f == OutputFormat::Html);
+    let run = collect(&check_request(&args.audit)?, &cx, html)?;
     report::write(&run, format(args.output), color(args.color), out)?;
     for (f, path) in &args.report {
         let mut text = Vec::new();
@@ -359,8 +382,9 @@ fn check_request(args: &AuditArgs) -> anyhow::Result<source::Request> {
     request_of(&args.cluster, inputs, limits)
 }
 
-/// Reads the inputs and runs the checks.
-fn collect(request: &source::Request, cx: &Context) -> anyhow::Result<Run> {
+/// Reads the inputs and runs the checks; with `rotation`, also assesses each cluster's
+/// trust-anchor rotation (for the HTML report).
+fn collect(request: &source::Request, cx: &Context, rotation: bool) -> anyhow::Result<Run> {
     let cx = &Context {
         scope: request.scope.checks_scope(),
         ..cx.clone()
@@ -368,17 +392,21 @@ fn collect(request: &source::Request, cx: &Context) -> anyhow::Result<Run> {
     let check = |context: Option<String>, loaded: anyhow::Result<source::Loaded>| match loaded {
         Ok(loaded) => ClusterOutcome {
             context,
-            source: Some(loaded.source),
             outcome: Ok(meshcert_checks::report::run(
                 &loaded.snapshot,
                 cx,
                 registry::ALL,
             )),
+            rotation: rotation
+                .then(|| meshcert_checks::rotation::assess(&loaded.snapshot, &cx.scope, cx.at).ok())
+                .flatten(),
+            source: Some(loaded.source),
         },
         Err(e) => ClusterOutcome {
             context,
             source: None,
             outcome: Err(format!("{e:#}")),
+            rotation: None,
         },
     };
     if !request.is_live() {

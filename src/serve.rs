@@ -86,17 +86,12 @@ impl Rounds {
 
     /// Every cluster's series: the last readable report of each, and the unreadable ones.
     fn render(&self, fail_on: meshcert_checks::check::FailOn, took: Duration) -> String {
-        let copy = |c: &ClusterOutcome| ClusterOutcome {
-            context: c.context.clone(),
-            source: c.source.clone(),
-            outcome: c.outcome.clone(),
-        };
         let run = Run {
             clusters: self
                 .good
                 .values()
                 .chain(self.never_read.values())
-                .map(copy)
+                .cloned()
                 .collect(),
             per_cluster: self.per_cluster,
             fail_on,
@@ -126,7 +121,7 @@ fn round(args: &ServeArgs, base: &Context, last_labels: &[String]) -> Run {
         ..base.clone()
     };
     let result =
-        crate::check_request(&args.audit).and_then(|request| crate::collect(&request, &cx));
+        crate::check_request(&args.audit).and_then(|request| crate::collect(&request, &cx, false));
     match result {
         Ok(run) => run,
         Err(e) => {
@@ -147,6 +142,7 @@ fn round(args: &ServeArgs, base: &Context, last_labels: &[String]) -> Run {
                         context,
                         source: None,
                         outcome: Err(why.clone()),
+                        rotation: None,
                     })
                     .collect(),
                 fail_on: cx.fail_on,
@@ -309,6 +305,7 @@ mod tests {
             context: Some(context.into()),
             source: None,
             outcome: Err("connection refused".into()),
+            rotation: None,
         }
     }
 
@@ -323,6 +320,7 @@ mod tests {
             context: Some(context.into()),
             source: Some("cluster".into()),
             outcome: Ok(report.clone()),
+            rotation: None,
         };
         let run = |clusters| Run {
             clusters,

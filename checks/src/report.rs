@@ -69,6 +69,10 @@ pub struct Report {
     #[serde(serialize_with = "rfc3339")]
     pub evaluated_at: DateTime<Utc>,
     pub categories: Vec<CategoryReport>,
+    /// The expiry margin in force for each role (the issuer's may be cert-manager's renewal
+    /// point), for reporters that draw it.
+    #[serde(skip)]
+    pub margins: crate::margin::Margins,
 }
 
 fn flat_problems<S: serde::Serializer>(f: &Option<Failure>, s: S) -> Result<S::Ok, S::Error> {
@@ -164,10 +168,13 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
         .iter()
         .flat_map(|c| &c.checks)
         .any(|r| fails(r.result, cx.fail_on));
+    let mut margins = cx.margins;
+    margins.issuer = crate::cert_manager::issuer_margin(snapshot, cx).0;
     Report {
         success,
         evaluated_at: cx.at,
         categories,
+        margins,
     }
 }
 

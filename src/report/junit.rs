@@ -12,24 +12,8 @@ use std::fmt::Write as _;
 use meshcert_checks::cert::format_time;
 use meshcert_checks::report::{CheckResult, Status};
 
+use super::escape_markup as escape;
 use super::run::Run;
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn body(c: &CheckResult) -> String {
     let mut text = c.error.clone().unwrap_or_default();

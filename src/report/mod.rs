@@ -2,6 +2,7 @@
 //! envelope, [`run::Run`], and writes to an `impl Write`.
 
 pub mod clusters;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod list;
@@ -22,6 +23,26 @@ pub enum Format {
     Json,
     Junit,
     Prometheus,
+    Html,
+}
+
+/// Text as XML or HTML character data or attribute value: the five characters that can open
+/// markup or end an attribute are escaped, and control characters XML 1.0 cannot carry become
+/// U+FFFD.
+pub fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Writes `run` in `format` (colour only for the table formats, when asked).
@@ -32,6 +53,7 @@ pub fn write(run: &Run, format: Format, color: bool, out: &mut impl Write) -> st
         Format::Json => json::render(run),
         Format::Junit => junit::render(run),
         Format::Prometheus => prometheus::render(run),
+        Format::Html => html::render(run),
     };
     out.write_all(text.as_bytes())
 }

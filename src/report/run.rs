@@ -7,6 +7,7 @@ use meshcert_checks::report::{Report, Status};
 use crate::ExitStatus;
 
 /// One cluster of a run (an offline run is one cluster without a context).
+#[derive(Clone)]
 pub struct ClusterOutcome {
     /// The kubeconfig context, when a cluster was read.
     pub context: Option<String>,
@@ -15,6 +16,9 @@ pub struct ClusterOutcome {
     pub source: Option<String>,
     /// The report, or why the cluster could not be read.
     pub outcome: Result<Report, String>,
+    /// Where a trust-anchor rotation stands, for the reporters that show it (HTML), when they
+    /// were asked for and it could be assessed.
+    pub rotation: Option<meshcert_checks::rotation::Rotation>,
 }
 
 impl ClusterOutcome {
@@ -91,11 +95,7 @@ impl Run {
             (
                 c.context.as_deref(),
                 Run {
-                    clusters: vec![ClusterOutcome {
-                        context: c.context.clone(),
-                        source: c.source.clone(),
-                        outcome: c.outcome.clone(),
-                    }],
+                    clusters: vec![c.clone()],
                     per_cluster: false,
                     fail_on: self.fail_on,
                 },

@@ -13,5 +13,6 @@ mod cli;
 mod corpus;
 mod exporter;
 mod go_differential;
+mod html;
 mod kubectl_recipe;
 mod live;

@@ -561,4 +561,5 @@ mod layout;
 mod rotation;
 mod scenarios;
 mod secrets;
+mod shell;
 mod webhooks;

@@ -1,0 +1,317 @@
+//! The certificate timeline: one row per certificate a report names, drawn as inline SVG on a
+//! shared time axis centred on the evaluation instant.
+//!
+//! The axis is a signed logarithm of the time from the evaluation instant (in hours):
+//! `x = sign(d) · ln(1 + |d| / 1 h)`. A 48-hour cert-manager issuer then spans a readable stretch
+//! (its whole life is within ±2 days of now, where the scale is widest), a 10-year trust anchor
+//! still fits, and "now" sits at a fixed point, so what expires first is what ends nearest to the
+//! marker. The ticks say how far from now each gridline is (−1y … now … +10y).
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use meshcert_checks::details::{CertDetail, CertRole};
+use meshcert_checks::margin::{MarginRole, Margins};
+use meshcert_checks::report::{Report, Status};
+
+use super::super::escape_markup as esc;
+
+/// One certificate on the timeline.
+pub struct Row<'a> {
+    pub role: CertRole,
+    pub detail: &'a CertDetail,
+    /// The worst result of the checks that found a problem with it.
+    pub flagged: Option<Status>,
+}
+
+/// The role a row is filed under: an anchor is a trust anchor whether or not it signed the issuer.
+fn row_role(role: CertRole) -> CertRole {
+    match role {
+        CertRole::SigningTrustAnchor => CertRole::TrustAnchor,
+        other => other,
+    }
+}
+
+fn margin_role(role: CertRole) -> MarginRole {
+    match role {
+        CertRole::TrustAnchor | CertRole::SigningTrustAnchor => MarginRole::TrustAnchors,
+        CertRole::Issuer | CertRole::IssuerChain => MarginRole::Issuer,
+        CertRole::Serving | CertRole::ServingChain | CertRole::CaBundle => MarginRole::Webhooks,
+    }
+}
+
+/// Every certificate the report names, once per (role, where it was read, fingerprint), trust
+/// anchors first, then the issuer, then the webhooks' certificates.
+pub fn rows(report: &Report) -> Vec<Row<'_>> {
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    for check in report.results() {
+        for d in &check.details.certificates {
+            let role = row_role(d.role);
+            let found = rows.iter_mut().find(|r| {
+                r.role == role
+                    && r.detail.source == d.source
+                    && r.detail.facts.sha256_fingerprint == d.facts.sha256_fingerprint
+            });
+            let flag = d.problem.is_some().then_some(check.result);
+            match found {
+                Some(r) => r.flagged = r.flagged.max(flag),
+                None => rows.push(Row {
+                    role,
+                    detail: d,
+                    flagged: flag,
+                }),
+            }
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.role, &a.detail.source, a.detail.facts.not_after).cmp(&(
+            b.role,
+            &b.detail.source,
+            b.detail.facts.not_after,
+        ))
+    });
+    rows
+}
+
+/// Where a certificate stands at `at`: outside its validity is an error, inside its margin a
+/// warning; a check that flagged it can make it worse.
+pub fn status(row: &Row<'_>, margins: &Margins, at: DateTime<Utc>) -> Status {
+    let f = &row.detail.facts;
+    let margin = margins
+        .get(margin_role(row.role))
+        .for_validity(f.not_before, f.not_after);
+    let by_time = if at < f.not_before || at >= f.not_after {
+        Status::Error
+    } else if at >= f.not_after - margin {
+        Status::Warning
+    } else {
+        Status::Success
+    };
+    by_time.max(row.flagged.unwrap_or(Status::Success))
+}
+
+/// `N days left`, `N hours left`, `expired N days ago`.
+pub fn left(at: DateTime<Utc>, not_after: DateTime<Utc>) -> String {
+    let d = not_after - at;
+    let span = |d: TimeDelta| {
+        if d.num_days().abs() >= 3 * 365 {
+            format!("{} years", d.num_days().abs() / 365)
+        } else if d.num_days().abs() >= 2 {
+            format!("{} days", d.num_days().abs())
+        } else if d.num_hours().abs() >= 2 {
+            format!("{} hours", d.num_hours().abs())
+        } else {
+            format!("{} minutes", d.num_minutes().abs())
+        }
+    };
+    if d > TimeDelta::zero() {
+        format!("{} left", span(d))
+    } else {
+        format!("expired {} ago", span(d))
+    }
+}
+
+/// The axis position of an instant, in units of ln(hours).
+fn axis(at: DateTime<Utc>, t: DateTime<Utc>) -> f64 {
+    let hours = (t - at).num_seconds() as f64 / 3600.0;
+    hours.signum() * hours.abs().ln_1p()
+}
+
+const LABEL_W: f64 = 330.0;
+const PLOT_W: f64 = 600.0;
+const EXPIRY_W: f64 = 290.0;
+const ROW_H: f64 = 30.0;
+const TOP: f64 = 34.0;
+
+const TICKS: [(i64, &str); 15] = [
+    (-10 * 365 * 24, "−10y"),
+    (100 * 365 * 24, "+100y"),
+    (30 * 365 * 24, "+30y"),
+    (-365 * 24, "−1y"),
+    (-30 * 24, "−30d"),
+    (-7 * 24, "−7d"),
+    (-24, "−1d"),
+    (0, "now"),
+    (24, "+1d"),
+    (7 * 24, "+7d"),
+    (30 * 24, "+30d"),
+    (90 * 24, "+90d"),
+    (365 * 24, "+1y"),
+    (5 * 365 * 24, "+5y"),
+    (10 * 365 * 24, "+10y"),
+];
+
+/// The timeline of `rows` as an inline SVG (with a `<title>` per bar for hover and screen readers).
+pub fn svg(rows: &[Row<'_>], margins: &Margins, at: DateTime<Utc>) -> String {
+    if rows.is_empty() {
+        return "<p class=\"muted\">No certificate could be read.</p>\n".to_string();
+    }
+    // The domain: every certificate, now, and at least a day either side.
+    let day = TimeDelta::days(1);
+    let lo = rows
+        .iter()
+        .map(|r| r.detail.facts.not_before)
+        .min()
+        .unwrap_or(at)
+        .min(at - day);
+    let hi = rows
+        .iter()
+        .map(|r| r.detail.facts.not_after)
+        .max()
+        .unwrap_or(at)
+        .max(at + day);
+    let (a, b) = (axis(at, lo), axis(at, hi));
+    let x = |t: DateTime<Utc>| LABEL_W + (axis(at, t) - a) / (b - a) * PLOT_W;
+    let height = TOP + ROW_H * rows.len() as f64 + 10.0;
+    let width = LABEL_W + PLOT_W + EXPIRY_W;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<svg class=\"timeline\" role=\"img\" aria-label=\"Certificate timeline\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
+    out.push_str("<defs><pattern id=\"margin-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff4d6\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#d4a72c\" stroke-width=\"2\"/></pattern></defs>\n");
+    // "now" first, then each tick that keeps clear of those already placed.
+    let mut placed: Vec<f64> = Vec::new();
+    let mut ticks = TICKS;
+    ticks.sort_by_key(|(hours, _)| (*hours != 0, hours.abs()));
+    for (hours, label) in ticks {
+        let t = at + TimeDelta::hours(hours);
+        let tx = x(t);
+        if t < lo || t > hi || placed.iter().any(|p| (p - tx).abs() < 34.0) {
+            continue;
+        }
+        placed.push(tx);
+        let _ = writeln!(
+            out,
+            "<line class=\"grid\" x1=\"{tx:.1}\" y1=\"{}\" x2=\"{tx:.1}\" y2=\"{:.1}\"/><text class=\"tick\" x=\"{tx:.1}\" y=\"14\" text-anchor=\"middle\">{label}</text>",
+            TOP - 8.0,
+            height - 6.0
+        );
+    }
+    for (i, row) in rows.iter().enumerate() {
+        row_svg(&mut out, row, i, margins, at, &x);
+    }
+    let now = x(at);
+    let _ = writeln!(
+        out,
+        "<line class=\"now\" x1=\"{now:.1}\" y1=\"{}\" x2=\"{now:.1}\" y2=\"{:.1}\"><title>evaluated at {}</title></line>",
+        TOP - 10.0,
+        height - 4.0,
+        meshcert_checks::cert::format_time(at)
+    );
+    out.push_str("</svg>\n");
+    out
+}
+
+fn row_svg(
+    out: &mut String,
+    row: &Row<'_>,
+    i: usize,
+    margins: &Margins,
+    at: DateTime<Utc>,
+    x: &impl Fn(DateTime<Utc>) -> f64,
+) {
+    let f = &row.detail.facts;
+    let y = TOP + ROW_H * i as f64;
+    let status = status(row, margins, at);
+    let margin = margins
+        .get(margin_role(row.role))
+        .for_validity(f.not_before, f.not_after);
+    let (x0, x1) = (x(f.not_before), x(f.not_after));
+    let xm = x(f.not_after - margin).max(x0);
+    let cn = if f.common_name.is_empty() {
+        f.subject.as_str()
+    } else {
+        f.common_name.as_str()
+    };
+    let expiry = format!(
+        "{} ({})",
+        f.not_after.format("%Y-%m-%d %H:%MZ"),
+        left(at, f.not_after)
+    );
+    let _ = writeln!(
+        out,
+        "<g class=\"cert-row {}\" data-role=\"{}\" data-fingerprint=\"{}\" data-serial=\"{}\" data-source=\"{}\">",
+        status.as_str(),
+        row.role.as_str(),
+        esc(&f.sha256_fingerprint),
+        esc(&f.serial),
+        esc(&row.detail.source)
+    );
+    let _ = writeln!(
+        out,
+        "<text class=\"label\" x=\"4\" y=\"{:.1}\"><tspan class=\"role\">{}</tspan> <tspan>{}</tspan></text><text class=\"object\" x=\"4\" y=\"{:.1}\">{}</text>",
+        y + 12.0,
+        row.role.as_str(),
+        esc(&clip(cn, 34)),
+        y + 25.0,
+        esc(&clip(&row.detail.source, 52))
+    );
+    let _ = writeln!(
+        out,
+        "<rect class=\"bar {}\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" rx=\"3\"><title>{} {}: valid {} to {}, {}; {}</title></rect>",
+        status.as_str(),
+        y + 6.0,
+        (x1 - x0).max(1.0),
+        row.role.as_str(),
+        esc(cn),
+        meshcert_checks::cert::format_time(f.not_before),
+        meshcert_checks::cert::format_time(f.not_after),
+        left(at, f.not_after),
+        esc(&row.detail.source)
+    );
+    if x1 > xm {
+        let _ = writeln!(
+            out,
+            "<rect class=\"margin\" x=\"{xm:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\"><title>the last {} before expiry: the expiry margin</title></rect>",
+            y + 6.0,
+            x1 - xm,
+            meshcert_checks::margin::Margin::from_delta(margin)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<text class=\"expiry {}\" x=\"{:.1}\" y=\"{:.1}\">{}</text>\n</g>",
+        status.as_str(),
+        LABEL_W + PLOT_W + 10.0,
+        y + 18.0,
+        esc(&expiry)
+    );
+}
+
+/// At most `n` characters, with an ellipsis when cut.
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut c: String = s.chars().take(n - 1).collect();
+        c.push('…');
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_axis_keeps_hours_and_decades_apart_and_now_fixed() {
+        let at = DateTime::UNIX_EPOCH + TimeDelta::days(20_000);
+        assert_eq!(axis(at, at), 0.0);
+        let two_days = axis(at, at + TimeDelta::hours(48));
+        let ten_years = axis(at, at + TimeDelta::days(3650));
+        // 48 hours take about a third of the width of ten years (linear: 1/1825).
+        assert!(two_days / ten_years > 0.3, "{two_days} {ten_years}");
+        assert!(axis(at, at - TimeDelta::hours(48)) == -two_days);
+        assert!(axis(at, at + TimeDelta::hours(1)) < two_days);
+    }
+
+    #[test]
+    fn left_says_days_hours_or_expired() {
+        let at = DateTime::UNIX_EPOCH + TimeDelta::days(100);
+        assert_eq!(left(at, at + TimeDelta::days(40)), "40 days left");
+        assert_eq!(left(at, at + TimeDelta::hours(30)), "30 hours left");
+        assert_eq!(left(at, at - TimeDelta::days(3)), "expired 3 days ago");
+        assert_eq!(left(at, at + TimeDelta::days(3650)), "10 years left");
+    }
+}
