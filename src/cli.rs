@@ -121,6 +121,11 @@ pub struct ContextArgs {
     /// Read the cluster of every context of the kubeconfig.
     #[arg(long)]
     pub all_contexts: bool,
+
+    /// How many clusters are read at once; each has its own --timeout, so a slow or unreachable
+    /// one holds none of the others.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallel: u16,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +152,22 @@ pub struct RotationArgs {
     /// Colour the stage and refusals: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Which bundled anchor is the new one, instead of judging it from the evidence: its SHA-256
+    /// fingerprint (or a prefix of at least 8 hex digits), or a PEM file holding it (ca-new.crt).
+    #[arg(long, value_name = "FINGERPRINT|FILE")]
+    pub new_anchor: Option<String>,
+
+    /// Which stages exit 1: dangerous ones only (the default), or also any rotation under way
+    /// (every stage but before and done), for a gate that holds upgrades during a rotation.
+    #[arg(long, value_enum, default_value_t = RotationFailOn::Dangerous)]
+    pub fail_on: RotationFailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RotationFailOn {
+    Dangerous,
+    InProgress,
 }
 
 #[derive(Debug, Args)]

@@ -90,7 +90,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 Some(name) => source::Contexts::Named(vec![name.clone()]),
                 None => source::Contexts::Current,
             };
-            let request = request_of(&args.cluster, Inputs::Live(contexts), Limits::default())?;
+            let request = request_of(&args.cluster, Inputs::Live(contexts, 1), Limits::default())?;
             let (_, loaded) = runtime()?.block_on(request.load_live(args.context.as_deref()))?;
             let written = snapshot::write(&loaded, &args.out)?;
             for what in &written.unreadable {
@@ -167,9 +167,6 @@ fn color(choice: ColorChoice) -> bool {
     }
 }
 
-/// How many clusters are read at once.
-const CLUSTERS_AT_ONCE: usize = 4;
-
 /// The reporter format of an output format flag.
 fn format(f: OutputFormat) -> report::Format {
     match f {
@@ -197,9 +194,13 @@ fn settings_of(args: &AuditArgs) -> anyhow::Result<Context> {
 
 fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
     let cx = settings_of(&args.audit)?;
-    let html = args.output == OutputFormat::Html
-        || args.report.iter().any(|(f, _)| *f == OutputFormat::Html);
-    let run = collect(&check_request(&args.audit)?, &cx, html)?;
+    // The HTML page and the metrics carry the rotation stage.
+    let shows_rotation =
+        |f: OutputFormat| matches!(f, OutputFormat::Html | OutputFormat::Prometheus);
+    let rotation = shows_rotation(args.output)
+        || args.report.iter().any(|(f, _)| shows_rotation(*f))
+        || args.push_gateway.is_some();
+    let run = collect(&check_request(&args.audit)?, &cx, rotation)?;
     report::write(&run, format(args.output), color(args.color), out)?;
     for (f, path) in &args.report {
         let mut text = Vec::new();
@@ -222,16 +223,17 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
     use report::rotation::Assessed;
     let at = args.at.unwrap_or_else(chrono::Utc::now);
     let inputs = if args.from.is_empty() {
-        Inputs::Live(contexts_of(&args.contexts))
+        Inputs::Live(contexts_of(&args.contexts), args.contexts.parallel.into())
     } else {
         Inputs::Manifests(&args.from)
     };
     let request = request_of(&args.cluster, inputs, Limits::default())?;
     let scope = request.scope.checks_scope();
+    let new_anchor = args.new_anchor.as_deref().map(new_anchor_of).transpose()?;
     let assessed_of = |context: Option<String>, loaded: &source::Loaded| Assessed {
         context,
         source: loaded.source.clone(),
-        outcome: assess(&loaded.snapshot, &scope, at),
+        outcome: assess(&loaded.snapshot, &scope, at, new_anchor.as_deref()),
     };
     let assessed: Vec<Assessed> = if !request.is_live() {
         vec![assessed_of(None, &request.load_offline()?)]
@@ -260,6 +262,9 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
         .iter()
         .map(|a| match &a.outcome {
             Ok(r) if r.dangerous => ExitStatus::Failure,
+            Ok(r) if args.fail_on == cli::RotationFailOn::InProgress && r.in_progress() => {
+                ExitStatus::Failure
+            }
             Ok(_) => ExitStatus::Success,
             Err(_) => ExitStatus::Error,
         })
@@ -273,6 +278,22 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
     Ok(status)
 }
 
+/// `--new-anchor`: a fingerprint as given, or the fingerprint of the first certificate of the
+/// PEM file it names.
+fn new_anchor_of(value: &str) -> anyhow::Result<String> {
+    let path = std::path::Path::new(value);
+    if !path.is_file() {
+        return Ok(value.to_string());
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read --new-anchor {value}"))?;
+    let certs = meshcert_checks::pem::decode_certificates(&bytes)
+        .map_err(|e| anyhow::anyhow!("--new-anchor {value}: {e}"))?;
+    let first = certs
+        .first()
+        .with_context(|| format!("--new-anchor {value}: no certificate in the file"))?;
+    Ok(first.facts.sha256_fingerprint.clone())
+}
+
 /// What a live run read: one cluster (the current or the one named context), or several.
 enum Live {
     /// The one cluster, and the context it was read through.
@@ -280,8 +301,9 @@ enum Live {
     Many(Vec<(String, anyhow::Result<source::Loaded>)>),
 }
 
-/// Reads the clusters a live request names. Several are read concurrently, a few at a time;
-/// one that fails does not stop the others.
+/// Reads the clusters a live request names. Several are read concurrently, `--parallel` at a
+/// time, each within its own `--timeout`; one that fails or stalls holds none of the others. On
+/// a terminal, a progress line counts them.
 fn read_live(request: &source::Request) -> anyhow::Result<Live> {
     let rt = runtime()?;
     let names = match request.clusters()? {
@@ -291,25 +313,69 @@ fn read_live(request: &source::Request) -> anyhow::Result<Live> {
         }
         source::Clusters::Many(names) => names,
     };
+    let parallel = match &request.source {
+        source::Source::Live { parallel, .. } => (*parallel).max(1),
+        _ => 1,
+    };
+    let progress = Progress::new(names.len());
     let results = rt.block_on(async {
-        let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(CLUSTERS_AT_ONCE));
+        let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(parallel));
         let tasks = names.iter().map(|ctx| {
             let limit = limit.clone();
+            let progress = &progress;
             async move {
                 let _permit = limit.acquire().await;
-                request.load_live(Some(ctx)).await.map(|(_, snap)| snap)
+                let read = request.load_live(Some(ctx)).await.map(|(_, snap)| snap);
+                progress.done(read.is_ok());
+                read
             }
         });
         futures::future::join_all(tasks).await
     });
+    progress.finish();
     Ok(Live::Many(names.into_iter().zip(results).collect()))
+}
+
+/// `clusters: 31/48 done, 2 failed` on stderr, rewritten in place, when stderr is a terminal.
+struct Progress {
+    total: usize,
+    done: std::sync::atomic::AtomicUsize,
+    failed: std::sync::atomic::AtomicUsize,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            done: 0.into(),
+            failed: 0.into(),
+            shown: std::io::stderr().is_terminal() && total > 1,
+        }
+    }
+
+    fn done(&self, ok: bool) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let done = self.done.fetch_add(1, Relaxed) + 1;
+        let failed = self.failed.fetch_add(usize::from(!ok), Relaxed) + usize::from(!ok);
+        if self.shown {
+            eprint!("\rclusters: {done}/{} done, {failed} failed", self.total);
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            eprintln!();
+        }
+    }
 }
 
 /// What the command line asks to read, before the scope and limits are added.
 enum Inputs<'a> {
     Manifests(&'a [std::path::PathBuf]),
     PemFiles(&'a AuditArgs),
-    Live(source::Contexts),
+    /// The clusters, and how many to read at once.
+    Live(source::Contexts, usize),
 }
 
 fn contexts_of(contexts: &cli::ContextArgs) -> source::Contexts {
@@ -342,7 +408,8 @@ fn request_of(
                 ),
             }
         }
-        Inputs::Live(contexts) => source::Source::Live {
+        Inputs::Live(contexts, parallel) => source::Source::Live {
+            parallel,
             kubeconfig: cluster.kubeconfig.clone(),
             contexts,
             timeout: cluster.timeout,
@@ -373,7 +440,7 @@ fn check_request(args: &AuditArgs) -> anyhow::Result<source::Request> {
         // Incomplete PEM files: `request_of` says what is missing.
         Inputs::PemFiles(args)
     } else {
-        Inputs::Live(contexts_of(&args.contexts))
+        Inputs::Live(contexts_of(&args.contexts), args.contexts.parallel.into())
     };
     let limits = Limits {
         max_input_bytes: args.max_input_bytes,
@@ -383,7 +450,7 @@ fn check_request(args: &AuditArgs) -> anyhow::Result<source::Request> {
 }
 
 /// Reads the inputs and runs the checks; with `rotation`, also assesses each cluster's
-/// trust-anchor rotation (for the HTML report).
+/// trust-anchor rotation (for the HTML report and the metrics).
 fn collect(request: &source::Request, cx: &Context, rotation: bool) -> anyhow::Result<Run> {
     let cx = &Context {
         scope: request.scope.checks_scope(),
@@ -398,7 +465,9 @@ fn collect(request: &source::Request, cx: &Context, rotation: bool) -> anyhow::R
                 registry::ALL,
             )),
             rotation: rotation
-                .then(|| meshcert_checks::rotation::assess(&loaded.snapshot, &cx.scope, cx.at).ok())
+                .then(|| {
+                    meshcert_checks::rotation::assess(&loaded.snapshot, &cx.scope, cx.at, None).ok()
+                })
                 .flatten(),
             source: Some(loaded.source),
         },

@@ -121,7 +121,7 @@ fn round(args: &ServeArgs, base: &Context, last_labels: &[String]) -> Run {
         ..base.clone()
     };
     let result =
-        crate::check_request(&args.audit).and_then(|request| crate::collect(&request, &cx, false));
+        crate::check_request(&args.audit).and_then(|request| crate::collect(&request, &cx, true));
     match result {
         Ok(run) => run,
         Err(e) => {

@@ -41,21 +41,18 @@ fn workload_label(w: &Workload) -> String {
     }
 }
 
-fn restart_command(ns: &str, w: &Workload, pods: &[&PodRef]) -> String {
+fn restart_command(ns: &str, w: &Workload, pods: &[&PodRef]) -> Option<String> {
     match short_kind(&w.kind) {
-        Some(k) => format!("kubectl -n {ns} rollout restart {k}/{}", w.name),
-        None if w.kind == "Pod" => format!(
-            "recreate pod {ns}/{} (it has no controller to restart it)",
-            w.name
-        ),
+        Some(k) => Some(format!("kubectl -n {ns} rollout restart {k}/{}", w.name)),
+        None if w.kind == "Pod" => None,
         None => {
             let names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
-            format!(
-                "kubectl -n {ns} delete pod {} (owned by {} {}, which recreates them)",
+            Some(format!(
+                "kubectl -n {ns} delete pod {}  # owned by {} {}, which recreates them",
                 names.join(" "),
                 w.kind,
                 w.name
-            )
+            ))
         }
     }
 }
@@ -133,24 +130,55 @@ pub(crate) fn pods_and_restarts(
     (refs, workloads)
 }
 
-/// `<command> (N pods)` for each workload, listed under "Restart them:".
+/// `<command> (N pods)` for each workload a command restarts, listed under "Restart them:".
 pub(crate) fn restarts(workloads: &[WorkloadRestart]) -> Vec<Problem> {
     workloads
         .iter()
+        .filter_map(|w| {
+            let command = w.command.as_ref()?;
+            Some(Problem::named(
+                &w.kind,
+                &w.namespace,
+                &w.name,
+                format!(
+                    "{command} ({} pod{})",
+                    w.pods,
+                    if w.pods == 1 { "" } else { "s" }
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// The heading of the pods no controller restarts.
+pub(crate) const RECREATE: &str = "Recreate them from their manifests (no controller restarts them; the proxy injector gives the new pod the current bundle):";
+
+/// The pods without a controller among `workloads`, as `ns/name`, listed under [`RECREATE`].
+pub(crate) fn recreations(workloads: &[WorkloadRestart]) -> Vec<Problem> {
+    workloads
+        .iter()
+        .filter(|w| w.command.is_none())
         .map(|w| {
             Problem::named(
                 &w.kind,
                 &w.namespace,
                 &w.name,
-                format!(
-                    "{} ({} pod{})",
-                    w.command,
-                    w.pods,
-                    if w.pods == 1 { "" } else { "s" }
-                ),
+                format!("{}/{}", w.namespace, w.name),
             )
         })
         .collect()
+}
+
+/// "Restart them:" and "Recreate them …", each when it lists something.
+pub(crate) fn restart_sections(mut failure: Failure, workloads: &[WorkloadRestart]) -> Failure {
+    let (restart, recreate) = (restarts(workloads), recreations(workloads));
+    if !restart.is_empty() {
+        failure = failure.then("Restart them:", restart);
+    }
+    if !recreate.is_empty() {
+        failure = failure.then(RECREATE, recreate);
+    }
+    failure
 }
 
 /// One problem per pod: its name as the report prints it (`ns/name`, or `name` under `-n`), and
@@ -324,9 +352,7 @@ fn failure_message(scope: &Scope, detail: &DataPlaneDetail) -> Failure {
             ),
         );
     }
-    if !detail.workloads.is_empty() {
-        failure = failure.then("Restart them:", restarts(&detail.workloads));
-    }
+    failure = restart_sections(failure, &detail.workloads);
     if !detail.stale_bundles.is_empty() {
         let describe = |a: &[AnchorRef]| {
             a.iter()
@@ -656,10 +682,12 @@ mod tests {
             ],
         );
         let err = error_of(ProxiesCertsMatchCa.run(&crate::check::Input::new(&snap), &cx()));
-        assert!(err.contains("* kubectl -n app delete pod migrate-x (owned by Job migrate, which recreates them) (1 pod)"), "{err}");
+        assert!(err.contains("Restart them:\n\t* kubectl -n app delete pod migrate-x  # owned by Job migrate, which recreates them (1 pod)\n"), "{err}");
+        // A pod without a controller is not given a command: it is listed apart.
         assert!(
-            err.contains("* recreate pod app/debug (it has no controller to restart it) (1 pod)"),
+            err.contains(&format!("\n{RECREATE}\n\t* app/debug\n")),
             "{err}"
         );
+        assert!(!err.contains("recreate pod"), "{err}");
     }
 }

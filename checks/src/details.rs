@@ -58,7 +58,12 @@ pub struct WorkloadRestart {
     pub kind: String,
     pub name: String,
     pub pods: usize,
-    pub command: String,
+    /// The command that restarts them; none for a pod without a controller, which nothing
+    /// restarts: recreate it from its manifest (the proxy injector gives the new pod the current
+    /// bundle; deleting it alone does not bring it back, and recreating it from its own spec
+    /// keeps the old bundle).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
 }
 
 /// One distinct stale bundle: what its proxies trust, relative to the current bundle.

@@ -9,7 +9,10 @@
 //!   caBundle certificates);
 //! - `meshcert_data_plane_stale_proxies`: meshed pods without the current trust bundle;
 //! - `meshcert_last_run_timestamp_seconds`, `meshcert_run_success`;
-//! - `meshcert_cluster_up`: 1 when the cluster (or the files) could be read, 0 when not.
+//! - `meshcert_cluster_up`: 1 when the cluster (or the files) could be read, 0 when not;
+//! - `meshcert_rotation_stage{stage}`: 1 for the trust-anchor rotation's stage (`meshcert
+//!   rotation`'s names), 0 for the others; `meshcert_rotation_new_anchor_ambiguous`: 1 when which
+//!   anchor is new could not be told (only where the rotation could be assessed).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -158,6 +161,39 @@ pub fn render_with_up(run: &Run, up: impl Fn(&ClusterOutcome) -> bool) -> String
     for (cluster, _) in run.unreadable() {
         let label = run.per_cluster.then_some(cluster);
         let _ = writeln!(out, "meshcert_run_success{} 0", labels(label, &[]));
+    }
+    header(
+        &mut out,
+        "meshcert_rotation_stage",
+        "Stage of the trust-anchor rotation: 1 for the current stage, 0 for the others.",
+    );
+    let assessed: Vec<_> = run
+        .clusters
+        .iter()
+        .filter_map(|c| Some((run.per_cluster.then(|| c.label()), c.rotation.as_ref()?)))
+        .collect();
+    for (cluster, r) in &assessed {
+        for stage in meshcert_checks::rotation::STAGES {
+            let _ = writeln!(
+                out,
+                "meshcert_rotation_stage{} {}",
+                labels(*cluster, &[("stage", stage.as_str())]),
+                u8::from(stage == r.stage)
+            );
+        }
+    }
+    header(
+        &mut out,
+        "meshcert_rotation_new_anchor_ambiguous",
+        "1 when the evidence did not tell which bundled anchor is the new one.",
+    );
+    for (cluster, r) in &assessed {
+        let _ = writeln!(
+            out,
+            "meshcert_rotation_new_anchor_ambiguous{} {}",
+            labels(*cluster, &[]),
+            u8::from(r.new_anchor_ambiguous)
+        );
     }
     header(
         &mut out,

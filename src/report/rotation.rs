@@ -64,6 +64,12 @@ fn render_one(out: &mut String, source: &str, r: &Rotation, color: bool) {
         (false, _) => stage,
     };
     out.push_str(&format!("{stage}\n  {}\n  {}\n\n", r.title, r.summary));
+    let basis = if r.new_anchor_ambiguous && color {
+        r.new_anchor_basis.yellow().to_string()
+    } else {
+        r.new_anchor_basis.clone()
+    };
+    out.push_str(&format!("new anchor: {basis}\n\n"));
 
     out.push_str(&format!("trust anchors (bundle: {})\n", r.bundle_source));
     out.push_str(&anchors_table(r));

@@ -16,8 +16,8 @@ pub struct ClusterOutcome {
     pub source: Option<String>,
     /// The report, or why the cluster could not be read.
     pub outcome: Result<Report, String>,
-    /// Where a trust-anchor rotation stands, for the reporters that show it (HTML), when they
-    /// were asked for and it could be assessed.
+    /// Where a trust-anchor rotation stands, for the reporters that show it (HTML, metrics),
+    /// when they were asked for and it could be assessed.
     pub rotation: Option<meshcert_checks::rotation::Rotation>,
 }
 

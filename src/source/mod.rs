@@ -69,6 +69,8 @@ pub enum Source {
         contexts: Contexts,
         timeout: Duration,
         verbose: bool,
+        /// How many clusters are read at once.
+        parallel: usize,
     },
 }
 

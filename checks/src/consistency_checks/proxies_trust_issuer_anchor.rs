@@ -78,10 +78,8 @@ impl Check for ProxiesTrustIssuerAnchor {
             "Some proxies do not trust {}, the anchor that signed the current issuer, and reject the certificates the identity service issues:",
             super::anchor_label(anchor)
         );
-        let error = Failure::titled(header, pods).then(
-            "Restart them:",
-            crate::data_plane::restarts(&detail.workloads),
-        );
+        let error =
+            crate::data_plane::restart_sections(Failure::titled(header, pods), &detail.workloads);
         Outcome::Fail {
             error,
             details: Details {

@@ -38,11 +38,25 @@ fn agree<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
-/// A step restarting `workloads`; none when there is nothing to restart.
+/// A step restarting `workloads`; none when there is nothing to restart. Pods without a
+/// controller have no command: the description names them, to recreate from their manifests.
 fn restart_step(description: String, workloads: &[WorkloadRestart]) -> Option<NextStep> {
+    let bare: Vec<String> = workloads
+        .iter()
+        .filter(|w| w.command.is_none())
+        .map(|w| format!("{}/{}", w.namespace, w.name))
+        .collect();
+    let description = if bare.is_empty() {
+        description
+    } else {
+        format!(
+            "{description}. Recreate from their manifests the pods no controller restarts (the proxy injector gives a new pod the current bundle): {}",
+            bare.join(", ")
+        )
+    };
     (!workloads.is_empty()).then(|| NextStep {
         description,
-        commands: workloads.iter().map(|w| w.command.clone()).collect(),
+        commands: workloads.iter().filter_map(|w| w.command.clone()).collect(),
     })
 }
 
@@ -383,8 +397,26 @@ fn old_anchor_unused(f: &Facts<'_>, cmd: &Commands) -> Advice {
     }
 }
 
-/// The advice for `stage`.
+/// The advice for `stage`; when which anchor is new was ambiguous, first how to settle it.
 pub(super) fn advise(stage: Stage, f: &Facts<'_>, at: DateTime<Utc>) -> Advice {
+    let mut advice = advise_stage(stage, f, at);
+    if f.judgement.ambiguous {
+        advice.next_steps.insert(
+            0,
+            NextStep {
+                description: format!(
+                    "Which anchor is new is ambiguous, so this advice reads {} (which signed the issuer) as the old one. If it is the new one, say so with `meshcert rotation --new-anchor {}` (or --new-anchor ca-new.crt) and follow that advice instead",
+                    label(&f.signer),
+                    &f.signer_fp()[..16]
+                ),
+                commands: Vec::new(),
+            },
+        );
+    }
+    advice
+}
+
+fn advise_stage(stage: Stage, f: &Facts<'_>, at: DateTime<Utc>) -> Advice {
     let cmd = Commands::of(f.ns);
     match stage {
         Stage::IssuerAheadOfProxies | Stage::OldAnchorRemovedTooEarly => dangerous(stage, f, &cmd),

@@ -8,12 +8,14 @@
 //!
 //! What can be observed: the bundle (`linkerd-identity-trust-roots`), the anchor that signed the
 //! issuer, the anchors each meshed proxy trusts, and when each pod was created. "New" is the
-//! most recent anchor (latest notBefore) of the bundle; every other anchor is "old". A pod created
+//! bundled anchor the evidence names (`evidence.rs`: the proxies' bundles, bundle order, the
+//! issuer, notBefore, or `--new-anchor`); every other anchor is "old". A pod created
 //! before the current issuer's notBefore may still present a certificate from the previous issuer.
 //! Before a rotation and after a finished one look the same (one anchor, trusted by all).
 
 mod advise;
 mod classify;
+mod evidence;
 mod observe;
 
 use chrono::{DateTime, Utc};
@@ -64,6 +66,11 @@ impl Stage {
             Stage::IssuerAheadOfProxies => "issuer-ahead-of-proxies",
             Stage::OldAnchorRemovedTooEarly => "old-anchor-removed-too-early",
         }
+    }
+
+    /// A rotation is under way (or left unfinished): every stage but before and done.
+    pub fn in_progress(self) -> bool {
+        !matches!(self, Stage::Before | Stage::Done)
     }
 
     /// The state would break (or is breaking) mTLS.
@@ -181,6 +188,11 @@ pub struct Rotation {
     pub procedure_step: Option<u8>,
     pub title: &'static str,
     pub summary: String,
+    /// Why the anchor called new is read as new (proxies' bundles, bundle order, the issuer,
+    /// notBefore, or `--new-anchor`), or why that is ambiguous.
+    pub new_anchor_basis: String,
+    /// The evidence did not settle which anchor is new; the advice is the conservative one.
+    pub new_anchor_ambiguous: bool,
     /// Where the bundle was read.
     pub bundle_source: String,
     pub anchors: Vec<AnchorState>,
@@ -190,10 +202,36 @@ pub struct Rotation {
     pub refused: Vec<Refusal>,
 }
 
+impl Rotation {
+    /// A rotation is under way: `--fail-on in-progress` fails on it.
+    pub fn in_progress(&self) -> bool {
+        self.stage.in_progress()
+    }
+}
+
+/// Every stage, in the procedure's order (for series that exist on every run).
+pub const STAGES: [Stage; 8] = [
+    Stage::Before,
+    Stage::BundleDeployed,
+    Stage::WorkloadsRestarted,
+    Stage::IssuerDeployed,
+    Stage::OldAnchorUnused,
+    Stage::Done,
+    Stage::IssuerAheadOfProxies,
+    Stage::OldAnchorRemovedTooEarly,
+];
+
 /// Assesses the rotation in `snap` (within `scope`) at `at`: observe the facts, classify the
-/// stage, advise on it. The error says why the rotation cannot be assessed.
-pub fn assess(snap: &Snapshot, scope: &Scope, at: DateTime<Utc>) -> Result<Rotation, String> {
-    let facts = observe::observe(snap, scope)?;
+/// stage, advise on it. `new_anchor` states which bundled anchor is new (a SHA-256 fingerprint
+/// or its prefix) instead of judging it from the evidence. The error says why the rotation
+/// cannot be assessed.
+pub fn assess(
+    snap: &Snapshot,
+    scope: &Scope,
+    at: DateTime<Utc>,
+    new_anchor: Option<&str>,
+) -> Result<Rotation, String> {
+    let facts = observe::observe(snap, scope, new_anchor)?;
     let stage = classify::classify(&classify::Signals::of(&facts));
     let advice = advise::advise(stage, &facts, at);
     let issuer = &facts.issuer;
@@ -203,6 +241,8 @@ pub fn assess(snap: &Snapshot, scope: &Scope, at: DateTime<Utc>) -> Result<Rotat
         procedure_step: stage.next_procedure_step(),
         title: stage.title(),
         summary: advice.summary,
+        new_anchor_basis: facts.judgement.basis.clone(),
+        new_anchor_ambiguous: facts.judgement.ambiguous,
         bundle_source: facts.bundle_source.clone(),
         anchors: advise::anchors(&facts),
         issuer: IssuerState {
@@ -237,6 +277,28 @@ mod tests {
     }
 
     #[test]
+    fn a_pod_without_a_controller_is_named_apart_from_the_commands() {
+        let (old, new, from_old, _) = pki();
+        let both = format!("{}{}", new.pem, old.pem);
+        let mut snap = with_pods(&both, &from_old, &both, &[("app", "web", &old.pem)]);
+        snap.data_plane.pods[0].workload = crate::snapshot::Workload {
+            kind: "Pod".into(),
+            name: "web".into(),
+        };
+        let at = crate::identity_checks::testutil::cx().at;
+        let r = assess(&snap, &Scope::default(), at, None).unwrap();
+        assert_eq!(r.stage, Stage::BundleDeployed);
+        let step = &r.next_steps[0];
+        assert!(step.commands.is_empty(), "{:?}", step.commands);
+        assert!(
+            step.description
+                .ends_with("Recreate from their manifests the pods no controller restarts (the proxy injector gives a new pod the current bundle): app/web"),
+            "{}",
+            step.description
+        );
+    }
+
+    #[test]
     fn pods_of_unknown_age_may_still_hold_the_old_issuers_certificates() {
         let (old, new, _, from_new) = pki();
         let both = format!("{}{}", new.pem, old.pem);
@@ -245,6 +307,7 @@ mod tests {
             &snap,
             &Scope::default(),
             crate::identity_checks::testutil::cx().at,
+            None,
         )
         .unwrap();
         assert_eq!(r.stage, Stage::IssuerDeployed);
@@ -263,7 +326,7 @@ mod tests {
         let at = crate::identity_checks::testutil::cx().at; // 2026-11-22T12:00:00Z
         // One anchor: the time it has left, or that the zero-downtime procedure is over.
         let snap = with_pods(&old.pem, &from_old, &old.pem, &[("app", "web", &old.pem)]);
-        let r = assess(&snap, &Scope::default(), at).unwrap();
+        let r = assess(&snap, &Scope::default(), at, None).unwrap();
         assert!(
             r.summary
                 .ends_with("It expires on 2035-01-01T00:00:00Z (in 2961 days)."),
@@ -273,7 +336,7 @@ mod tests {
         let later = DateTime::parse_from_rfc3339("2035-06-01T00:00:00Z")
             .unwrap()
             .to_utc();
-        let r = assess(&snap, &Scope::default(), later).unwrap();
+        let r = assess(&snap, &Scope::default(), later, None).unwrap();
         assert!(
             r.summary.contains("It is not valid anymore. Expired on 2035-01-01T00:00:00Z: proxies cannot verify each other now"),
             "{}",
@@ -285,7 +348,7 @@ mod tests {
         let before_new = DateTime::parse_from_rfc3339("2026-09-01T00:00:00Z")
             .unwrap()
             .to_utc();
-        let r = assess(&snap, &Scope::default(), before_new).unwrap();
+        let r = assess(&snap, &Scope::default(), before_new, None).unwrap();
         assert_eq!(r.stage, Stage::WorkloadsRestarted);
         assert!(
             r.next_steps.iter().all(|s| s.commands.is_empty()),
@@ -302,7 +365,7 @@ mod tests {
             "it is not valid before: 2026-10-01T00:00:00Z; the issuer would not verify"
         );
         // Once it is valid, step 3.
-        let r = assess(&snap, &Scope::default(), at).unwrap();
+        let r = assess(&snap, &Scope::default(), at, None).unwrap();
         assert!(r.next_steps[0].description.starts_with("Step 3"));
         assert_eq!(r.refused.len(), 1, "only the old anchor's removal");
     }
@@ -328,6 +391,7 @@ mod tests {
             &snap,
             &Scope::default(),
             crate::identity_checks::testutil::cx().at,
+            None,
         )
         .unwrap();
         assert_eq!(r.stage, Stage::WorkloadsRestarted);
@@ -356,6 +420,7 @@ mod tests {
             &snap,
             &Scope::default(),
             crate::identity_checks::testutil::cx().at,
+            None,
         )
         .unwrap();
         assert_eq!(r.stage, Stage::OldAnchorRemovedTooEarly);

@@ -48,8 +48,10 @@ pub(super) struct Facts<'a> {
     /// Every anchor seen (bundle, linkerd-config, proxies' bundles), by fingerprint.
     pub known: BTreeMap<String, Cert>,
     pub in_bundle: BTreeSet<String>,
-    /// The fingerprint of the bundle's most recent anchor (latest notBefore).
+    /// The fingerprint of the bundle's new anchor, as the evidence judges it.
     pub newest: String,
+    /// Why that anchor is read as the new one, and whether the evidence was sure.
+    pub judgement: super::evidence::Judgement,
     /// The anchor that signed the issuer.
     pub signer: Cert,
     pub proxies: Proxies<'a>,
@@ -166,8 +168,65 @@ fn proxies<'a>(
     seen
 }
 
-/// Gathers the facts of `snap`; the error says why the rotation cannot be assessed.
-pub(super) fn observe<'a>(snap: &'a Snapshot, scope: &Scope) -> Result<Facts<'a>, String> {
+/// Each distinct bundle of the compared proxies, with how many carry it.
+fn proxy_sets<'p>(
+    snap: &Snapshot,
+    scope: &Scope,
+    parsed: &'p [Option<BTreeSet<String>>],
+) -> Vec<(&'p BTreeSet<String>, usize)> {
+    let mut pods = vec![0usize; parsed.len()];
+    for &(_, id) in &scoped_pods(snap, scope).compared {
+        pods[id as usize] += 1;
+    }
+    parsed
+        .iter()
+        .zip(pods)
+        .filter_map(|(set, n)| Some((set.as_ref()?, n)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// The fingerprint in `bundle` that `stated` names: a whole SHA-256 fingerprint or a prefix of at
+/// least 8 hex digits, colons allowed, any case.
+fn stated_anchor(bundle: &[Cert], stated: &str) -> Result<String, String> {
+    let want: String = stated
+        .chars()
+        .filter(|c| *c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if want.len() < 8 || !want.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(format!(
+            "--new-anchor {stated}: expected a SHA-256 fingerprint (at least 8 hex digits) or a PEM file"
+        ));
+    }
+    let matching: Vec<String> = bundle
+        .iter()
+        .map(fingerprint)
+        .filter(|f| f.starts_with(&want))
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(format!(
+            "--new-anchor {stated} is not an anchor of the bundle, which holds {}",
+            bundle
+                .iter()
+                .map(|c| crate::data_plane::AnchorRef::of(c).short())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => Err(format!(
+            "--new-anchor {stated} names more than one anchor of the bundle: give more digits"
+        )),
+    }
+}
+
+/// Gathers the facts of `snap`; the error says why the rotation cannot be assessed. `stated`:
+/// the new anchor as `--new-anchor` gives it (a fingerprint or its prefix).
+pub(super) fn observe<'a>(
+    snap: &'a Snapshot,
+    scope: &Scope,
+    stated: Option<&str>,
+) -> Result<Facts<'a>, String> {
     if snap.identity_files().is_some() {
         return Err(
             "a rotation is assessed on a cluster or its manifests, not on PEM files".into(),
@@ -210,17 +269,21 @@ pub(super) fn observe<'a>(snap: &'a Snapshot, scope: &Scope) -> Result<Facts<'a>
         })
         .collect();
     let in_bundle: BTreeSet<String> = bundle.iter().map(fingerprint).collect();
-    let newest = bundle
-        .iter()
-        .max_by_key(|c| (c.facts.not_before, fingerprint(c)))
-        .map(fingerprint)
-        .unwrap_or_default();
     let Some(signer) = signer_among(top, known.values()).cloned() else {
         return Err(format!(
             "the issuer certificate {} is signed by none of the anchors in the bundle, linkerd-config or the proxies' bundles (`meshcert check` says more)",
             issuer.label()
         ));
     };
+    let stated = stated.map(|s| stated_anchor(&bundle, s)).transpose()?;
+    let judgement = super::evidence::judge(
+        &bundle,
+        &proxy_sets(snap, scope, &parsed),
+        issuer,
+        &fingerprint(&signer),
+        stated.as_deref(),
+    );
+    let newest = judgement.newest.clone();
     let proxies = proxies(
         snap,
         scope,
@@ -240,6 +303,7 @@ pub(super) fn observe<'a>(snap: &'a Snapshot, scope: &Scope) -> Result<Facts<'a>
         known,
         in_bundle,
         newest,
+        judgement,
         signer,
         proxies,
     })

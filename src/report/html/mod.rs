@@ -397,9 +397,15 @@ fn details(out: &mut String, d: &Details) {
             table(
                 out,
                 &["restart", "pods"],
-                dp.workloads
-                    .iter()
-                    .map(|w| vec![w.command.clone(), w.pods.to_string()]),
+                dp.workloads.iter().map(|w| {
+                    let how = w.command.clone().unwrap_or_else(|| {
+                        format!(
+                            "recreate {}/{} from its manifest (no controller restarts it)",
+                            w.namespace, w.name
+                        )
+                    });
+                    vec![how, w.pods.to_string()]
+                }),
             );
         }
         if !dp.unreadable_pods.is_empty() {

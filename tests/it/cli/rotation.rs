@@ -209,3 +209,207 @@ fn rotation_explains_why_it_cannot_assess() {
     );
     assert_eq!(r["source"], "manifests: fixtures/issuer-other-root");
 }
+
+/// `rotation --from fixtures/<scenario> -o json`, parsed, with its exit code.
+fn rotation_json(scenario: &str, extra: &[&str]) -> (Option<i32>, Value) {
+    let mut args = vec!["-o", "json"];
+    args.extend_from_slice(extra);
+    let out = rotation_from(scenario, &args);
+    let code = out.status.code();
+    (code, json_of(&out))
+}
+
+#[test]
+fn equal_not_before_and_one_cn_still_give_every_stage() {
+    for (suffix, stage) in [
+        ("before", "before"),
+        ("bundle-deployed", "bundle-deployed"),
+        ("restarted", "workloads-restarted"),
+        ("issuer-deployed", "issuer-deployed"),
+        ("old-anchor-unused", "old-anchor-unused"),
+        ("done", "done"),
+        ("issuer-ahead", "issuer-ahead-of-proxies"),
+        ("anchor-removed-early", "old-anchor-removed-too-early"),
+    ] {
+        let name = format!("rotation-equal-{suffix}");
+        let (code, r) = rotation_json(&name, &[]);
+        assert_eq!(r["stage"], stage, "{name}: {}", r["newAnchorBasis"]);
+        assert_eq!(r["newAnchorAmbiguous"], false, "{name}");
+        assert_eq!(code, Some(i32::from(r["dangerous"] == true)), "{name}");
+        let basis = r["newAnchorBasis"].as_str().unwrap();
+        // Equal notBefore says nothing; the proxies or the bundle order decide.
+        assert!(
+            basis == "the bundle holds one anchor"
+                || basis.contains("by the proxies' bundles")
+                || basis.contains("by bundle order"),
+            "{name}: {basis}"
+        );
+        assert!(!basis.contains("by notBefore"), "{name}: {basis}");
+        // Both anchors carry the same CN: the table tells them apart by fingerprint.
+        let table = stdout(&rotation_from(&name, &[]));
+        assert!(
+            table.contains(&format!("\nnew anchor: {basis}\n")),
+            "{name}:\n{table}"
+        );
+    }
+    // Where the proxies tell, they decide over a hand-made bundle order (old first).
+    let (_, r) = rotation_json("rotation-old-first-bundle-deployed", &[]);
+    assert_eq!(r["stage"], "bundle-deployed");
+    assert!(
+        r["newAnchorBasis"]
+            .as_str()
+            .unwrap()
+            .contains("by the proxies' bundles: 2 proxies trust"),
+        "{}",
+        r["newAnchorBasis"]
+    );
+}
+
+#[test]
+fn contradicting_evidence_is_ambiguous_and_the_advice_removes_no_anchor() {
+    for name in [
+        "rotation-inverted-restarted",
+        "rotation-inverted-issuer-deployed",
+    ] {
+        let (code, r) = rotation_json(name, &[]);
+        assert_eq!(code, Some(0), "{name}");
+        assert_eq!(r["newAnchorAmbiguous"], true, "{name}");
+        let basis = r["newAnchorBasis"].as_str().unwrap();
+        assert!(
+            basis.starts_with("ambiguous: the evidence disagrees: bundle order names"),
+            "{basis}"
+        );
+        assert!(basis.contains("notBefore names"), "{basis}");
+        // The conservative reading: the issuer's anchor is the old one.
+        assert_eq!(r["stage"], "workloads-restarted", "{name}");
+        let steps = r["nextSteps"].as_array().unwrap();
+        assert!(
+            steps[0]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Which anchor is new is ambiguous"),
+            "{name}"
+        );
+        let commands = serde_json::to_string(steps).unwrap();
+        assert!(
+            !commands.contains("--identity-trust-anchors-file"),
+            "{name}: {commands}"
+        );
+        let refused = serde_json::to_string(&r["refused"]).unwrap();
+        assert!(
+            refused.contains("removing the old anchor"),
+            "{name}: {refused}"
+        );
+        let table = stdout(&rotation_from(name, &[]));
+        assert!(table.contains("\nnew anchor: ambiguous: "), "{table}");
+    }
+}
+
+#[test]
+fn new_anchor_states_which_anchor_is_new() {
+    // The new anchor is the first of the bundle (written new first).
+    let roots = std::fs::read_to_string(
+        crate::common::fixture("rotation-inverted-issuer-deployed").join("linkerd-identity.yaml"),
+    )
+    .unwrap();
+    let begin = roots.find("-----BEGIN CERTIFICATE-----").unwrap();
+    let end = roots[begin..].find("-----END CERTIFICATE-----").unwrap() + begin + 25;
+    let pem: String = roots[begin..end]
+        .lines()
+        .map(|l| format!("{}\n", l.trim()))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ca-new.crt");
+    std::fs::write(&file, &pem).unwrap();
+    let (code, r) = rotation_json(
+        "rotation-inverted-issuer-deployed",
+        &["--new-anchor", file.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(r["stage"], "issuer-deployed");
+    assert_eq!(r["newAnchorBasis"], "stated with --new-anchor");
+    assert_eq!(r["newAnchorAmbiguous"], false);
+    let new_fp = r["anchors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["role"] == "new")
+        .unwrap()["sha256Fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The same by fingerprint prefix, with colons and upper case.
+    let prefix: String = new_fp[..12].to_ascii_uppercase();
+    let colons = format!("{}:{}:{}", &prefix[..4], &prefix[4..8], &prefix[8..]);
+    let (_, by_fp) = rotation_json(
+        "rotation-inverted-issuer-deployed",
+        &["--new-anchor", &colons],
+    );
+    assert_eq!(by_fp["stage"], "issuer-deployed");
+    // Stating the other anchor: the issuer is read as from the old one.
+    let old_fp = r["anchors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["role"] == "old")
+        .unwrap()["sha256Fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, other) = rotation_json(
+        "rotation-inverted-issuer-deployed",
+        &["--new-anchor", &old_fp],
+    );
+    assert_eq!(other["stage"], "workloads-restarted");
+    // Not an anchor of the bundle, or not a fingerprint: exit 2 with the reason.
+    for bad in ["deadbeefdeadbeef", "xyz"] {
+        let out = rotation_from("rotation-inverted-issuer-deployed", &["--new-anchor", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&out).contains(&format!("--new-anchor {bad}")),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn fail_on_in_progress_fails_mid_rotation_only() {
+    for (scenario, code) in [
+        ("rotation-before", 0),
+        ("rotation-restarted", 1),
+        ("rotation-issuer-deployed", 1),
+        ("rotation-done", 0),
+        ("rotation-issuer-ahead", 1),
+    ] {
+        let out = rotation_from(scenario, &["--fail-on", "in-progress"]);
+        assert_eq!(out.status.code(), Some(code), "{scenario}");
+    }
+    assert_eq!(
+        rotation_from("rotation-restarted", &[]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn the_rotation_stage_is_a_metric() {
+    let out = check_from("rotation-restarted", &["-o", "prometheus"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("meshcert_rotation_stage{stage=\"workloads-restarted\"} 1\n"),
+        "{text}"
+    );
+    assert!(text.contains("meshcert_rotation_stage{stage=\"before\"} 0\n"));
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.starts_with("meshcert_rotation_stage{"))
+            .count(),
+        8
+    );
+    assert!(text.contains("meshcert_rotation_new_anchor_ambiguous 0\n"));
+    let ambiguous = stdout(&check_from(
+        "rotation-inverted-restarted",
+        &["-o", "prometheus"],
+    ));
+    assert!(ambiguous.contains("meshcert_rotation_new_anchor_ambiguous 1\n"));
+}

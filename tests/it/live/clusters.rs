@@ -232,3 +232,57 @@ fn pushes_group_by_cluster_and_several_clusters_label_their_metrics() {
         "{xml}"
     );
 }
+
+#[test]
+fn parallel_bounds_how_many_clusters_are_read_at_once_and_reads_them_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_apis, k) = prod_staging_lab(tmp.path(), "dataplane-stale");
+    let k = k.to_str().unwrap();
+    let json_with = |parallel: &str| {
+        let out = meshcert(&[
+            "check",
+            "--kubeconfig",
+            k,
+            "--all-contexts",
+            "--at",
+            AT,
+            "-o",
+            "json",
+            "--parallel",
+            parallel,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        json(&out)
+    };
+    // One at a time or all at once, the same clusters in the same order with the same results.
+    let one = json_with("1");
+    assert_eq!(one, json_with("64"));
+    let contexts: Vec<&str> = one["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["context"].as_str().unwrap())
+        .collect();
+    assert_eq!(contexts, ["prod", "staging", "lab"]);
+    // Not a terminal: no progress line on stderr.
+    let out = meshcert(&[
+        "check",
+        "--kubeconfig",
+        k,
+        "--all-contexts",
+        "--at",
+        AT,
+        "-o",
+        "short",
+    ]);
+    assert!(!stderr(&out).contains("clusters: "), "{}", stderr(&out));
+    let out = meshcert(&[
+        "check",
+        "--kubeconfig",
+        k,
+        "--all-contexts",
+        "--parallel",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
