@@ -383,6 +383,7 @@ pub(crate) fn reduce_pod(doc: Manifest) -> Option<PodRecord> {
             .find(|c| c.name.as_deref() == Some(PROXY_CONTAINER))?;
         let var = proxy
             .env?
+            .0
             .into_iter()
             .find(|e| e.name.as_deref() == Some(TRUST_ANCHORS_ENV))?;
         Some((native, var))
@@ -622,6 +623,50 @@ mod tests {
         let mut b = Builder::new(Snapshot::new("linkerd"), Limits::default());
         read_json(&mut b, "list.json", plain.as_bytes()).unwrap();
         assert!(b.snap.data_plane.pods.is_empty());
+    }
+
+    #[test]
+    fn only_the_trust_anchors_variable_is_kept_in_any_key_order() {
+        let pod = |env: &str| {
+            format!(
+                r#"{{"kind":"PodList","apiVersion":"v1","items":[{{"metadata":{{"name":"p","namespace":"a","labels":{{"linkerd.io/control-plane-ns":"linkerd"}}}},"spec":{{"containers":[{{"name":"app","env":[{{"name":"LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS","value":"not the proxy's"}}]}},{{"name":"linkerd-proxy","env":[{env}]}}]}}}}]}}"#
+            )
+        };
+        let bundle_of = |env: &str| {
+            let mut b = Builder::new(Snapshot::new("linkerd"), Limits::default());
+            read_json(&mut b, "pods.json", pod(env).as_bytes()).unwrap();
+            let dp = &b.snap.data_plane;
+            dp.pods.first().map(|p| match p.bundle {
+                BundleRef::Value(id) => dp.bundles[id as usize].clone(),
+                BundleRef::Reference => "valueFrom".to_string(),
+            })
+        };
+        let other = r#"{"name":"LINKERD2_PROXY_LOG","value":"warn,linkerd=info\n\"q\""}"#;
+        // Name first, as the API writes it; value first; an escaped value; valueFrom.
+        assert_eq!(
+            bundle_of(&format!(
+                r#"{other},{{"name":"LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS","value":"pem"}}"#
+            )),
+            Some("pem".to_string())
+        );
+        assert_eq!(
+            bundle_of(&format!(
+                r#"{{"value":"a\nb","name":"LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS"}},{other}"#
+            )),
+            Some("a\nb".to_string())
+        );
+        assert_eq!(
+            bundle_of(
+                r#"{"name":"LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS","valueFrom":{"configMapKeyRef":{"name":"x","key":"y"}}}"#
+            ),
+            Some("valueFrom".to_string())
+        );
+        // No trust-anchors variable on the proxy: not recorded (the app container's does not count).
+        assert_eq!(bundle_of(other), None);
+        // A malformed variable is still an error naming the item.
+        let mut b = Builder::new(Snapshot::new("linkerd"), Limits::default());
+        let err = read_json(&mut b, "pods.json", pod(r#"{"name":7}"#).as_bytes()).unwrap_err();
+        assert!(format!("{err:#}").contains("items[0]"), "{err:#}");
     }
 
     #[test]

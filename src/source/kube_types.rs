@@ -277,13 +277,94 @@ pub(crate) fn ready_condition<'de, D: serde::Deserializer<'de>>(
 #[derive(Debug, Deserialize)]
 pub(crate) struct Container {
     pub(crate) name: Option<String>,
-    pub(crate) env: Option<Vec<EnvVar>>,
+    pub(crate) env: Option<AnchorsEnv>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A container's environment as meshcert reads it: only the proxy's trust-anchors variable.
+/// The proxy carries some forty variables and every pod several containers; the others are
+/// matched by name in place (borrowed from the input) and dropped without allocating.
+#[derive(Debug, Default)]
+pub(crate) struct AnchorsEnv(pub(crate) Vec<EnvVar>);
+
+impl<'de> Deserialize<'de> for AnchorsEnv {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = AnchorsEnv;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of environment variables")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut kept = Vec::new();
+                while let Some(Entry(var)) = seq.next_element::<Entry>()? {
+                    kept.extend(var);
+                }
+                Ok(AnchorsEnv(kept))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(AnchorsEnv::default())
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// One environment variable: the trust-anchors one, or `None`. Its name is compared in place;
+/// another variable's value is skipped unread when its name comes first (as the API writes it).
+struct Entry(Option<EnvVar>);
+
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use std::borrow::Cow;
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an environment variable")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                // Some(true): the trust-anchors variable; Some(false): another; None: not yet known.
+                let mut wanted: Option<bool> = None;
+                let mut value: Option<String> = None;
+                let mut value_from = None;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match (key.as_ref(), wanted) {
+                        ("name", _) => {
+                            let name = map.next_value::<Option<Cow<'de, str>>>()?;
+                            wanted =
+                                Some(name.as_deref() == Some(super::ingest::TRUST_ANCHORS_ENV));
+                        }
+                        ("value" | "valueFrom", Some(false)) => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        ("value", _) => value = map.next_value::<Option<String>>()?,
+                        ("valueFrom", _) => value_from = map.next_value::<Option<IgnoredAny>>()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Entry((wanted == Some(true)).then(|| EnvVar {
+                    name: Some(super::ingest::TRUST_ANCHORS_ENV.to_string()),
+                    value,
+                    value_from,
+                })))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// The trust-anchors variable: its literal value, or `valueFrom` (resolved by the kubelet).
+#[derive(Debug)]
 pub(crate) struct EnvVar {
     pub(crate) name: Option<String>,
     pub(crate) value: Option<String>,
-    #[serde(rename = "valueFrom")]
     pub(crate) value_from: Option<IgnoredAny>,
 }
