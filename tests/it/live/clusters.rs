@@ -286,3 +286,31 @@ fn parallel_bounds_how_many_clusters_are_read_at_once_and_reads_them_all() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_terminal_gets_a_fleet_progress_line() {
+    // `script` (util-linux) runs meshcert with its output on a pseudo-terminal.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("script not found: progress-line test skipped");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (_apis, k) = prod_staging_lab(tmp.path(), "dataplane-stale");
+    let command = format!(
+        "{} check --kubeconfig {} --all-contexts --at {AT} -o short",
+        env!("CARGO_BIN_EXE_meshcert"),
+        k.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("HOME", "/nonexistent")
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("clusters: 3/3 done, 1 failed"), "{text}");
+}
