@@ -2,7 +2,7 @@
 //! rendered DOM holds every check of the JSON report of the same run and a timeline row for each
 //! of its certificates; the verdict and exit code agree with the JSON; input cannot inject markup.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -61,24 +61,35 @@ fn attr(tag: &str, name: &str) -> Option<String> {
     Some(unescape(&tag[start..end]))
 }
 
-/// The timeline rows of a DOM: (role, fingerprint, source).
-fn timeline_rows(dom: &str) -> BTreeSet<(String, String, String)> {
-    dom.split("<g class=\"cert-row")
-        .skip(1)
-        .map(|rest| {
-            let tag = &rest[..rest.find('>').unwrap()];
-            (
-                attr(tag, "data-role").unwrap(),
-                attr(tag, "data-fingerprint").unwrap(),
-                attr(tag, "data-source").unwrap(),
-            )
-        })
-        .collect()
+/// A certificate as the timeline files it: its roles and the places it was read.
+type Filed = (BTreeSet<String>, BTreeSet<String>);
+
+/// The timeline rows of a DOM, by fingerprint. One row per certificate: a fingerprint twice
+/// fails the test.
+fn timeline_rows(dom: &str) -> BTreeMap<String, Filed> {
+    let mut rows = BTreeMap::new();
+    for rest in dom.split("<g class=\"cert-row").skip(1) {
+        let tag = &rest[..rest.find('>').unwrap()];
+        let split = |v: String, sep: &str| -> BTreeSet<String> {
+            v.split(sep).map(str::to_string).collect()
+        };
+        let fingerprint = attr(tag, "data-fingerprint").unwrap();
+        let filed = (
+            split(attr(tag, "data-roles").unwrap(), " "),
+            split(attr(tag, "data-sources").unwrap(), " | "),
+        );
+        assert!(
+            rows.insert(fingerprint.clone(), filed).is_none(),
+            "two rows for {fingerprint}"
+        );
+    }
+    rows
 }
 
-/// Every certificate a JSON report names: (role as the timeline files it, fingerprint, source).
-fn json_certificates(report: &serde_json::Value) -> BTreeSet<(String, String, String)> {
-    let mut out = BTreeSet::new();
+/// Every certificate a JSON report names, by fingerprint: its roles (an anchor that signed the
+/// issuer is a trust anchor) and every place it was read.
+fn json_certificates(report: &serde_json::Value) -> BTreeMap<String, Filed> {
+    let mut out: BTreeMap<String, Filed> = BTreeMap::new();
     for category in report["categories"].as_array().into_iter().flatten() {
         for check in category["checks"].as_array().unwrap() {
             for c in check["details"]["certificates"]
@@ -90,11 +101,11 @@ fn json_certificates(report: &serde_json::Value) -> BTreeSet<(String, String, St
                     "signing-trust-anchor" => "trust-anchor",
                     other => other,
                 };
-                out.insert((
-                    role.to_string(),
-                    c["sha256Fingerprint"].as_str().unwrap().to_string(),
-                    c["source"].as_str().unwrap().to_string(),
-                ));
+                let entry = out
+                    .entry(c["sha256Fingerprint"].as_str().unwrap().to_string())
+                    .or_default();
+                entry.0.insert(role.to_string());
+                entry.1.insert(c["source"].as_str().unwrap().to_string());
             }
         }
     }

@@ -162,7 +162,7 @@ fn summary(out: &mut String, run: &Run) {
                     .map(|r| {
                         format!(
                             "{} {} ({})",
-                            r.role.as_str(),
+                            r.role_label(),
                             esc(&r.detail.facts.common_name),
                             timeline::left(report.evaluated_at, r.detail.facts.not_after)
                         )

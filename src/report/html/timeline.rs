@@ -16,12 +16,33 @@ use meshcert_checks::report::{Report, Status};
 
 use super::super::escape_markup as esc;
 
-/// One certificate on the timeline.
+/// One certificate on the timeline, however many checks and places name it.
 pub struct Row<'a> {
-    pub role: CertRole,
+    /// What it is to the mesh, the role it is filed under first (trust anchor, issuer, webhooks):
+    /// a webhook's self-signed serving certificate is also its caBundle.
+    pub roles: Vec<CertRole>,
+    /// Where it was read, each place once, in the order the report names them.
+    pub sources: Vec<&'a str>,
+    /// Its facts (the first detail that names it).
     pub detail: &'a CertDetail,
     /// The worst result of the checks that found a problem with it.
     pub flagged: Option<Status>,
+}
+
+impl Row<'_> {
+    /// The role it is filed under.
+    pub fn role(&self) -> CertRole {
+        self.roles[0]
+    }
+
+    /// `serving + ca-bundle`.
+    pub fn role_label(&self) -> String {
+        self.roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
 }
 
 /// The role a row is filed under: an anchor is a trust anchor whether or not it signed the issuer.
@@ -40,23 +61,32 @@ fn margin_role(role: CertRole) -> MarginRole {
     }
 }
 
-/// Every certificate the report names, once per (role, where it was read, fingerprint), trust
-/// anchors first, then the issuer, then the webhooks' certificates.
+/// Every certificate the report names, one row per certificate (by SHA-256 fingerprint) with
+/// all its roles and places; trust anchors first, then the issuer, then the webhooks'.
 pub fn rows(report: &Report) -> Vec<Row<'_>> {
     let mut rows: Vec<Row<'_>> = Vec::new();
     for check in report.results() {
         for d in &check.details.certificates {
             let role = row_role(d.role);
-            let found = rows.iter_mut().find(|r| {
-                r.role == role
-                    && r.detail.source == d.source
-                    && r.detail.facts.sha256_fingerprint == d.facts.sha256_fingerprint
-            });
             let flag = d.problem.is_some().then_some(check.result);
-            match found {
-                Some(r) => r.flagged = r.flagged.max(flag),
+            let fingerprint = &d.facts.sha256_fingerprint;
+            match rows
+                .iter_mut()
+                .find(|r| &r.detail.facts.sha256_fingerprint == fingerprint)
+            {
+                Some(r) => {
+                    r.flagged = r.flagged.max(flag);
+                    if !r.roles.contains(&role) {
+                        r.roles.push(role);
+                        r.roles.sort();
+                    }
+                    if !r.sources.contains(&d.source.as_str()) {
+                        r.sources.push(&d.source);
+                    }
+                }
                 None => rows.push(Row {
-                    role,
+                    roles: vec![role],
+                    sources: vec![&d.source],
                     detail: d,
                     flagged: flag,
                 }),
@@ -64,9 +94,9 @@ pub fn rows(report: &Report) -> Vec<Row<'_>> {
         }
     }
     rows.sort_by(|a, b| {
-        (a.role, &a.detail.source, a.detail.facts.not_after).cmp(&(
-            b.role,
-            &b.detail.source,
+        (a.role(), a.sources[0], a.detail.facts.not_after).cmp(&(
+            b.role(),
+            b.sources[0],
             b.detail.facts.not_after,
         ))
     });
@@ -78,7 +108,7 @@ pub fn rows(report: &Report) -> Vec<Row<'_>> {
 pub fn status(row: &Row<'_>, margins: &Margins, at: DateTime<Utc>) -> Status {
     let f = &row.detail.facts;
     let margin = margins
-        .get(margin_role(row.role))
+        .get(margin_role(row.role()))
         .for_validity(f.not_before, f.not_after);
     let by_time = if at < f.not_before || at >= f.not_after {
         Status::Error
@@ -215,7 +245,7 @@ fn row_svg(
     let y = TOP + ROW_H * i as f64;
     let status = status(row, margins, at);
     let margin = margins
-        .get(margin_role(row.role))
+        .get(margin_role(row.role()))
         .for_validity(f.not_before, f.not_after);
     let (x0, x1) = (x(f.not_before), x(f.not_after));
     let xm = x(f.not_after - margin).max(x0);
@@ -231,21 +261,34 @@ fn row_svg(
     );
     let _ = writeln!(
         out,
-        "<g class=\"cert-row {}\" data-role=\"{}\" data-fingerprint=\"{}\" data-serial=\"{}\" data-source=\"{}\">",
+        "<g class=\"cert-row {}\" data-roles=\"{}\" data-fingerprint=\"{}\" data-serial=\"{}\" data-sources=\"{}\">",
         status.as_str(),
-        row.role.as_str(),
+        row.roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         esc(&f.sha256_fingerprint),
         esc(&f.serial),
-        esc(&row.detail.source)
+        esc(&row.sources.join(" | "))
     );
+    // The label column holds about 46 characters a line.
+    let place = match row.sources.as_slice() {
+        [first, more @ ..] if !more.is_empty() => {
+            format!("{} (+{} more)", clip(first, 40), more.len())
+        }
+        _ => clip(row.sources.first().copied().unwrap_or_default(), 52),
+    };
+    let role = row.role_label();
+    let cn_room = 46usize.saturating_sub(role.chars().count() + 1).max(12);
     let _ = writeln!(
         out,
         "<text class=\"label\" x=\"4\" y=\"{:.1}\"><tspan class=\"role\">{}</tspan> <tspan>{}</tspan></text><text class=\"object\" x=\"4\" y=\"{:.1}\">{}</text>",
         y + 12.0,
-        row.role.as_str(),
-        esc(&clip(cn, 34)),
+        role,
+        esc(&clip(cn, cn_room)),
         y + 25.0,
-        esc(&clip(&row.detail.source, 52))
+        esc(&place)
     );
     let _ = writeln!(
         out,
@@ -253,12 +296,12 @@ fn row_svg(
         status.as_str(),
         y + 6.0,
         (x1 - x0).max(1.0),
-        row.role.as_str(),
+        row.role_label(),
         esc(cn),
         meshcert_checks::cert::format_time(f.not_before),
         meshcert_checks::cert::format_time(f.not_after),
         left(at, f.not_after),
-        esc(&row.detail.source)
+        esc(&row.sources.join("; "))
     );
     if x1 > xm {
         let _ = writeln!(
