@@ -262,7 +262,7 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
         .iter()
         .map(|a| match &a.outcome {
             Ok(r) if r.dangerous => ExitStatus::Failure,
-            Ok(r) if args.fail_on == cli::RotationFailOn::InProgress && r.in_progress() => {
+            Ok(r) if args.fail_on == cli::RotationFailOn::InProgress && r.stage.in_progress() => {
                 ExitStatus::Failure
             }
             Ok(_) => ExitStatus::Success,

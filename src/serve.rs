@@ -183,13 +183,16 @@ fn rounds(args: &ServeArgs, cx: &Context, published: &Mutex<Published>, stop: mp
     }
 }
 
-fn text(status: StatusCode, body: impl Into<Bytes>, content_type: &str) -> Response<Full<Bytes>> {
+fn text(
+    status: StatusCode,
+    body: impl Into<Bytes>,
+    content_type: &'static str,
+) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body.into()));
     *response.status_mut() = status;
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
-        http::HeaderValue::from_str(content_type)
-            .unwrap_or(http::HeaderValue::from_static("text/plain")),
+        http::HeaderValue::from_static(content_type),
     );
     response
 }

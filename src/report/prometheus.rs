@@ -24,7 +24,7 @@ use super::run::{ClusterOutcome, Run};
 const RESULTS: [&str; 4] = ["success", "warning", "error", "skipped"];
 
 /// A label value as the exposition format writes it.
-pub fn escape(v: &str) -> String {
+fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")

@@ -381,11 +381,7 @@ pub(crate) fn reduce_pod(doc: Manifest) -> Option<PodRecord> {
         let proxy = containers?
             .into_iter()
             .find(|c| c.name.as_deref() == Some(PROXY_CONTAINER))?;
-        let var = proxy
-            .env?
-            .0
-            .into_iter()
-            .find(|e| e.name.as_deref() == Some(TRUST_ANCHORS_ENV))?;
+        let var = proxy.env?.0?;
         Some((native, var))
     })?;
     let bundle = match var.value_from {

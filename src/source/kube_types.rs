@@ -284,7 +284,7 @@ pub(crate) struct Container {
 /// The proxy carries some forty variables and every pod several containers; the others are
 /// matched by name in place (borrowed from the input) and dropped without allocating.
 #[derive(Debug, Default)]
-pub(crate) struct AnchorsEnv(pub(crate) Vec<EnvVar>);
+pub(crate) struct AnchorsEnv(pub(crate) Option<EnvVar>);
 
 impl<'de> Deserialize<'de> for AnchorsEnv {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -298,9 +298,10 @@ impl<'de> Deserialize<'de> for AnchorsEnv {
                 self,
                 mut seq: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut kept = Vec::new();
+                // The first one counts, as linkerd's check reads it.
+                let mut kept = None;
                 while let Some(Entry(var)) = seq.next_element::<Entry>()? {
-                    kept.extend(var);
+                    kept = kept.or(var);
                 }
                 Ok(AnchorsEnv(kept))
             }
@@ -350,11 +351,9 @@ impl<'de> Deserialize<'de> for Entry {
                         }
                     }
                 }
-                Ok(Entry((wanted == Some(true)).then(|| EnvVar {
-                    name: Some(super::ingest::TRUST_ANCHORS_ENV.to_string()),
-                    value,
-                    value_from,
-                })))
+                Ok(Entry(
+                    (wanted == Some(true)).then_some(EnvVar { value, value_from }),
+                ))
             }
         }
         d.deserialize_map(Visit)
@@ -364,7 +363,6 @@ impl<'de> Deserialize<'de> for Entry {
 /// The trust-anchors variable: its literal value, or `valueFrom` (resolved by the kubelet).
 #[derive(Debug)]
 pub(crate) struct EnvVar {
-    pub(crate) name: Option<String>,
     pub(crate) value: Option<String>,
     pub(crate) value_from: Option<IgnoredAny>,
 }

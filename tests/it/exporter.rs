@@ -6,13 +6,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::{AT, fixture, meshcert, root, serial};
+use crate::common::{AT, fixture, meshcert, root, serial, stdout};
 use crate::fake_api::{FakeApi, kubeconfig};
 use crate::programs::{self, get, http, poll, series_value};
-
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// The metric names a metrics text declares (`# TYPE` lines).
 fn families(text: &str) -> BTreeSet<String> {

@@ -16,7 +16,7 @@ pub(super) struct Advice {
     pub refused: Vec<Refusal>,
 }
 
-fn label(c: &Cert) -> String {
+pub(super) fn label(c: &Cert) -> String {
     AnchorRef::of(c).short()
 }
 

@@ -23,9 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::TimeDelta;
 
+use super::advise::label;
 use super::observe::fingerprint;
 use crate::cert::Cert;
-use crate::data_plane::AnchorRef;
 
 /// Which anchor is new, why, and whether the evidence allowed a sure answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +33,6 @@ pub(super) struct Judgement {
     pub newest: String,
     pub basis: String,
     pub ambiguous: bool,
-}
-
-fn label(c: &Cert) -> String {
-    AnchorRef::of(c).short()
 }
 
 fn name_of(bundle: &[Cert], f: &str) -> String {

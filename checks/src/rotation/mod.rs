@@ -202,13 +202,6 @@ pub struct Rotation {
     pub refused: Vec<Refusal>,
 }
 
-impl Rotation {
-    /// A rotation is under way: `--fail-on in-progress` fails on it.
-    pub fn in_progress(&self) -> bool {
-        self.stage.in_progress()
-    }
-}
-
 /// Every stage, in the procedure's order (for series that exist on every run).
 pub const STAGES: [Stage; 8] = [
     Stage::Before,

@@ -3,6 +3,7 @@
 //! Every run pins the evaluation instant with --at.
 
 use crate::common::check_result as result_of;
+use crate::common::{stderr, stdout};
 use crate::fake_api;
 
 use std::collections::BTreeMap;
@@ -68,14 +69,6 @@ fn meshcert_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
 }
 
 fn check_from(scenario: &str, extra: &[&str]) -> Output {

@@ -39,6 +39,16 @@ pub fn meshcert(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A run's standard output; meshcert writes UTF-8.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+/// A run's standard error; meshcert writes UTF-8.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
 /// `meshcert check --from DIR -o json` at the pinned instant.
 pub fn check_json_from(dir: &Path) -> Output {
     check_json_from_with(dir, &[])
