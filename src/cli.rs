@@ -106,6 +106,10 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
     pub timeout: std::time::Duration,
 
+    /// Meshed pods per LIST page when reading a cluster (the API server's `limit`).
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub page_size: u32,
+
     /// Log every API request (and retry) on stderr.
     #[arg(short, long)]
     pub verbose: bool,

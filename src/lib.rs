@@ -413,6 +413,7 @@ fn request_of(
             kubeconfig: cluster.kubeconfig.clone(),
             contexts,
             timeout: cluster.timeout,
+            page_size: cluster.page_size,
             verbose: cluster.verbose,
         },
     };

@@ -317,7 +317,22 @@ fn stale_bundles(
             missing_anchors: missing,
         });
     }
-    bundles.sort_by_key(|b| std::cmp::Reverse(b.pods));
+    // Most carried first; equal counts by the anchors themselves (which, with the current
+    // bundle, name the stale bundle), never by the order the pods were read in: an API server
+    // lists pods by namespace and name, a file in any order, and both must give one report.
+    let fingerprints = |anchors: &[AnchorRef]| -> Vec<String> {
+        anchors
+            .iter()
+            .map(|a| a.sha256_fingerprint.clone())
+            .collect()
+    };
+    bundles.sort_by_cached_key(|b| {
+        (
+            std::cmp::Reverse(b.pods),
+            fingerprints(&b.old_anchors),
+            fingerprints(&b.missing_anchors),
+        )
+    });
     bundles
 }
 
@@ -536,6 +551,30 @@ mod tests {
         let mut spec = Spec::ca(cn, serial);
         spec.not_before = "2026-06-01T00:00:00Z";
         self_signed(spec, p256()).pem
+    }
+
+    #[test]
+    fn the_report_does_not_depend_on_the_order_pods_are_read_in() {
+        // An API server lists pods by namespace and name; a file holds them in any order.
+        let old = self_signed(Spec::ca("old", 1), p256()).pem;
+        let new = newer("new", 2);
+        let roots = new.clone();
+        let both = format!("{new}{old}");
+        let pods = [
+            ("emojivoto", "emoji-1", deploy("emoji"), Some(old.as_str())),
+            ("books", "db-3", deploy("db"), Some(both.as_str())),
+        ];
+        let forward = mesh(&roots, &pods);
+        let mut reversed_pods = pods.clone();
+        reversed_pods.reverse();
+        let reversed = mesh(&roots, &reversed_pods);
+        let run = |snap: &Snapshot| ProxiesCertsMatchCa.run(&crate::check::Input::new(snap), &cx());
+        let (a, b) = (run(&forward), run(&reversed));
+        let Outcome::Fail { details, .. } = &a else {
+            panic!("{a:?}")
+        };
+        assert_eq!(details.data_plane.as_ref().unwrap().stale_bundles.len(), 2);
+        assert_eq!(a, b);
     }
 
     #[test]

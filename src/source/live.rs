@@ -26,8 +26,11 @@ use tokio::time::Instant;
 
 use super::ingest::{Builder, Loaded, read_json};
 
-/// Meshed pods per LIST page.
-pub const PAGE_SIZE: usize = 500;
+/// Meshed pods per LIST page, unless `--page-size` says otherwise.
+pub const PAGE_SIZE: u32 = 500;
+/// How many times one run lists the meshed pods again from the start after a continue token
+/// expired (410), within the run's deadline.
+pub const MAX_RELISTS: usize = 3;
 const FROM: &str = "the API server";
 
 /// A connected cluster.
@@ -123,6 +126,8 @@ enum Fetched {
     Found(String),
     NotFound,
     Forbidden(String),
+    /// 410 Gone: the continue token of a list has expired (etcd compacted past it).
+    Expired(String),
 }
 
 /// Why a GET gave up.
@@ -235,6 +240,7 @@ async fn get(
                 None => return Ok(Fetched::Found(text)),
                 Some((404, _)) => return Ok(Fetched::NotFound),
                 Some((403, message)) => return Ok(Fetched::Forbidden(message)),
+                Some((410, message)) => return Ok(Fetched::Expired(message)),
                 Some((code, message)) if code == 429 || code >= 500 => {
                     format!("{code} {message} (in a 200 answer)")
                 }
@@ -247,6 +253,7 @@ async fn get(
             Ok(Err(kube::Error::Api(status))) => match status.code {
                 404 => return Ok(Fetched::NotFound),
                 403 => return Ok(Fetched::Forbidden(status.message.clone())),
+                410 => return Ok(Fetched::Expired(status.message.clone())),
                 429 | 500..=599 => format!("{} {}", status.code, status.message),
                 code => {
                     return Err(GiveUp::Failed(format!(
@@ -385,6 +392,8 @@ pub struct Options<'a> {
     /// `-n` and the extension namespaces given outright, as the checks see them.
     pub scope: &'a meshcert_checks::scope::Scope,
     pub timeout: Duration,
+    /// Meshed pods per LIST page.
+    pub page_size: u32,
     pub verbose: bool,
     pub limits: super::Limits,
 }
@@ -415,6 +424,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
                 read_json(&mut builder, FROM, json.as_bytes())?;
             }
             Fetched::NotFound => {}
+            Fetched::Expired(why) => bail!("listing namespaces: 410 {why}"),
             Fetched::Forbidden(why) => eprintln!(
                 "meshcert: warning: cannot list namespaces to find the viz and jaeger extensions ({why}); \
                  name them with --viz-namespace and --jaeger-namespace, or allow \"list\" on namespaces"
@@ -452,18 +462,51 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
     }
 
     // Meshed pods, page by page, while the objects arrive.
+    list_meshed_pods(cluster, opts, &mut builder, deadline).await?;
+
+    while let Some(joined) = tasks.join_next().await {
+        let (target, found) = joined.context("a request task failed")?;
+        record(&mut builder, target, found.map_err(fail)?)?;
+    }
+    // What the first answers point at (the Certificate named by the issuer's annotation).
+    for read in follow_up_reads(&builder.snap) {
+        let found = get(cluster, &api_path(&read.object), deadline, opts.verbose).await;
+        record(&mut builder, read.object, found.map_err(fail)?)?;
+    }
+    Ok(Loaded {
+        snapshot: builder.snap,
+        source: format!("cluster: {} ({})", cluster.context, cluster.server),
+    })
+}
+
+/// Lists the meshed pods page by page into `builder`. When a continue token has expired (410:
+/// etcd compacted past the list's revision), the list restarts from the start, as client-go's
+/// pager does: what the expired attempt read is discarded, so the result is one consistent list.
+/// At most [`MAX_RELISTS`] restarts, all within the run's deadline.
+async fn list_meshed_pods(
+    cluster: &Cluster,
+    opts: &Options<'_>,
+    builder: &mut Builder,
+    deadline: Instant,
+) -> anyhow::Result<()> {
+    let fail = |e: GiveUp| match e {
+        GiveUp::Unreachable(why) => unreachable(cluster, &why),
+        GiveUp::Failed(why) => anyhow!("{why}"),
+    };
     let pods_collection = {
         use k8s_openapi::api::core::v1::Pod;
         use kube::core::Resource;
         Pod::url_path(&(), opts.scope.data_plane_namespace.as_deref())
     };
     let progress = std::io::stderr().is_terminal();
+    let objects_before = builder.objects;
     let mut token: Option<String> = None;
     let mut pages = 0usize;
+    let mut relists = 0usize;
     loop {
         let mut params = kube::core::params::ListParams::default()
             .labels(MESHED_LABEL)
-            .limit(PAGE_SIZE as u32);
+            .limit(opts.page_size);
         if let Some(t) = &token {
             params = params.continue_token(t);
         }
@@ -473,11 +516,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
             .map_err(fail)?
         {
             Fetched::Found(page) => {
-                let fields = read_json(
-                    &mut builder,
-                    &format!("{FROM} (GET {path})"),
-                    page.as_bytes(),
-                )?;
+                let fields = read_json(builder, &format!("{FROM} (GET {path})"), page.as_bytes())?;
                 pages += 1;
                 if progress {
                     eprint!(
@@ -498,6 +537,22 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
                     bail!("listing pods: not finished after {pages} pages within --timeout");
                 }
             }
+            Fetched::Expired(why) if token.is_some() && relists < MAX_RELISTS => {
+                relists += 1;
+                if progress {
+                    eprintln!();
+                }
+                eprintln!(
+                    "meshcert: listing pods: the continue token expired after {pages} pages (410: {why}); listing again from the start"
+                );
+                builder.snap.data_plane = Default::default();
+                builder.objects = objects_before;
+                token = None;
+                pages = 0;
+            }
+            Fetched::Expired(why) => {
+                bail!("listing pods: 410 {why} (after {relists} fresh starts)");
+            }
             Fetched::NotFound => break,
             Fetched::Forbidden(why) => {
                 let scope = match opts.scope.data_plane_namespace.as_deref() {
@@ -514,20 +569,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
     if progress && pages > 0 {
         eprintln!();
     }
-
-    while let Some(joined) = tasks.join_next().await {
-        let (target, found) = joined.context("a request task failed")?;
-        record(&mut builder, target, found.map_err(fail)?)?;
-    }
-    // What the first answers point at (the Certificate named by the issuer's annotation).
-    for read in follow_up_reads(&builder.snap) {
-        let found = get(cluster, &api_path(&read.object), deadline, opts.verbose).await;
-        record(&mut builder, read.object, found.map_err(fail)?)?;
-    }
-    Ok(Loaded {
-        snapshot: builder.snap,
-        source: format!("cluster: {} ({})", cluster.context, cluster.server),
-    })
+    Ok(())
 }
 
 /// Adds the answer for `target` to the snapshot: the object, nothing (404), or why it is forbidden.
@@ -538,6 +580,7 @@ fn record(builder: &mut Builder, target: ObjectRef, found: Fetched) -> anyhow::R
             &format!("{FROM} (GET {})", api_path(&target)),
         )?,
         Fetched::NotFound => {}
+        Fetched::Expired(why) => bail!("GET {}: 410 {why}", api_path(&target)),
         Fetched::Forbidden(why) => {
             let state = ObjectState::Forbidden(format!(
                 "forbidden ({why}); meshcert needs {}",

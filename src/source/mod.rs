@@ -68,6 +68,8 @@ pub enum Source {
         kubeconfig: Option<PathBuf>,
         contexts: Contexts,
         timeout: Duration,
+        /// Meshed pods per LIST page.
+        page_size: u32,
         verbose: bool,
         /// How many clusters are read at once.
         parallel: usize,
@@ -128,6 +130,7 @@ impl Request {
         let Source::Live {
             kubeconfig,
             timeout,
+            page_size,
             verbose,
             ..
         } = &self.source
@@ -140,6 +143,7 @@ impl Request {
             linkerd_namespace: &self.scope.linkerd_namespace,
             scope: &scope,
             timeout: *timeout,
+            page_size: *page_size,
             verbose: *verbose,
             limits: self.limits,
         };

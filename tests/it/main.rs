@@ -16,3 +16,4 @@ mod go_differential;
 mod html;
 mod kubectl_recipe;
 mod live;
+mod realapi;

@@ -87,7 +87,7 @@ fn path_of(obj: &Value) -> Option<String> {
     })
 }
 
-fn documents(path: &Path) -> Vec<Value> {
+pub fn documents(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap();
     let docs: Vec<Value> = if path.extension().is_some_and(|e| e == "json") {
         vec![serde_json::from_str(&text).unwrap()]

@@ -1,0 +1,432 @@
+//! The live source against a real kube-apiserver and etcd, built from their Go modules
+//! (tests/realapi: `build`, `up`, `down`). One server per test run, started by the first test
+//! that needs it and stopped when the test binary exits (`up --owner`). Objects go in with a
+//! real kubectl as admin (server-side apply); meshcert always runs as the ServiceAccount of
+//! `deploy/base`, through a kubeconfig holding only a TokenRequest token and the server's CA.
+//!
+//! The tests share one cluster, so each holds [`Cluster::lock`] for as long as it changes it.
+//! Without Go the tests are skipped, except under CI, where they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::common::{AT, root};
+use crate::fake_api::documents;
+
+mod crds;
+mod incluster;
+mod paging;
+mod rbac;
+mod scenarios;
+mod serve;
+mod shapes;
+
+/// The namespaces every scenario may use; made once, never deleted (no namespace controller
+/// runs, so a deleted namespace would stay Terminating).
+const NAMESPACES: [&str; 3] = ["linkerd", "linkerd-viz", "linkerd-jaeger"];
+/// The field manager of the objects the tests apply.
+const MANAGER: &str = "meshcert-tests";
+
+/// The shared cluster.
+pub struct Cluster {
+    pub dir: PathBuf,
+    pub admin: PathBuf,
+    pub etcd: String,
+    pub server: String,
+    lock: Mutex<()>,
+}
+
+/// The running cluster, locked for the caller; `None` (after saying why) when Go is missing
+/// outside CI.
+pub fn cluster() -> Option<(&'static Cluster, MutexGuard<'static, ()>)> {
+    static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
+    let c = CLUSTER.get_or_init(start).as_ref()?;
+    let guard = c.lock.lock().unwrap_or_else(|p| p.into_inner());
+    Some((c, guard))
+}
+
+fn start() -> Option<Cluster> {
+    let has = |program: &str, arg: &str| {
+        Command::new(program)
+            .arg(arg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !has("go", "version") || !has("kubectl", "version") && !has("kubectl", "--help") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Go and kubectl are required in CI for the real API server (tests/realapi)"
+        );
+        eprintln!("go or kubectl not found: the real API server tests are skipped");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("meshcert-realapi-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let up = Command::new(root().join("tests/realapi/up"))
+        .arg(&dir)
+        .args(["--owner", &std::process::id().to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        up.status.success(),
+        "tests/realapi/up failed: {}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let read = |f: &str| {
+        std::fs::read_to_string(dir.join(f))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let c = Cluster {
+        admin: dir.join("admin.kubeconfig"),
+        etcd: read("etcd-url"),
+        server: read("server-url"),
+        dir,
+        lock: Mutex::new(()),
+    };
+    for ns in NAMESPACES {
+        c.kubectl_ok(&["create", "namespace", ns]);
+    }
+    c.apply_rbac(&std::fs::read_to_string(root().join("deploy/base/rbac.yaml")).unwrap());
+    for file in ["namespace.yaml", "serviceaccount.yaml"] {
+        let path = root().join("deploy/base").join(file);
+        c.kubectl_ok(&["apply", "--server-side", "-f", path.to_str().unwrap()]);
+    }
+    c.install_certificate_crd();
+    Some(c)
+}
+
+/// A kubeconfig for `server` with `token` and the CA of `ca_pem`, and nothing else.
+pub fn token_kubeconfig(path: &Path, server: &str, ca_pem: &[u8], token: &str) {
+    let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
+    std::fs::write(
+        path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: realapi\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\nusers:\n- name: meshcert\n  user:\n    token: {token}\ncontexts:\n- name: realapi\n  context:\n    cluster: realapi\n    user: meshcert\ncurrent-context: realapi\n"
+        ),
+    )
+    .unwrap();
+}
+
+impl Cluster {
+    /// kubectl as admin.
+    pub fn kubectl(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        let mut cmd = Command::new("kubectl");
+        cmd.args(args)
+            .env("KUBECONFIG", &self.admin)
+            .env("HOME", &self.dir)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("kubectl");
+        if let Some(input) = stdin {
+            use std::io::Write as _;
+            let mut pipe = child.stdin.take().unwrap();
+            pipe.write_all(input).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    /// kubectl as admin, which must succeed; its standard output.
+    pub fn kubectl_ok(&self, args: &[&str]) -> String {
+        self.kubectl_in(args, None)
+    }
+
+    /// `kubectl_ok` with `stdin`.
+    pub fn kubectl_in(&self, args: &[&str], stdin: Option<&[u8]>) -> String {
+        let o = self.kubectl(args, stdin);
+        assert!(
+            o.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    }
+
+    /// Applies `objects` server-side as admin.
+    pub fn apply(&self, objects: &[Value]) {
+        if objects.is_empty() {
+            return;
+        }
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": objects});
+        self.kubectl_in(
+            &[
+                "apply",
+                "--server-side",
+                "--force-conflicts",
+                "--field-manager",
+                MANAGER,
+                "-f",
+                "-",
+            ],
+            Some(list.to_string().as_bytes()),
+        );
+    }
+
+    /// Replaces meshcert's RBAC with `yaml` (deploy/base/rbac.yaml, or a variant of it).
+    pub fn apply_rbac(&self, yaml: &str) {
+        let docs: Vec<Value> = serde_saphyr::from_multiple(yaml).unwrap();
+        let docs: Vec<Value> = docs.into_iter().filter(|d| d.is_object()).collect();
+        self.apply(&docs);
+    }
+
+    /// cert-manager's Certificate CRD, with an open schema.
+    pub fn install_certificate_crd(&self) {
+        self.apply(&[certificate_crd()]);
+        self.kubectl_ok(&[
+            "wait",
+            "--for=condition=Established",
+            "--timeout=60s",
+            "crd/certificates.cert-manager.io",
+        ]);
+    }
+
+    /// A TokenRequest token of meshcert's ServiceAccount.
+    pub fn token(&self) -> String {
+        self.kubectl_ok(&[
+            "create",
+            "token",
+            "meshcert",
+            "-n",
+            "meshcert",
+            "--duration",
+            "2h",
+        ])
+        .trim()
+        .to_string()
+    }
+
+    pub fn ca_pem(&self) -> Vec<u8> {
+        std::fs::read(self.dir.join("ca.crt")).unwrap()
+    }
+
+    /// A kubeconfig in `dir` that holds only a fresh token of meshcert's ServiceAccount and the
+    /// server's CA.
+    pub fn meshcert_kubeconfig(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("meshcert.kubeconfig");
+        token_kubeconfig(&path, &self.server, &self.ca_pem(), &self.token());
+        path
+    }
+
+    /// Puts the objects of a fixture folder into the cluster; they stay until the returned
+    /// [`Applied`] is dropped.
+    pub fn load(&self, fixture: &Path) -> Applied<'_> {
+        let (namespaces, objects) = fixture_objects(fixture);
+        self.reset_namespaces();
+        let mut used: Vec<&str> = objects
+            .iter()
+            .filter_map(|o| o["metadata"]["namespace"].as_str())
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let plain_namespaces: Vec<Value> = used
+            .iter()
+            .map(|ns| json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}))
+            .collect();
+        self.apply(&plain_namespaces);
+        self.apply(&namespaces);
+        let (with_status, rest): (Vec<&Value>, Vec<&Value>) = objects
+            .iter()
+            .partition(|o| o["kind"] == "Certificate" && o.get("status").is_some());
+        let plain: Vec<Value> = objects
+            .iter()
+            .map(|o| {
+                let mut o = o.clone();
+                o.as_object_mut().unwrap().remove("status");
+                o
+            })
+            .collect();
+        self.apply(&plain);
+        let _ = rest;
+        // cert-manager writes a Certificate's status through the status subresource.
+        for c in with_status {
+            let (ns, name) = (
+                c["metadata"]["namespace"].as_str().unwrap_or("default"),
+                c["metadata"]["name"].as_str().unwrap(),
+            );
+            let patch = json!({"status": c["status"]}).to_string();
+            self.kubectl_ok(&[
+                "patch",
+                "certificates.cert-manager.io",
+                name,
+                "-n",
+                ns,
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                &patch,
+            ]);
+        }
+        Applied {
+            cluster: self,
+            objects: plain,
+        }
+    }
+
+    /// Namespaces as new: only the name label (a scenario may have labelled one an extension's).
+    pub fn reset_namespaces(&self) {
+        let list: Value =
+            serde_json::from_str(&self.kubectl_ok(&["get", "namespaces", "-o", "json"])).unwrap();
+        for item in list["items"].as_array().unwrap() {
+            let labels = item["metadata"]["labels"].as_object();
+            if labels.is_none_or(|l| l.len() <= 1) {
+                continue;
+            }
+            let ns = item["metadata"]["name"].as_str().unwrap();
+            let patch = json!([{"op": "replace", "path": "/metadata/labels",
+                                "value": {"kubernetes.io/metadata.name": ns}}])
+            .to_string();
+            self.kubectl_ok(&["patch", "namespace", ns, "--type=json", "-p", &patch]);
+        }
+    }
+}
+
+/// Objects of a scenario in the cluster; deleted on drop (namespaces stay).
+pub struct Applied<'a> {
+    cluster: &'a Cluster,
+    objects: Vec<Value>,
+}
+
+impl Drop for Applied<'_> {
+    fn drop(&mut self) {
+        // Also after a failed assertion, so that the next test starts from a clean cluster.
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": self.objects});
+        let o = self.cluster.kubectl(
+            &[
+                "delete",
+                "--ignore-not-found",
+                "--wait=false",
+                "--grace-period=0",
+                "--force",
+                "-f",
+                "-",
+            ],
+            Some(list.to_string().as_bytes()),
+        );
+        if !o.status.success() && !std::thread::panicking() {
+            panic!(
+                "deleting a scenario's objects: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+}
+
+/// A fixture folder's objects as one would create them: Namespaces apart from the rest, List
+/// items flattened, and the fields only a server sets (uid, resourceVersion, creationTimestamp,
+/// managedFields) removed.
+pub fn fixture_objects(dir: &Path) -> (Vec<Value>, Vec<Value>) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
+        .collect();
+    files.sort();
+    let (mut namespaces, mut objects) = (Vec::new(), Vec::new());
+    for file in files {
+        for mut obj in documents(&file) {
+            if !obj.is_object() {
+                continue;
+            }
+            if let Some(meta) = obj["metadata"].as_object_mut() {
+                for server_set in [
+                    "uid",
+                    "resourceVersion",
+                    "creationTimestamp",
+                    "managedFields",
+                    "selfLink",
+                    "generation",
+                ] {
+                    meta.remove(server_set);
+                }
+            }
+            if obj["kind"] == "Namespace" {
+                namespaces.push(obj);
+            } else {
+                objects.push(obj);
+            }
+        }
+    }
+    (namespaces, objects)
+}
+
+fn certificate_crd() -> Value {
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "certificates.cert-manager.io"},
+        "spec": {
+            "group": "cert-manager.io",
+            "names": {"kind": "Certificate", "listKind": "CertificateList",
+                      "plural": "certificates", "singular": "certificate",
+                      "shortNames": ["cert", "certs"]},
+            "scope": "Namespaced",
+            "versions": [{
+                "name": "v1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object",
+                                               "x-kubernetes-preserve-unknown-fields": true}},
+                "subresources": {"status": {}}
+            }]
+        }
+    })
+}
+
+/// `meshcert ARGS` with `kubeconfig`, at the pinned instant, as every live test runs it.
+pub fn meshcert_live(kubeconfig: &Path, args: &[&str]) -> Output {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend_from_slice(&[
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--at",
+        AT,
+        "--timeout",
+        "30s",
+    ]);
+    crate::common::meshcert(&all)
+}
+
+/// A JSON report without its `source` (which names the input).
+pub fn report(o: &Output, what: &str) -> Value {
+    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{what}: not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    v.as_object_mut().unwrap().remove("source");
+    v
+}
+
+/// The first check whose result differs between two reports, for a readable failure.
+pub fn first_difference(a: &Value, b: &Value) -> String {
+    let checks = |r: &Value| -> Vec<Value> {
+        r["categories"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["checks"].as_array().cloned().unwrap_or_default())
+            .collect()
+    };
+    let (ca, cb) = (checks(a), checks(b));
+    for (x, y) in ca.iter().zip(&cb) {
+        if x != y {
+            return format!("{}:\n  got:      {x}\n  expected: {y}", x["id"]);
+        }
+    }
+    if ca.len() != cb.len() {
+        return format!("{} checks against {}", ca.len(), cb.len());
+    }
+    format!("outside the checks:\n  got:      {a}\n  expected: {b}")
+}
