@@ -143,22 +143,41 @@ pub fn duration(c: &Certificate) -> Result<TimeDelta, String> {
 
 /// The issuer's expiry margin in force: the one the user set, else the renewal point of the
 /// cert-manager Certificate that manages it, else linkerd's 60 days. The text says where a
-/// margin other than the user's came from.
-pub fn issuer_margin(snap: &Snapshot, cx: &Context) -> (MarginSpec, Option<&'static str>) {
-    if !cx.issuer_margin_set
-        && let Management::Yes {
-            certificate: Ok(c), ..
-        } = issuer_management(snap)
-        && let Ok(r) = renewal(c)
-    {
-        let from = match r {
-            Renewal::Before(_) => "cert-manager's renewBefore",
-            Renewal::Percentage(_) => "cert-manager's renewBeforePercentage",
-            Renewal::Default => "cert-manager's default renewal",
-        };
-        return (r.margin(), Some(from));
+/// margin other than the user's came from, and why linkerd's applies when the Certificate that
+/// would set it could not be read.
+pub fn issuer_margin(snap: &Snapshot, cx: &Context) -> (MarginSpec, Option<String>) {
+    if cx.issuer_margin_set {
+        return (cx.margins.issuer, None);
     }
-    (cx.margins.issuer, None)
+    let forbidden = |object: &ObjectRef| {
+        matches!(snap.get(object), Some(ObjectState::Forbidden(_)))
+            .then(|| format!("{object} is forbidden: cert-manager's renewal point is unknown"))
+    };
+    match issuer_management(snap) {
+        Management::Yes {
+            certificate: Ok(c), ..
+        } => {
+            if let Ok(r) = renewal(c) {
+                let from = match r {
+                    Renewal::Before(_) => "cert-manager's renewBefore",
+                    Renewal::Percentage(_) => "cert-manager's renewBeforePercentage",
+                    Renewal::Default => "cert-manager's default renewal",
+                };
+                return (r.margin(), Some(from.to_string()));
+            }
+            (cx.margins.issuer, None)
+        }
+        Management::Yes {
+            object,
+            certificate: Err(_),
+        } => (cx.margins.issuer, forbidden(&object)),
+        Management::Unknown(_) => {
+            let ns = snap.linkerd_namespace.as_str();
+            let object = ObjectRef::new(Kind::Certificate, ns, ISSUER_SECRET);
+            (cx.margins.issuer, forbidden(&object))
+        }
+        Management::No => (cx.margins.issuer, None),
+    }
 }
 
 /// Go's `time.ParseDuration` (`2160h0m0s`, `1.5h`, `90m`), in Go's integer arithmetic;
@@ -307,7 +326,7 @@ mod tests {
             issuer_margin(&snap, &cx),
             (
                 MarginSpec::Fixed("25h".parse().unwrap()),
-                Some("cert-manager's renewBefore")
+                Some("cert-manager's renewBefore".to_string())
             )
         );
         let mut set = Context::new(at);
@@ -322,5 +341,21 @@ mod tests {
         // Not managed: linkerd's 60 days.
         let snap = managed_snapshot(None, None);
         assert_eq!(issuer_margin(&snap, &cx), (MarginSpec::default(), None));
+        // Managed (annotated), but the Certificate may not be read: linkerd's, saying why.
+        let mut snap = managed_snapshot(None, Some("issuer-cert"));
+        snap.insert(
+            ObjectRef::new(Kind::Certificate, "linkerd", "issuer-cert"),
+            ObjectState::Forbidden("forbidden".into()),
+        );
+        assert_eq!(
+            issuer_margin(&snap, &cx),
+            (
+                MarginSpec::default(),
+                Some(
+                    "Certificate linkerd/issuer-cert is forbidden: cert-manager's renewal point is unknown"
+                        .to_string()
+                )
+            )
+        );
     }
 }

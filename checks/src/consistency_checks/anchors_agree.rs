@@ -64,6 +64,31 @@ fn sources(snap: &Snapshot) -> Vec<(Origin, Vec<Cert>)> {
     out
 }
 
+/// The anchor sources meshcert was not allowed to read, for the skip reason: `; Secret
+/// linkerd/linkerd-identity-issuer is forbidden`.
+fn forbidden(snap: &Snapshot) -> String {
+    let ns = snap.linkerd_namespace.as_str();
+    let objects = [
+        (
+            ObjectRef::new(Kind::ConfigMap, ns, LINKERD_CONFIG),
+            matches!(snap.config_map(ns, LINKERD_CONFIG), Fetched::Forbidden(_)),
+        ),
+        (
+            ObjectRef::new(Kind::ConfigMap, ns, TRUST_ROOTS),
+            matches!(snap.config_map(ns, TRUST_ROOTS), Fetched::Forbidden(_)),
+        ),
+        (
+            ObjectRef::new(Kind::Secret, ns, ISSUER_SECRET),
+            matches!(snap.secret(ns, ISSUER_SECRET), Fetched::Forbidden(_)),
+        ),
+    ];
+    objects
+        .iter()
+        .filter(|(_, denied)| *denied)
+        .map(|(o, _)| format!("; {o} is forbidden"))
+        .collect()
+}
+
 impl Check for TrustAnchorsAgree {
     fn meta(&self) -> &'static CheckMeta {
         &META
@@ -73,8 +98,9 @@ impl Check for TrustAnchorsAgree {
         let sources = sources(snap);
         if sources.len() < 2 {
             return Outcome::Skip(format!(
-                "{} readable anchor bundle(s): nothing to compare",
-                sources.len()
+                "{} readable anchor bundle(s): nothing to compare{}",
+                sources.len(),
+                forbidden(snap)
             ));
         }
         let set = |certs: &[Cert]| -> BTreeSet<String> {
@@ -192,12 +218,25 @@ mod tests {
     }
 
     #[test]
-    fn one_source_is_nothing_to_compare() {
+    fn one_source_is_nothing_to_compare_and_a_forbidden_one_is_named() {
         let (anchor, issuer) = healthy_pair();
-        let snap = crate::identity_checks::testutil::installed(&anchor.pem, &issuer);
-        assert!(matches!(
-            TrustAnchorsAgree.run(&crate::check::Input::new(&snap), &cx()),
-            Outcome::Skip(_)
-        ));
+        let mut snap = crate::identity_checks::testutil::installed(&anchor.pem, &issuer);
+        let reason =
+            |snap: &Snapshot| match TrustAnchorsAgree.run(&crate::check::Input::new(snap), &cx()) {
+                Outcome::Skip(reason) => reason,
+                other => panic!("{other:?}"),
+            };
+        assert_eq!(
+            reason(&snap),
+            "1 readable anchor bundle(s): nothing to compare"
+        );
+        snap.insert(
+            ObjectRef::new(Kind::ConfigMap, "linkerd", TRUST_ROOTS),
+            crate::snapshot::ObjectState::Forbidden("forbidden (no)".into()),
+        );
+        assert_eq!(
+            reason(&snap),
+            "1 readable anchor bundle(s): nothing to compare; ConfigMap linkerd/linkerd-identity-trust-roots is forbidden"
+        );
     }
 }
