@@ -57,6 +57,9 @@ pub fn issuer_management(snap: &Snapshot) -> Management<'_> {
     if let Some(name) = annotated {
         let object = ObjectRef::new(Kind::Certificate, ns, name.as_str());
         let certificate = match snap.get(&object) {
+            _ if snap.certificates_served == Some(false) => Err(format!(
+                "{secret} carries {CERTIFICATE_NAME_ANNOTATION}: {name}, but {NOT_INSTALLED}: cert-manager will not renew the issuer"
+            )),
             Some(ObjectState::Present {
                 object: Object::Certificate(c),
                 ..
@@ -86,8 +89,15 @@ pub fn issuer_management(snap: &Snapshot) -> Management<'_> {
     }
 }
 
+/// What the cluster says when cert-manager's CRDs are not there.
+const NOT_INSTALLED: &str =
+    "cert-manager is not installed (the API server serves no cert-manager.io/v1 Certificates)";
+
 /// The reason the cert-manager checks skip when cert-manager does not manage the issuer.
 pub fn not_managed(snap: &Snapshot) -> String {
+    if snap.certificates_served == Some(false) {
+        return NOT_INSTALLED.to_string();
+    }
     format!(
         "the issuer is not managed by cert-manager (no Certificate in namespace {} writes Secret {ISSUER_SECRET})",
         snap.linkerd_namespace
@@ -313,6 +323,29 @@ mod tests {
             ObjectState::Forbidden("forbidden".into()),
         );
         assert!(matches!(issuer_management(&snap), Management::Unknown(_)));
+    }
+
+    #[test]
+    fn without_cert_managers_crds_an_annotated_issuer_will_not_be_renewed() {
+        let mut snap = managed_snapshot(None, Some("issuer-cert"));
+        snap.certificates_served = Some(false);
+        match issuer_management(&snap) {
+            Management::Yes {
+                certificate: Err(why),
+                ..
+            } => assert_eq!(
+                why,
+                "Secret linkerd/linkerd-identity-issuer carries cert-manager.io/certificate-name: issuer-cert, but cert-manager is not installed (the API server serves no cert-manager.io/v1 Certificates): cert-manager will not renew the issuer"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let mut snap = managed_snapshot(None, None);
+        snap.certificates_served = Some(false);
+        assert!(matches!(issuer_management(&snap), Management::No));
+        assert_eq!(
+            not_managed(&snap),
+            "cert-manager is not installed (the API server serves no cert-manager.io/v1 Certificates)"
+        );
     }
 
     #[test]

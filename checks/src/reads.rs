@@ -81,6 +81,9 @@ pub fn object_reads(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> 
 /// already read.
 pub fn follow_up_reads(snap: &Snapshot) -> Vec<Read> {
     let ns = snap.linkerd_namespace.as_str();
+    if snap.certificates_served == Some(false) {
+        return Vec::new();
+    }
     let Fetched::Present(secret) = snap.secret(ns, ISSUER_SECRET) else {
         return Vec::new();
     };

@@ -349,6 +349,10 @@ pub struct Snapshot {
     pub data_plane: DataPlane,
     /// Why the meshed pods could not be read (a forbidden list), if they could not.
     pub data_plane_unavailable: Option<String>,
+    /// Whether the API server serves cert-manager's Certificates (`cert-manager.io/v1` in its
+    /// discovery): `Some(false)` when cert-manager is not installed; `None` when unknown, as
+    /// offline.
+    pub certificates_served: Option<bool>,
 }
 
 impl Snapshot {

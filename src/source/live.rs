@@ -254,6 +254,12 @@ async fn get(
                 404 => return Ok(Fetched::NotFound),
                 403 => return Ok(Fetched::Forbidden(status.message.clone())),
                 410 => return Ok(Fetched::Expired(status.message.clone())),
+                401 => {
+                    return Err(GiveUp::Failed(format!(
+                        "the API server {} (context {}) does not accept the credentials: 401 {} (GET {path}); the token or client certificate is expired, revoked or for another cluster",
+                        cluster.server, cluster.context, status.message
+                    )));
+                }
                 429 | 500..=599 => format!("{} {}", status.code, status.message),
                 code => {
                     return Err(GiveUp::Failed(format!(
@@ -398,6 +404,22 @@ pub struct Options<'a> {
     pub limits: super::Limits,
 }
 
+/// cert-manager's discovery document: whether the cluster serves Certificates (its CRDs).
+const CERTIFICATES_DISCOVERY: &str = "/apis/cert-manager.io/v1";
+
+/// Whether a discovery document (an `APIResourceList`) lists `certificates`.
+fn serves_certificates(json: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| {
+            v.get("resources")?.as_array().map(|r| {
+                r.iter()
+                    .any(|x| x.get("name").and_then(|n| n.as_str()) == Some("certificates"))
+            })
+        })
+        .unwrap_or(false)
+}
+
 /// Reads what the checks need from `cluster`.
 pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loaded> {
     let deadline = Instant::now() + opts.timeout;
@@ -409,17 +431,25 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
         GiveUp::Failed(why) => anyhow!("{why}"),
     };
 
-    // Where the extensions are.
+    // Where the extensions are, and whether the API server serves cert-manager's Certificates
+    // (its discovery document for cert-manager.io/v1), both at once.
     let mut extensions = opts.scope.extension_namespaces.clone();
-    if !(extensions.contains_key("viz") && extensions.contains_key("jaeger")) {
-        let path = list_path(
-            collection(Kind::Namespace, ""),
-            &kube::core::params::ListParams::default().labels(EXTENSION_LABEL),
-        )?;
-        match get(cluster, &path, deadline, opts.verbose)
-            .await
-            .map_err(fail)?
-        {
+    let list_namespaces = !(extensions.contains_key("viz") && extensions.contains_key("jaeger"));
+    let namespaces_path = list_path(
+        collection(Kind::Namespace, ""),
+        &kube::core::params::ListParams::default().labels(EXTENSION_LABEL),
+    )?;
+    let (namespaces, discovery) = tokio::join!(
+        async {
+            match list_namespaces {
+                true => Some(get(cluster, &namespaces_path, deadline, opts.verbose).await),
+                false => None,
+            }
+        },
+        get(cluster, CERTIFICATES_DISCOVERY, deadline, opts.verbose)
+    );
+    if let Some(answer) = namespaces {
+        match answer.map_err(fail)? {
             Fetched::Found(json) => {
                 read_json(&mut builder, FROM, json.as_bytes())?;
             }
@@ -439,10 +469,20 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
             }
         }
     }
+    builder.snap.certificates_served = match discovery.map_err(fail)? {
+        Fetched::Found(json) => Some(serves_certificates(&json)),
+        Fetched::NotFound => Some(false),
+        // Discovery is open to every authenticated user; if it is not, read as before.
+        Fetched::Forbidden(_) | Fetched::Expired(_) => None,
+    };
 
     // The named objects, concurrently.
     let mut tasks = tokio::task::JoinSet::new();
-    for read in object_reads(ns, &extensions) {
+    let served = builder.snap.certificates_served;
+    for read in object_reads(ns, &extensions)
+        .into_iter()
+        .filter(|r| served != Some(false) || r.object.kind != Kind::Certificate)
+    {
         let client = cluster.client.clone();
         let shared = Cluster {
             client,

@@ -47,6 +47,8 @@ pub enum Auth {
 
 #[derive(Default)]
 struct Store {
+    /// Whether cert-manager's CRDs are served (discovery, Certificate lists).
+    cert_manager: bool,
     objects: HashMap<String, Value>,
     namespaces: Vec<Value>,
     pods: Vec<Value>,
@@ -133,7 +135,10 @@ fn as_stored(mut obj: Value) -> Value {
 }
 
 fn load(dirs: &[&Path]) -> Store {
-    let mut store = Store::default();
+    let mut store = Store {
+        cert_manager: true,
+        ..Store::default()
+    };
     let mut files = Vec::new();
     let mut stack: Vec<PathBuf> = dirs.iter().map(|d| d.to_path_buf()).collect();
     while let Some(p) = stack.pop() {
@@ -264,10 +269,7 @@ fn page(items: Vec<&Value>, q: &HashMap<String, String>) -> Value {
 /// The list kind of a collection path the server serves (`SecretList`), if `path` is one.
 fn collection_kind(path: &str, store: &Store) -> Option<&'static str> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let has_certificates = store
-        .objects
-        .keys()
-        .any(|p| p.starts_with("/apis/cert-manager.io/"));
+    let has_certificates = store.cert_manager;
     Some(match segments.as_slice() {
         ["api", "v1", "namespaces", _, "configmaps"] => "ConfigMapList",
         ["api", "v1", "namespaces", _, "secrets"] => "SecretList",
@@ -298,16 +300,13 @@ fn collection_kind(path: &str, store: &Store) -> Option<&'static str> {
 
 /// Discovery, as kubectl reads it before a `get`: the legacy documents (kubectl falls back to
 /// them from aggregated discovery when the answer is plain JSON). cert-manager's group is there
-/// only when the served objects hold Certificates, as its CRDs would be.
+/// too, as on a cluster with cert-manager installed, whether or not a Certificate is served.
 fn discovery(path: &str, store: &Store) -> Option<Value> {
     let resource = |name: &str, singular: &str, kind: &str, namespaced: bool, short: &[&str]| {
         json!({"name": name, "singularName": singular, "namespaced": namespaced, "kind": kind,
                "verbs": ["get", "list"], "shortNames": short})
     };
-    let has_certificates = store
-        .objects
-        .keys()
-        .any(|p| p.starts_with("/apis/cert-manager.io/"));
+    let has_certificates = store.cert_manager;
     let group = |name: &str| {
         json!({"name": name, "versions": [{"groupVersion": format!("{name}/v1"), "version": "v1"}],
                "preferredVersion": {"groupVersion": format!("{name}/v1"), "version": "v1"}})

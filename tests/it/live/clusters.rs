@@ -26,7 +26,16 @@ fn https_with_a_bearer_token_or_a_client_certificate() {
     std::fs::write(&k, text).unwrap();
     let out = live(&k, &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "meshcert: error: the API server {} (context tls) does not accept the credentials: 401 ",
+            api.url
+        )) && stderr(&out).ends_with(
+            "; the token or client certificate is expired, revoked or for another cluster\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

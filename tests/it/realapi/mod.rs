@@ -223,6 +223,11 @@ impl Cluster {
     /// [`Applied`] is dropped.
     pub fn load(&self, fixture: &Path) -> Applied<'_> {
         let (namespaces, objects) = fixture_objects(fixture);
+        self.load_objects(namespaces, objects)
+    }
+
+    /// [`Cluster::load`] of objects given one by one: `namespaces` (Namespace objects) and the rest.
+    pub fn load_objects(&self, namespaces: Vec<Value>, objects: Vec<Value>) -> Applied<'_> {
         self.reset_namespaces();
         let mut used: Vec<&str> = objects
             .iter()
