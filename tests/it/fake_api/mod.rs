@@ -108,9 +108,24 @@ pub fn documents(path: &Path) -> Vec<Value> {
 
 /// An object as the API server stores it: with a uid, a resourceVersion, `managedFields`, and
 /// (for objects that `kubectl apply` made) the last-applied-configuration annotation, which
-/// repeats the whole object, Secret data included.
+/// repeats the whole object, Secret data included. A pod is a controller's: `managedFields` of
+/// kube-controller-manager, and no annotation.
 fn as_stored(mut obj: Value) -> Value {
-    if obj["kind"] == "Pod" || !obj["metadata"].is_object() {
+    if !obj["metadata"].is_object() {
+        return obj;
+    }
+    if obj["kind"] == "Pod" {
+        let meta = obj["metadata"].as_object_mut().unwrap();
+        meta.entry("uid")
+            .or_insert(json!("6f1c2d3e-0000-4000-8000-000000000002"));
+        meta.entry("resourceVersion").or_insert(json!("4243"));
+        meta.entry("creationTimestamp")
+            .or_insert(json!("2025-01-01T00:00:00Z"));
+        meta.entry("managedFields").or_insert(json!([{
+            "manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1",
+            "time": "2025-01-01T00:00:00Z", "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:metadata": {"f:labels": {".": {}}}}
+        }]));
         return obj;
     }
     let applied = obj.to_string();
@@ -222,6 +237,22 @@ fn query(q: &str) -> HashMap<String, String> {
 
 fn has_label(obj: &Value, key: &str) -> bool {
     obj["metadata"]["labels"].get(key).is_some()
+}
+
+/// A page of a list of `kind`, its items in the API server's order: by namespace, then name
+/// (etcd's key order), whatever order the files held them in.
+fn in_key_order_page(mut items: Vec<&Value>, q: &HashMap<String, String>, kind: &str) -> Value {
+    let key = |o: &Value| {
+        let m = &o["metadata"];
+        (
+            m["namespace"].as_str().unwrap_or("").to_string(),
+            m["name"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    items.sort_by_key(|o| key(o));
+    let mut list = page(items, q);
+    list["kind"] = json!(kind);
+    list
 }
 
 /// A page of `items` as the API server pages a list: the continue token is the next offset.
@@ -443,7 +474,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
             .iter()
             .filter(|n| selector.as_ref().is_none_or(|s| has_label(n, s)))
             .collect();
-        return Ok(ok(page(items, &q)));
+        return Ok(ok(in_key_order_page(items, &q, "NamespaceList")));
     }
     let pods_ns = path
         .strip_prefix("/api/v1/namespaces/")
@@ -455,7 +486,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
             .filter(|p| pods_ns.is_none_or(|ns| p["metadata"]["namespace"] == ns))
             .filter(|p| selector.as_ref().is_none_or(|s| has_label(p, s)))
             .collect();
-        return Ok(ok(page(items, &q)));
+        return Ok(ok(in_key_order_page(items, &q, "PodList")));
     }
     if let Some(doc) = discovery(&path, store) {
         return Ok(ok(doc));
@@ -482,7 +513,54 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
         list["kind"] = json!(list_kind);
         return Ok(ok(list));
     }
-    Ok(status(404, "NotFound", &format!("{path} not found")))
+    Ok(not_found(&path))
+}
+
+/// A 404 as the API server gives it for a missing object: `secrets "x" not found` (the
+/// resource qualified by its group outside the core group), with the name, group and resource
+/// in `details`; a path that is no object's gets the bare `Status` (`the server could not find
+/// the requested resource`).
+fn not_found(path: &str) -> Response<Body> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (group, rest) = match segments.as_slice() {
+        ["api", "v1", rest @ ..] => ("", rest),
+        ["apis", group, _version, rest @ ..] => (*group, rest),
+        _ => {
+            return status(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            );
+        }
+    };
+    let rest = match rest {
+        ["namespaces", _ns, rest @ ..] if !rest.is_empty() => rest,
+        rest => rest,
+    };
+    let [resource, name] = rest else {
+        return status(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        );
+    };
+    let qualified = if group.is_empty() {
+        resource.to_string()
+    } else {
+        format!("{resource}.{group}")
+    };
+    let mut details = json!({"name": name, "kind": resource});
+    if !group.is_empty() {
+        details["group"] = json!(group);
+    }
+    let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                      "message": format!("{qualified} \"{name}\" not found"), "reason": "NotFound",
+                      "details": details, "code": 404});
+    Response::builder()
+        .status(404)
+        .header("content-type", "application/json")
+        .body(full(body.to_string()))
+        .unwrap()
 }
 
 struct Tls {

@@ -278,7 +278,7 @@ fn extensions_and_legacy_secrets_add_their_reads() {
     assert!(requests.contains(
         &"GET /api/v1/namespaces/linkerd/secrets/linkerd-proxy-injector-tls".to_string()
     ));
-    assert_eq!(requests.len(), 12 + 2, "{requests:#?}");
+    assert_eq!(requests.len(), 13 + 2, "{requests:#?}");
 }
 
 #[test]
