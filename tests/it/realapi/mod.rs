@@ -40,13 +40,27 @@ pub struct Cluster {
     lock: Mutex<()>,
 }
 
+/// Held while a test uses the cluster: the cluster's own lock, and the suite's `serial()` one,
+/// since an API server and etcd at work load both cores.
+pub struct Locked {
+    _cluster: MutexGuard<'static, ()>,
+    _serial: MutexGuard<'static, ()>,
+}
+
 /// The running cluster, locked for the caller; `None` (after saying why) when Go is missing
-/// outside CI.
-pub fn cluster() -> Option<(&'static Cluster, MutexGuard<'static, ()>)> {
+/// outside CI. The first call builds (once per machine, see tests/realapi/build) and starts it.
+pub fn cluster() -> Option<(&'static Cluster, Locked)> {
     static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
+    let serial = crate::common::serial();
     let c = CLUSTER.get_or_init(start).as_ref()?;
     let guard = c.lock.lock().unwrap_or_else(|p| p.into_inner());
-    Some((c, guard))
+    Some((
+        c,
+        Locked {
+            _cluster: guard,
+            _serial: serial,
+        },
+    ))
 }
 
 fn start() -> Option<Cluster> {
