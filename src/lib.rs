@@ -6,6 +6,7 @@
 pub mod cli;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod log;
 pub mod push;
 pub mod report;
 pub mod serve;
@@ -63,14 +64,15 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(status) => status.into(),
         Err(e) => {
-            eprintln!("meshcert: error: {e:#}");
+            crate::elog!("meshcert: error: {e:#}");
             ExitStatus::Error.into()
         }
     }
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
-    let mut out = std::io::stdout().lock();
+    // A closed stdout (`meshcert … | head`) ends the output quietly; the status stays the run's.
+    let mut out = log::Stdout::new(std::io::stdout().lock());
     let status = match cli.command {
         Command::Check(args) => check(&args, &mut out)?,
         Command::Serve(args) => {
@@ -94,9 +96,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             let (_, loaded) = runtime()?.block_on(request.load_live(args.context.as_deref()))?;
             let written = snapshot::write(&loaded, &args.out)?;
             for what in &written.unreadable {
-                eprintln!("meshcert: warning: not in the snapshot (could not be read): {what}");
+                crate::elog!("meshcert: warning: not in the snapshot (could not be read): {what}");
             }
-            eprintln!(
+            crate::elog!(
                 "meshcert: wrote {} objects and {} meshed pods of {} to {}",
                 written.objects,
                 written.pods,
@@ -130,7 +132,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                     clap_mangen::generate_to(command, &dir).with_context(|| {
                         format!("cannot write the man pages to {}", dir.display())
                     })?;
-                    eprintln!("meshcert: wrote the man pages to {}", dir.display());
+                    crate::elog!("meshcert: wrote the man pages to {}", dir.display());
                 }
             }
             ExitStatus::Success
@@ -273,7 +275,7 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
     if let (ExitStatus::Error, [one]) = (status, assessed.as_slice())
         && let Err(why) = &one.outcome
     {
-        eprintln!("meshcert: error: cannot assess the rotation: {why}");
+        crate::elog!("meshcert: error: cannot assess the rotation: {why}");
     }
     Ok(status)
 }
@@ -359,13 +361,13 @@ impl Progress {
         let done = self.done.fetch_add(1, Relaxed) + 1;
         let failed = self.failed.fetch_add(usize::from(!ok), Relaxed) + usize::from(!ok);
         if self.shown {
-            eprint!("\rclusters: {done}/{} done, {failed} failed", self.total);
+            crate::elog_inline!("\rclusters: {done}/{} done, {failed} failed", self.total);
         }
     }
 
     fn finish(&self) {
         if self.shown {
-            eprintln!();
+            crate::elog!();
         }
     }
 }

@@ -7,10 +7,24 @@
 //! - `meshcert_run_duration_seconds`: how long the latest round took;
 //! - `meshcert_rounds_total`: rounds completed since the exporter started.
 //!
-//! `GET /healthz` answers 200 while the process runs, `GET /readyz` 200 once a first round has
-//! completed (503 before). Nothing else is served. Rounds run one after the other on their own
-//! thread, so they never overlap and a slow cluster never holds a scrape; a round's failure is
-//! logged and retried at the next round, never fatal. SIGTERM or SIGINT stops the server at once.
+//! - `meshcert_round_errors_total{reason}`: rounds that went wrong, by reason: `panic` (the round
+//!   crashed; it is abandoned and the next one runs), `unreadable` (a cluster could not be read),
+//!   `exhausted` (the exporter itself ran out of file descriptors: the cluster's `up` is left
+//!   as it was, since the cluster is not at fault).
+//!
+//! `GET /healthz` answers 200 while rounds keep starting, and 503 once none has started for
+//! 2 × `--interval` + `--timeout` (a stuck process, for a liveness probe to restart);
+//! `GET /readyz` 200 once a first round has completed (503 before). Nothing else is served.
+//! Rounds run one after the other on their own thread, so they never overlap and a slow cluster
+//! never holds a scrape; a round's failure is logged and retried at the next round, never fatal.
+//! SIGTERM or SIGINT stops the server at once; SIGHUP starts a round at once.
+//!
+//! Connections are bounded: a new one must send its first byte within [`FIRST_BYTE_TIMEOUT`]
+//! and its headers within [`HEADER_TIMEOUT`]; it serves one request (no keep-alive) and lives
+//! at most [`CONNECTION_LIFETIME`]; at most [`connection_limit`] are open at once (the rest wait
+//! in the listen backlog), which keeps descriptors for the rounds; and a failed accept (EMFILE)
+//! backs off instead of spinning. Logging never fails a round: a
+//! closed stderr drops the lines.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -29,11 +43,40 @@ use crate::ExitStatus;
 use crate::cli::ServeArgs;
 use crate::report::run::{ClusterOutcome, Run};
 
-/// What the server hands out: the latest metrics text, and whether a round has completed.
+/// How long a new connection may stay silent before its first byte (a scraper sends its request
+/// at once).
+pub const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a client may take to send a request's headers.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// File descriptors kept for the rounds, whatever the scrapers do.
+const RESERVED_FOR_ROUNDS: u64 = 64;
+/// How long one connection may stay open (keep-alive included).
+pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
+
+/// What the server hands out: the latest metrics text, whether a round has completed, and when
+/// the latest one started.
 #[derive(Default)]
 struct Published {
     metrics: Arc<String>,
     ready: bool,
+    last_started: Option<Instant>,
+    /// No round started for this long: `/healthz` fails.
+    stale_after: Duration,
+}
+
+/// What the serving side tells the rounds thread.
+enum Signal {
+    Stop,
+    /// SIGHUP: a round now.
+    Now,
+}
+
+/// Why rounds went wrong, counted for `meshcert_round_errors_total`.
+const ERROR_REASONS: [&str; 3] = ["panic", "unreadable", "exhausted"];
+
+/// Whether a cluster's error is the exporter's own lack of file descriptors.
+fn exhausted(why: &str) -> bool {
+    why.contains("Too many open files") || why.contains("os error 24")
 }
 
 /// What the rounds remember between them.
@@ -46,6 +89,16 @@ struct Rounds {
     never_read: BTreeMap<String, ClusterOutcome>,
     per_cluster: bool,
     completed: u64,
+    /// `meshcert_round_errors_total`, by reason.
+    errors: BTreeMap<&'static str, u64>,
+}
+
+/// What one round changed: clusters that could not be read (with why), and clusters readable
+/// again after a round that could not read them.
+#[derive(Debug, Default)]
+struct Absorbed {
+    failed: Vec<(String, String)>,
+    recovered: Vec<String>,
 }
 
 impl Rounds {
@@ -56,23 +109,36 @@ impl Rounds {
             never_read: BTreeMap::new(),
             per_cluster: false,
             completed: 0,
+            errors: ERROR_REASONS.iter().map(|r| (*r, 0)).collect(),
         }
     }
 
-    /// Takes in one round's run; returns the clusters it could not read, with why.
-    fn absorb(&mut self, run: Run) -> Vec<(String, String)> {
+    fn count(&mut self, reason: &'static str) {
+        *self.errors.entry(reason).or_default() += 1;
+    }
+
+    /// Takes in one round's run: what it could not read, and what it can read again.
+    fn absorb(&mut self, run: Run) -> Absorbed {
         self.per_cluster = run.per_cluster;
-        let mut failed = Vec::new();
+        let mut absorbed = Absorbed::default();
         for cluster in run.clusters {
             let label = cluster.label().to_string();
             match &cluster.outcome {
                 Ok(_) => {
-                    self.up.insert(label.clone(), true);
+                    if self.up.insert(label.clone(), true) == Some(false) {
+                        absorbed.recovered.push(label.clone());
+                    }
                     self.never_read.remove(&label);
                     self.good.insert(label, cluster);
                 }
+                Err(why) if exhausted(why) => {
+                    // The exporter's own fault: the cluster's state is left as it was.
+                    self.count("exhausted");
+                    absorbed.failed.push((label, why.clone()));
+                }
                 Err(why) => {
-                    failed.push((label.clone(), why.clone()));
+                    self.count("unreadable");
+                    absorbed.failed.push((label.clone(), why.clone()));
                     self.up.insert(label.clone(), false);
                     if !self.good.contains_key(&label) {
                         self.never_read.insert(label, cluster);
@@ -81,7 +147,7 @@ impl Rounds {
             }
         }
         self.completed += 1;
-        failed
+        absorbed
     }
 
     /// Every cluster's series: the last readable report of each, and the unreadable ones.
@@ -109,6 +175,15 @@ impl Rounds {
             "# HELP meshcert_rounds_total Rounds completed since the exporter started.\n# TYPE meshcert_rounds_total counter\nmeshcert_rounds_total {}\n",
             self.completed
         );
+        out.push_str(
+            "# HELP meshcert_round_errors_total Rounds that went wrong, by reason: panic (the round crashed and was abandoned), unreadable (a cluster could not be read), exhausted (the exporter ran out of file descriptors).\n# TYPE meshcert_round_errors_total counter\n",
+        );
+        for (reason, n) in &self.errors {
+            let _ = writeln!(
+                out,
+                "meshcert_round_errors_total{{reason=\"{reason}\"}} {n}"
+            );
+        }
         out
     }
 }
@@ -127,7 +202,9 @@ fn round(args: &ServeArgs, base: &Context, last_labels: &[String]) -> Run {
         Err(e) => {
             let why = format!("{e:#}");
             let labels: Vec<Option<String>> = if last_labels.is_empty() {
-                vec![None]
+                crate::check_request(&args.audit)
+                    .map(|r| r.expected_labels())
+                    .unwrap_or_else(|_| vec![None])
             } else {
                 last_labels
                     .iter()
@@ -151,36 +228,94 @@ fn round(args: &ServeArgs, base: &Context, last_labels: &[String]) -> Run {
     }
 }
 
-/// Runs rounds until `stop` says so (or is dropped), publishing each one's metrics.
-fn rounds(args: &ServeArgs, cx: &Context, published: &Mutex<Published>, stop: mpsc::Receiver<()>) {
+/// The message of a panic's payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
+}
+
+/// Runs rounds until told to stop (or the sender is dropped), publishing each one's metrics. A
+/// round that panics is caught, logged and counted; the next one runs as usual.
+fn rounds(
+    interval: Duration,
+    fail_on: meshcert_checks::check::FailOn,
+    round: impl Fn(&[String]) -> Run,
+    published: &Mutex<Published>,
+    signals: mpsc::Receiver<Signal>,
+) {
     let mut state = Rounds::new();
     loop {
         let started = Instant::now();
+        published
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .last_started = Some(started);
         let labels: Vec<String> = state.up.keys().cloned().collect();
-        let run = round(args, cx, &labels);
-        for (cluster, why) in state.absorb(run) {
-            let which = if cluster.is_empty() {
-                String::new()
-            } else {
-                format!(" cluster {cluster}:")
-            };
-            eprintln!(
-                "meshcert serve: round {}:{which} could not be read (keeping the last good series): {why}",
-                state.completed
-            );
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| round(&labels)));
+        match attempt {
+            Ok(run) => {
+                let absorbed = state.absorb(run);
+                for (cluster, why) in absorbed.failed {
+                    let which = if cluster.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" cluster {cluster}:")
+                    };
+                    crate::elog!(
+                        "meshcert serve: round {}:{which} could not be read (keeping the last good series): {why}",
+                        state.completed
+                    );
+                }
+                for cluster in absorbed.recovered {
+                    let which = if cluster.is_empty() {
+                        "the cluster".to_string()
+                    } else {
+                        format!("cluster {cluster}")
+                    };
+                    crate::elog!(
+                        "meshcert serve: round {}: {which} is readable again",
+                        state.completed
+                    );
+                }
+            }
+            Err(payload) => {
+                state.count("panic");
+                crate::elog!(
+                    "meshcert serve: a round crashed ({}); the next round runs at its time",
+                    panic_message(payload.as_ref())
+                );
+            }
         }
-        let metrics = Arc::new(state.render(cx.fail_on, started.elapsed()));
+        let metrics = Arc::new(state.render(fail_on, started.elapsed()));
         {
             let mut p = published.lock().unwrap_or_else(|e| e.into_inner());
             p.metrics = metrics;
-            p.ready = true;
+            p.ready = state.completed > 0;
         }
-        let next = args.interval.saturating_sub(started.elapsed());
-        match stop.recv_timeout(next) {
-            Err(RecvTimeoutError::Timeout) => {}
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+        let next = interval.saturating_sub(started.elapsed());
+        match signals.recv_timeout(next) {
+            Err(RecvTimeoutError::Timeout) | Ok(Signal::Now) => {}
+            Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return,
         }
     }
+}
+
+/// How many connections may be open at once: the file descriptors the process may open, less
+/// [`RESERVED_FOR_ROUNDS`] so that rounds can always read the clusters, between 4 and 4096.
+pub fn connection_limit() -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3))
+                .and_then(|n| n.parse::<u64>().ok())
+        })
+        .unwrap_or(1024);
+    soft.saturating_sub(RESERVED_FOR_ROUNDS).clamp(4, 4096) as usize
 }
 
 fn text(
@@ -215,12 +350,26 @@ fn answer(published: &Mutex<Published>, method: &Method, path: &str) -> Response
         );
         return r;
     }
-    let (metrics, ready) = {
+    let (metrics, ready, stalled) = {
         let p = published.lock().unwrap_or_else(|e| e.into_inner());
-        (p.metrics.clone(), p.ready)
+        let stalled = p
+            .last_started
+            .map(|t| t.elapsed())
+            .filter(|since| *since > p.stale_after);
+        (p.metrics.clone(), p.ready, stalled)
     };
     match path {
-        "/healthz" => text(StatusCode::OK, "ok\n", PLAIN),
+        "/healthz" => match stalled {
+            None => text(StatusCode::OK, "ok\n", PLAIN),
+            Some(since) => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "no round has started for {}s (more than 2 × --interval + --timeout)\n",
+                    since.as_secs()
+                ),
+                PLAIN,
+            ),
+        },
         "/readyz" if ready => text(StatusCode::OK, "ready\n", PLAIN),
         "/readyz" => text(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -254,46 +403,108 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
                 .context("cannot listen for SIGTERM")?;
+        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .context("cannot listen for SIGHUP")?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let bound = listener.local_addr()?;
-        eprintln!(
+        crate::elog!(
             "meshcert serve: serving http://{bound}/metrics, a round every {:?}",
             args.interval
         );
-        let published = Arc::new(Mutex::new(Published::default()));
-        let (stop_tx, stop_rx) = mpsc::channel();
+        let published = Arc::new(Mutex::new(Published {
+            stale_after: args.interval * 2 + args.audit.cluster.timeout,
+            ..Published::default()
+        }));
+        let (signal_tx, signal_rx) = mpsc::channel();
         {
             let published = published.clone();
             let args = args.clone();
             std::thread::Builder::new()
                 .name("meshcert-rounds".into())
-                .spawn(move || rounds(&args, &cx, &published, stop_rx))
+                .spawn(move || {
+                    let one = |labels: &[String]| round(&args, &cx, labels);
+                    rounds(args.interval, cx.fail_on, one, &published, signal_rx)
+                })
                 .context("cannot start the rounds thread")?;
         }
+        let permits = Arc::new(tokio::sync::Semaphore::new(connection_limit()));
+        let mut last_accept_error: Option<Instant> = None;
         loop {
-            tokio::select! {
+            // A free connection slot first (the rest wait in the listen backlog), then a client.
+            let permit = tokio::select! {
                 _ = terminate.recv() => break,
                 _ = tokio::signal::ctrl_c() => break,
-                accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else { continue };
-                    let published = published.clone();
-                    tokio::spawn(async move {
-                        let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                            let response = answer(&published, req.method(), req.uri().path());
-                            async move { Ok::<_, Infallible>(response) }
-                        });
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                            .await;
-                    });
+                _ = hangup.recv() => {
+                    let _ = signal_tx.send(Signal::Now);
+                    continue;
                 }
-            }
+                permit = permits.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+            };
+            let accepted = tokio::select! {
+                _ = terminate.recv() => break,
+                _ = tokio::signal::ctrl_c() => break,
+                _ = hangup.recv() => {
+                    let _ = signal_tx.send(Signal::Now);
+                    continue;
+                }
+                accepted = listener.accept() => accepted,
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // EMFILE and the like: wait for descriptors to come back, say so once a minute.
+                    if last_accept_error.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
+                        crate::elog!(
+                            "meshcert serve: cannot accept a connection ({e}); backing off"
+                        );
+                        last_accept_error = Some(Instant::now());
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let published = published.clone();
+            tokio::spawn(async move {
+                // A connection that says nothing gives its slot back at once.
+                if tokio::time::timeout(FIRST_BYTE_TIMEOUT, stream.readable())
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                let service =
+                    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                        let response = answer(&published, req.method(), req.uri().path());
+                        async move { Ok::<_, Infallible>(response) }
+                    });
+                let mut builder = hyper::server::conn::http1::Builder::new();
+                // One request per connection: nothing idles after its response.
+                builder
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .keep_alive(false);
+                let connection =
+                    builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                let mut connection = std::pin::pin!(connection);
+                tokio::select! {
+                    _ = connection.as_mut() => {}
+                    _ = tokio::time::sleep(CONNECTION_LIFETIME) => {
+                        // Closed once the response in flight (if any) is written.
+                        connection.as_mut().graceful_shutdown();
+                        let _ = tokio::time::timeout(HEADER_TIMEOUT, connection).await;
+                    }
+                }
+                drop(permit);
+            });
         }
         // The rounds thread ends at its next wait; a round in flight is abandoned with the process.
-        let _ = stop_tx.send(());
-        eprintln!("meshcert serve: stopping");
+        let _ = signal_tx.send(Signal::Stop);
+        crate::elog!("meshcert serve: stopping");
         Ok(ExitStatus::Success)
     })
 }
@@ -331,7 +542,13 @@ mod tests {
             fail_on: FailOn::Error,
         };
         let mut state = Rounds::new();
-        assert!(state.absorb(run(vec![good("a"), unreadable("b")])).len() == 1);
+        assert_eq!(
+            state
+                .absorb(run(vec![good("a"), unreadable("b")]))
+                .failed
+                .len(),
+            1
+        );
         let first = state.render(FailOn::Error, Duration::from_millis(5));
         assert!(
             first.contains("meshcert_cluster_up{cluster=\"a\"} 1\n"),
@@ -341,8 +558,9 @@ mod tests {
         assert!(first.contains("meshcert_run_success{cluster=\"b\"} 0\n"));
         assert!(first.contains("meshcert_rounds_total 1\n"));
 
-        // a goes down: its check series stay, its up gauge drops.
-        state.absorb(run(vec![unreadable("a"), good("b")]));
+        // a goes down: its check series stay, its up gauge drops; b is back, and said so.
+        let absorbed = state.absorb(run(vec![unreadable("a"), good("b")]));
+        assert_eq!(absorbed.recovered, vec!["b".to_string()]);
         let second = state.render(FailOn::Error, Duration::from_millis(5));
         assert!(
             second.contains("meshcert_cluster_up{cluster=\"a\"} 0\n"),
@@ -357,6 +575,106 @@ mod tests {
         assert!(a_checks(&second) > 0);
         assert_eq!(a_checks(&first), a_checks(&second));
         assert!(second.contains("meshcert_rounds_total 2\n"));
+    }
+
+    #[test]
+    fn the_exporters_own_lack_of_descriptors_leaves_the_cluster_up() {
+        let mut state = Rounds::new();
+        let report = meshcert_checks::report::run(
+            &meshcert_checks::snapshot::Snapshot::new("linkerd"),
+            &Context::new(chrono::DateTime::UNIX_EPOCH),
+            meshcert_checks::registry::ALL,
+        );
+        let run = |outcome| Run {
+            clusters: vec![ClusterOutcome {
+                context: Some("a".into()),
+                source: None,
+                outcome,
+                rotation: None,
+            }],
+            per_cluster: true,
+            fail_on: FailOn::Error,
+        };
+        state.absorb(run(Ok(report)));
+        state.absorb(run(Err(
+            "cannot reach the API server: Too many open files (os error 24)".into(),
+        )));
+        let text = state.render(FailOn::Error, Duration::ZERO);
+        assert!(
+            text.contains("meshcert_cluster_up{cluster=\"a\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("meshcert_round_errors_total{reason=\"exhausted\"} 1\n"));
+        assert!(text.contains("meshcert_round_errors_total{reason=\"unreadable\"} 0\n"));
+    }
+
+    #[test]
+    fn a_round_that_panics_is_counted_and_the_next_one_runs() {
+        let published = Arc::new(Mutex::new(Published {
+            stale_after: Duration::from_secs(60),
+            ..Published::default()
+        }));
+        let (tx, rx) = mpsc::channel();
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let thread = {
+            let (published, calls) = (published.clone(), calls.clone());
+            std::thread::spawn(move || {
+                let one = |_: &[String]| {
+                    if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                        panic!("boom");
+                    }
+                    Run {
+                        clusters: vec![unreadable("a")],
+                        per_cluster: true,
+                        fail_on: FailOn::Error,
+                    }
+                };
+                rounds(
+                    Duration::from_millis(20),
+                    FailOn::Error,
+                    one,
+                    &published,
+                    rx,
+                )
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let metrics = loop {
+            let text = published.lock().unwrap().metrics.clone();
+            if text.contains("meshcert_rounds_total 2\n") {
+                break text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "rounds stopped after the panic: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        tx.send(Signal::Stop).unwrap();
+        thread.join().unwrap();
+        assert!(
+            metrics.contains("meshcert_round_errors_total{reason=\"panic\"} 1\n"),
+            "{metrics}"
+        );
+        assert!(published.lock().unwrap().ready);
+    }
+
+    #[test]
+    fn healthz_fails_when_no_round_has_started_for_too_long() {
+        let published = Mutex::new(Published {
+            stale_after: Duration::from_secs(5),
+            last_started: Some(Instant::now()),
+            ..Published::default()
+        });
+        assert_eq!(
+            answer(&published, &Method::GET, "/healthz").status(),
+            StatusCode::OK
+        );
+        published.lock().unwrap().last_started = Instant::now().checked_sub(Duration::from_secs(6));
+        assert_eq!(
+            answer(&published, &Method::GET, "/healthz").status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
     }
 
     #[test]

@@ -72,9 +72,23 @@ pub fn read_policy(explicit: Option<&Path>) -> anyhow::Result<(PolicyFile, Strin
     let name = path.display().to_string();
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read policy file {name}"))?;
-    let policy: PolicyFile =
-        toml::from_str(&text).map_err(|e| anyhow!("{name}: {}", e.to_string().trim_end()))?;
+    let policy: PolicyFile = toml::from_str(&text).map_err(|e| policy_error(&name, &text, &e))?;
     Ok((policy, name))
+}
+
+/// A policy file's parse error: the file, line and column, and what is wrong, but not the
+/// file's lines (toml's own message quotes them), and no quoted value longer than a word.
+fn policy_error(name: &str, text: &str, e: &toml::de::Error) -> anyhow::Error {
+    let what = crate::source::redact(e.message().trim_end());
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            anyhow!("{name}: line {line}, column {column}: {what}")
+        }
+        None => anyhow!("{name}: {what}"),
+    }
 }
 
 /// What the command line (and clap's environment variables) say.

@@ -548,7 +548,7 @@ pub(crate) fn read_yaml(
 /// A parser's error message without the values it quotes: serde's "invalid type: string \"…\""
 /// would otherwise copy input (which may be a private key) into the message. Short quoted words
 /// (field names, small values) are kept, so the message still says what was wrong.
-pub(crate) fn redact(message: &str) -> String {
+pub fn redact(message: &str) -> String {
     const KEEP: usize = 24;
     let mut out = String::with_capacity(message.len().min(512));
     let mut rest = message;

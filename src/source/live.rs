@@ -46,19 +46,57 @@ fn kubeconfig(path: Option<&Path>) -> anyhow::Result<Option<Kubeconfig>> {
     if let Some(path) = path {
         return Kubeconfig::read_from(path)
             .map(Some)
-            .with_context(|| format!("cannot read kubeconfig {}", path.display()));
+            .map_err(|e| kubeconfig_error(&path.display().to_string(), e));
     }
-    if std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty()) {
-        return Kubeconfig::read()
-            .map(Some)
-            .context("cannot read the kubeconfig named by KUBECONFIG");
+    if let Some(named) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        return Kubeconfig::read().map(Some).map_err(|e| {
+            kubeconfig_error(&format!("{} (KUBECONFIG)", named.to_string_lossy()), e)
+        });
     }
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     match home.map(|h| h.join(".kube/config")) {
         Some(default) if default.exists() => Kubeconfig::read_from(&default)
             .map(Some)
-            .with_context(|| format!("cannot read kubeconfig {}", default.display())),
+            .map_err(|e| kubeconfig_error(&default.display().to_string(), e)),
         _ => Ok(None),
+    }
+}
+
+/// Why a kubeconfig could not be read, naming the file, and the line and column of a parse
+/// error, but never quoting the file: a YAML error's excerpt would print the lines around it,
+/// tokens and keys included. The cause is said once.
+fn kubeconfig_error(file: &str, e: kube::config::KubeconfigError) -> anyhow::Error {
+    use kube::config::KubeconfigError as E;
+    match e {
+        E::ReadConfig(io, _) => anyhow!("cannot read kubeconfig {file}: {io}"),
+        E::Parse(parse) => match parse.location() {
+            Some(at) => anyhow!(
+                "kubeconfig {file} is not valid YAML at line {}, column {} (its content is not shown: a kubeconfig holds credentials)",
+                at.line(),
+                at.column()
+            ),
+            None => anyhow!(
+                "kubeconfig {file} is not a valid kubeconfig (its content is not shown: a kubeconfig holds credentials)"
+            ),
+        },
+        other => anyhow!(
+            "cannot use kubeconfig {file}: {}",
+            super::ingest::redact(&other.to_string())
+        ),
+    }
+}
+
+/// The name a run reads the cluster of `context` under (its label), as [`connect`] would name
+/// it: the context given, else the kubeconfig's current one, else `in-cluster` without a
+/// kubeconfig; `None` when the kubeconfig cannot be read.
+pub fn context_label(path: Option<&Path>, context: Option<&str>) -> Option<String> {
+    if let Some(name) = context {
+        return Some(name.to_string());
+    }
+    match kubeconfig(path) {
+        Ok(Some(kc)) => Some(kc.current_context.unwrap_or_default()),
+        Ok(None) => Some("in-cluster".to_string()),
+        Err(_) => None,
     }
 }
 
@@ -218,7 +256,7 @@ async fn get(
     loop {
         attempt += 1;
         if verbose {
-            eprintln!("meshcert: GET {path} (attempt {attempt})");
+            crate::elog!("meshcert: GET {path} (attempt {attempt})");
         }
         let request = http::Request::get(path)
             .body(Vec::new())
@@ -279,7 +317,7 @@ async fn get(
             )));
         }
         if verbose {
-            eprintln!("meshcert: GET {path}: {retry_reason}; retrying in {delay:?}");
+            crate::elog!("meshcert: GET {path}: {retry_reason}; retrying in {delay:?}");
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(2));
@@ -455,7 +493,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
             }
             Fetched::NotFound => {}
             Fetched::Expired(why) => bail!("listing namespaces: 410 {why}"),
-            Fetched::Forbidden(why) => eprintln!(
+            Fetched::Forbidden(why) => crate::elog!(
                 "meshcert: warning: cannot list namespaces to find the viz and jaeger extensions ({why}); \
                  name them with --viz-namespace and --jaeger-namespace, or allow \"list\" on namespaces"
             ),
@@ -559,7 +597,7 @@ async fn list_meshed_pods(
                 let fields = read_json(builder, &format!("{FROM} (GET {path})"), page.as_bytes())?;
                 pages += 1;
                 if progress {
-                    eprint!(
+                    crate::elog_inline!(
                         "\rlisting meshed pods… {}",
                         thousands(builder.snap.data_plane.pods.len())
                     );
@@ -580,9 +618,9 @@ async fn list_meshed_pods(
             Fetched::Expired(why) if token.is_some() && relists < MAX_RELISTS => {
                 relists += 1;
                 if progress {
-                    eprintln!();
+                    crate::elog!();
                 }
-                eprintln!(
+                crate::elog!(
                     "meshcert: listing pods: the continue token expired after {pages} pages (410: {why}); listing again from the start"
                 );
                 builder.snap.data_plane = Default::default();
@@ -607,7 +645,7 @@ async fn list_meshed_pods(
         }
     }
     if progress && pages > 0 {
-        eprintln!();
+        crate::elog!();
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::bail;
 
-pub use ingest::Loaded;
+pub use ingest::{Loaded, redact};
 pub use limits::Limits;
 
 /// Where the control plane and the extensions are, and which namespace's pods to check.
@@ -122,6 +122,25 @@ impl Request {
             Contexts::Named(names) => Clusters::Many(names.clone()),
             Contexts::All => Clusters::Many(live::all_contexts(kubeconfig.as_deref())?),
         })
+    }
+
+    /// The labels a run's clusters get (`None` for files): what a round that could not even
+    /// start reading reports its failure under, so that a cluster down from the start has the
+    /// same series as once it is read.
+    pub fn expected_labels(&self) -> Vec<Option<String>> {
+        let Source::Live { kubeconfig, .. } = &self.source else {
+            return vec![None];
+        };
+        match self.clusters() {
+            Ok(Clusters::One(context)) => {
+                vec![live::context_label(
+                    kubeconfig.as_deref(),
+                    context.as_deref(),
+                )]
+            }
+            Ok(Clusters::Many(names)) => names.into_iter().map(Some).collect(),
+            Err(_) => vec![None],
+        }
     }
 
     /// Reads the cluster of `context` (the current one when `None`): its Snapshot, and the name

@@ -56,8 +56,16 @@ fn serve_answers_metrics_health_and_readiness_and_nothing_else() {
         .collect();
     assert_eq!(
         extra,
-        ["meshcert_rounds_total", "meshcert_run_duration_seconds"]
+        [
+            "meshcert_round_errors_total",
+            "meshcert_rounds_total",
+            "meshcert_run_duration_seconds"
+        ]
     );
+    for reason in ["panic", "unreadable", "exhausted"] {
+        let series = format!("meshcert_round_errors_total{{reason=\"{reason}\"}}");
+        assert_eq!(series_value(&metrics, &series), Some(0.0), "{series}");
+    }
     // Nothing else is served.
     for path in [
         "/",

@@ -13,6 +13,7 @@ mod cli;
 mod corpus;
 mod exporter;
 mod go_differential;
+mod hardening;
 mod html;
 mod kubectl_recipe;
 mod live;

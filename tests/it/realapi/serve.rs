@@ -8,18 +8,27 @@ use super::{cluster, token_kubeconfig};
 use crate::common::{AT, fixture};
 use crate::programs;
 
-/// Waits until Prometheus has `meshcert_cluster_up{cluster="realapi"}` at `want`.
-fn wait_up(prom: &str, want: &str) {
+/// Waits until Prometheus has `meshcert_cluster_up` at `want` (one cluster: no cluster label).
+fn wait_up(prom: &str, serve: &programs::Serve, want: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let up = programs::query(prom, r#"meshcert_cluster_up{cluster="realapi"}"#);
+        let up = programs::query(prom, r#"meshcert_cluster_up{job="meshcert"}"#);
         if up.first().is_some_and(|s| s["value"][1] == want) {
             return;
         }
-        assert!(
-            Instant::now() < deadline,
-            "meshcert_cluster_up never {want}: {up:?}"
-        );
+        if Instant::now() > deadline {
+            let metrics = programs::get(&serve.addr, "/metrics").body;
+            let targets = programs::get(prom, "/api/v1/targets").body;
+            panic!(
+                "meshcert_cluster_up never {want}: {up:?}\n/metrics:\n{}\ntargets: {targets}\nstderr: {}",
+                metrics
+                    .lines()
+                    .filter(|l| l.contains("cluster_up") || l.contains("rounds"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                serve.running.stderr()
+            );
+        }
         std::thread::sleep(Duration::from_millis(250));
     }
 }
@@ -54,13 +63,13 @@ fn serve_uses_the_token_the_kubeconfig_holds_at_each_round() {
     ]);
     serve.metrics_after(1);
     let (_prometheus, prom) = programs::prometheus(tmp.path(), &serve.addr).unwrap();
-    wait_up(&prom, "0");
+    wait_up(&prom, &serve, "0");
 
     replace(&kubeconfig, &c.server, &ca, &c.token());
-    wait_up(&prom, "1");
+    wait_up(&prom, &serve, "1");
     let ok = programs::query(
         &prom,
-        r#"meshcert_check_result{cluster="realapi",check="l5d-identity-issuer-cert-is-time-valid",result="success"}"#,
+        r#"meshcert_check_result{check="l5d-identity-issuer-cert-is-time-valid",result="success"}"#,
     );
     assert_eq!(
         ok.first().map(|s| s["value"][1].clone()),
@@ -69,5 +78,5 @@ fn serve_uses_the_token_the_kubeconfig_holds_at_each_round() {
     );
 
     replace(&kubeconfig, &c.server, &ca, "revoked");
-    wait_up(&prom, "0");
+    wait_up(&prom, &serve, "0");
 }
