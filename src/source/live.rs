@@ -166,12 +166,25 @@ enum Fetched {
     Forbidden(String),
     /// 410 Gone: the continue token of a list has expired (etcd compacted past it).
     Expired(String),
+    /// The server kept failing on this object until the deadline (see [`GiveUp::Unavailable`]).
+    Unavailable(String),
+}
+
+/// A persistent error answer for one object is that object's state, as a 403 is.
+fn unavailable_as_data(found: Result<Fetched, GiveUp>) -> Result<Fetched, GiveUp> {
+    match found {
+        Err(GiveUp::Unavailable(why)) => Ok(Fetched::Unavailable(why)),
+        other => other,
+    }
 }
 
 /// Why a GET gave up.
 enum GiveUp {
     Unreachable(String),
     Failed(String),
+    /// The server kept answering with an error (5xx, 429) until the deadline: like a 403, this
+    /// object cannot be read, and the rest of the cluster still can.
+    Unavailable(String),
 }
 
 fn is_connect_error(e: &kube::Error) -> bool {
@@ -253,7 +266,10 @@ async fn get(
 ) -> Result<Fetched, GiveUp> {
     let mut delay = Duration::from_millis(100);
     let mut attempt = 0;
+    // Whether the latest failure was an answer (5xx, 429) rather than no answer at all.
+    let mut answered;
     loop {
+        answered = false;
         attempt += 1;
         if verbose {
             crate::elog!("meshcert: GET {path} (attempt {attempt})");
@@ -280,6 +296,7 @@ async fn get(
                 Some((403, message)) => return Ok(Fetched::Forbidden(message)),
                 Some((410, message)) => return Ok(Fetched::Expired(message)),
                 Some((code, message)) if code == 429 || code >= 500 => {
+                    answered = true;
                     format!("{code} {message} (in a 200 answer)")
                 }
                 Some((code, message)) => {
@@ -298,7 +315,10 @@ async fn get(
                         cluster.server, cluster.context, status.message
                     )));
                 }
-                429 | 500..=599 => format!("{} {}", status.code, status.message),
+                429 | 500..=599 => {
+                    answered = true;
+                    format!("{} {}", status.code, status.message)
+                }
                 code => {
                     return Err(GiveUp::Failed(format!(
                         "GET {path}: {code} {}: {}",
@@ -312,9 +332,14 @@ async fn get(
             Ok(Err(e)) => e.to_string(),
         };
         if Instant::now() + delay >= deadline {
-            return Err(GiveUp::Failed(format!(
+            let why = format!(
                 "GET {path}: gave up after {attempt} attempts within --timeout: {retry_reason}"
-            )));
+            );
+            return Err(if answered {
+                GiveUp::Unavailable(why)
+            } else {
+                GiveUp::Failed(why)
+            });
         }
         if verbose {
             crate::elog!("meshcert: GET {path}: {retry_reason}; retrying in {delay:?}");
@@ -466,7 +491,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
     let mut builder = Builder::new(snap, opts.limits);
     let fail = |e: GiveUp| match e {
         GiveUp::Unreachable(why) => unreachable(cluster, &why),
-        GiveUp::Failed(why) => anyhow!("{why}"),
+        GiveUp::Failed(why) | GiveUp::Unavailable(why) => anyhow!("{why}"),
     };
 
     // Where the extensions are, and whether the API server serves cert-manager's Certificates
@@ -487,13 +512,13 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
         get(cluster, CERTIFICATES_DISCOVERY, deadline, opts.verbose)
     );
     if let Some(answer) = namespaces {
-        match answer.map_err(fail)? {
+        match unavailable_as_data(answer).map_err(fail)? {
             Fetched::Found(json) => {
                 read_json(&mut builder, FROM, json.as_bytes())?;
             }
             Fetched::NotFound => {}
             Fetched::Expired(why) => bail!("listing namespaces: 410 {why}"),
-            Fetched::Forbidden(why) => crate::elog!(
+            Fetched::Forbidden(why) | Fetched::Unavailable(why) => crate::elog!(
                 "meshcert: warning: cannot list namespaces to find the viz and jaeger extensions ({why}); \
                  name them with --viz-namespace and --jaeger-namespace, or allow \"list\" on namespaces"
             ),
@@ -507,11 +532,12 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
             }
         }
     }
-    builder.snap.certificates_served = match discovery.map_err(fail)? {
+    builder.snap.certificates_served = match unavailable_as_data(discovery).map_err(fail)? {
         Fetched::Found(json) => Some(serves_certificates(&json)),
         Fetched::NotFound => Some(false),
-        // Discovery is open to every authenticated user; if it is not, read as before.
-        Fetched::Forbidden(_) | Fetched::Expired(_) => None,
+        // Discovery is open to every authenticated user; if it is not (or keeps failing), read
+        // as before.
+        Fetched::Forbidden(_) | Fetched::Expired(_) | Fetched::Unavailable(_) => None,
     };
 
     // The named objects, concurrently.
@@ -544,12 +570,20 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
 
     while let Some(joined) = tasks.join_next().await {
         let (target, found) = joined.context("a request task failed")?;
-        record(&mut builder, target, found.map_err(fail)?)?;
+        record(
+            &mut builder,
+            target,
+            unavailable_as_data(found).map_err(fail)?,
+        )?;
     }
     // What the first answers point at (the Certificate named by the issuer's annotation).
     for read in follow_up_reads(&builder.snap) {
         let found = get(cluster, &api_path(&read.object), deadline, opts.verbose).await;
-        record(&mut builder, read.object, found.map_err(fail)?)?;
+        record(
+            &mut builder,
+            read.object,
+            unavailable_as_data(found).map_err(fail)?,
+        )?;
     }
     Ok(Loaded {
         snapshot: builder.snap,
@@ -569,7 +603,7 @@ async fn list_meshed_pods(
 ) -> anyhow::Result<()> {
     let fail = |e: GiveUp| match e {
         GiveUp::Unreachable(why) => unreachable(cluster, &why),
-        GiveUp::Failed(why) => anyhow!("{why}"),
+        GiveUp::Failed(why) | GiveUp::Unavailable(why) => anyhow!("{why}"),
     };
     let pods_collection = {
         use k8s_openapi::api::core::v1::Pod;
@@ -589,10 +623,17 @@ async fn list_meshed_pods(
             params = params.continue_token(t);
         }
         let path = list_path(pods_collection.clone(), &params)?;
-        match get(cluster, &path, deadline, opts.verbose)
-            .await
+        match unavailable_as_data(get(cluster, &path, deadline, opts.verbose).await)
             .map_err(fail)?
         {
+            Fetched::Unavailable(why) => {
+                builder.snap.data_plane = Default::default();
+                builder.objects = objects_before;
+                builder.snap.data_plane_unavailable = Some(format!(
+                    "cannot list meshed pods: the API server kept failing ({why})"
+                ));
+                break;
+            }
             Fetched::Found(page) => {
                 let fields = read_json(builder, &format!("{FROM} (GET {path})"), page.as_bytes())?;
                 pages += 1;
@@ -659,6 +700,10 @@ fn record(builder: &mut Builder, target: ObjectRef, found: Fetched) -> anyhow::R
         )?,
         Fetched::NotFound => {}
         Fetched::Expired(why) => bail!("GET {}: 410 {why}", api_path(&target)),
+        Fetched::Unavailable(why) => {
+            let state = ObjectState::Forbidden(format!("the API server kept failing ({why})"));
+            builder.snap.insert(target, state);
+        }
         Fetched::Forbidden(why) => {
             let state = ObjectState::Forbidden(format!(
                 "forbidden ({why}); meshcert needs {}",

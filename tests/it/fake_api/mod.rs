@@ -24,7 +24,7 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
-/// An answer to give instead of the object, for paths starting with `prefix`.
+/// An answer to give instead of the object, for requests (path and query) starting with `prefix`.
 #[derive(Clone, Debug)]
 pub struct Fault {
     pub prefix: String,
@@ -433,9 +433,14 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
     }
     let fault = {
         let mut faults = state.faults.lock().unwrap();
-        let found = faults
-            .iter_mut()
-            .find(|f| path.starts_with(&f.prefix) && f.times > 0);
+        let found = faults.iter_mut().find(|f| {
+            let full = if q.is_empty() {
+                path.clone()
+            } else {
+                format!("{path}?{q}")
+            };
+            full.starts_with(&f.prefix) && f.times > 0
+        });
         found.map(|f| {
             if f.times != usize::MAX {
                 f.times -= 1;
@@ -453,16 +458,16 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
             return Ok(response.body(body).unwrap());
         }
         if f.status != 200 {
-            let reason = match f.status {
-                403 => "Forbidden",
-                429 => "TooManyRequests",
-                _ => "InternalError",
+            let (reason, message) = match f.status {
+                403 => ("Forbidden", format!("injected 403 for {path}")),
+                410 => (
+                    "Expired",
+                    "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.".to_string(),
+                ),
+                429 => ("TooManyRequests", format!("injected 429 for {path}")),
+                code => ("InternalError", format!("injected {code} for {path}")),
             };
-            return Ok(status(
-                f.status,
-                reason,
-                &format!("injected {} for {path}", f.status),
-            ));
+            return Ok(status(f.status, reason, &message));
         }
     }
     let q = query(&q);
