@@ -202,17 +202,20 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub audit: AuditArgs,
 
-    /// Address to serve /metrics, /healthz and /readyz on.
+    /// Address to serve /metrics, /healthz and /readyz on: HOST:PORT, [IPv6]:PORT, or :PORT
+    /// for every IPv4 interface.
     #[arg(
         long,
         value_name = "ADDR",
         default_value = "0.0.0.0:9402",
-        env = "MESHCERT_LISTEN"
+        env = "MESHCERT_LISTEN",
+        value_parser = parse_listen
     )]
-    pub listen: std::net::SocketAddr,
+    pub listen: String,
 
-    /// Time from the start of one round to the start of the next (ms, s, m or h: 30s, 5m); a
-    /// round that takes longer is followed by the next at once. Rounds never overlap.
+    /// Time from the start of one round to the start of the next (ms, s, m or h: 30s, 5m; at
+    /// least 1s); a round that takes longer is followed by the next at once. Rounds never
+    /// overlap. SIGHUP starts a round at once.
     #[arg(long, value_name = "DURATION", default_value = "5m", env = "MESHCERT_INTERVAL", value_parser = parse_interval)]
     pub interval: std::time::Duration,
 }
@@ -343,10 +346,35 @@ fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
         &[("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)],
     )
     .ok_or_else(bad)?;
-    if ms == 0 {
-        return Err(bad());
+    if ms < MIN_INTERVAL_MS {
+        return Err(format!(
+            "interval {s:?} is below the floor of 1s: a round re-reads every cluster, and a shorter interval only loads the API servers"
+        ));
     }
     Ok(std::time::Duration::from_millis(ms))
+}
+
+/// The shortest `--interval`.
+const MIN_INTERVAL_MS: u64 = 1_000;
+
+/// `--listen`: `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (every IPv4 interface, as exporters read
+/// it); HOST may be a name, resolved when the server starts.
+fn parse_listen(s: &str) -> Result<String, String> {
+    let bad = || {
+        format!(
+            "invalid listen address {s:?}: expected HOST:PORT, [IPv6]:PORT or :PORT, such as :9402 or 127.0.0.1:9402"
+        )
+    };
+    let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
+    port.parse::<u16>().map_err(|_| bad())?;
+    if host.is_empty() {
+        return Ok(format!("0.0.0.0:{port}"));
+    }
+    let bracketed = host.starts_with('[') && host.ends_with(']');
+    if host.contains(':') && !bracketed || host.contains(char::is_whitespace) {
+        return Err(bad());
+    }
+    Ok(s.to_string())
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {

@@ -405,7 +405,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
                 .context("cannot listen for SIGTERM")?;
         let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
             .context("cannot listen for SIGHUP")?;
-        let listener = tokio::net::TcpListener::bind(args.listen)
+        let listener = tokio::net::TcpListener::bind(args.listen.as_str())
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let bound = listener.local_addr()?;

@@ -67,7 +67,7 @@ fn serve_command(from: &std::path::Path, addr: &str) -> Command {
             "--listen",
             addr,
             "--interval",
-            "200ms",
+            "1s",
             "--at",
             AT,
             "--from",
@@ -335,7 +335,7 @@ fn a_kubeconfig_error_names_file_line_and_column_and_never_quotes_it() {
         .current_dir(root())
         .env("HOME", "/nonexistent")
         .env("KUBECONFIG", k)
-        .args(["serve", "--listen", &addr, "--interval", "200ms"])
+        .args(["serve", "--listen", &addr, "--interval", "1s"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());

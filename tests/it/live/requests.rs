@@ -61,7 +61,7 @@ mod rbac {
                     "ServiceAccount" => d.service_accounts.push(typed(doc, &what)),
                     "CronJob" => d.cron_jobs.push(typed(doc, &what)),
                     "Deployment" => d.deployments.push(typed(doc, &what)),
-                    "Namespace" | "Service" | "ServiceMonitor" => {}
+                    "Namespace" | "Service" | "ServiceMonitor" | "NetworkPolicy" => {}
                     other => panic!("{}: unexpected kind {other}", path.display()),
                 }
             }

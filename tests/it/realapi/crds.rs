@@ -147,3 +147,28 @@ fn the_tap_api_service_with_no_service_behind_it_is_still_read() {
     assert_eq!(live, offline);
     assert_eq!(check_result(&live, "l5d-tap-cert-valid")["result"], "error");
 }
+
+#[test]
+fn the_deploy_manifests_are_accepted_by_the_real_api_server() {
+    let Some((c, _lock)) = cluster() else { return };
+    let root = crate::common::root().join("deploy");
+    // The ServiceMonitor needs the Prometheus Operator's CRD, which this cluster does not have.
+    for file in [
+        "base/namespace.yaml",
+        "base/serviceaccount.yaml",
+        "base/rbac.yaml",
+        "cronjob.yaml",
+        "exporter/deployment.yaml",
+        "exporter/service.yaml",
+        "exporter/networkpolicy.yaml",
+    ] {
+        let path = root.join(file);
+        c.kubectl_ok(&[
+            "apply",
+            "--server-side",
+            "--dry-run=server",
+            "-f",
+            path.to_str().unwrap(),
+        ]);
+    }
+}
