@@ -4,6 +4,7 @@
 //! Snapshot from its sources, runs the registry and hands the report to a reporter.
 
 pub mod cli;
+pub mod exposition;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod log;

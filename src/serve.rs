@@ -57,7 +57,11 @@ pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
 /// the latest one started.
 #[derive(Default)]
 struct Published {
-    metrics: Arc<String>,
+    /// The latest round's metrics, in every form served.
+    metrics: Arc<crate::exposition::Encoded>,
+    /// The same as text, for tests.
+    #[cfg(test)]
+    text: String,
     ready: bool,
     last_started: Option<Instant>,
     /// No round started for this long: `/healthz` fails.
@@ -289,10 +293,15 @@ fn rounds(
                 );
             }
         }
-        let metrics = Arc::new(state.render(fail_on, started.elapsed()));
+        let text = state.render(fail_on, started.elapsed());
+        let metrics = Arc::new(crate::exposition::Encoded::new(&text));
         {
             let mut p = published.lock().unwrap_or_else(|e| e.into_inner());
             p.metrics = metrics;
+            #[cfg(test)]
+            {
+                p.text = text;
+            }
             p.ready = state.completed > 0;
         }
         let next = interval.saturating_sub(started.elapsed());
@@ -333,7 +342,17 @@ fn text(
 }
 
 /// The three endpoints; everything else is 404, and other methods than GET and HEAD 405.
-fn answer(published: &Mutex<Published>, method: &Method, path: &str) -> Response<Full<Bytes>> {
+/// The request's header `name`, if it is text.
+fn header<'a>(headers: &'a http::HeaderMap, name: http::header::HeaderName) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn answer(
+    published: &Mutex<Published>,
+    method: &Method,
+    path: &str,
+    headers: &http::HeaderMap,
+) -> Response<Full<Bytes>> {
     const PLAIN: &str = "text/plain; charset=utf-8";
     if !matches!(path, "/metrics" | "/healthz" | "/readyz") {
         return text(StatusCode::NOT_FOUND, "not found\n", PLAIN);
@@ -381,11 +400,25 @@ fn answer(published: &Mutex<Published>, method: &Method, path: &str) -> Response
             "no round has completed yet\n",
             PLAIN,
         ),
-        _ => text(
-            StatusCode::OK,
-            Bytes::from(metrics.as_bytes().to_vec()),
-            "text/plain; version=0.0.4; charset=utf-8",
-        ),
+        _ => {
+            let chosen = metrics.choose(
+                header(headers, http::header::ACCEPT),
+                header(headers, http::header::ACCEPT_ENCODING),
+            );
+            let mut r = text(StatusCode::OK, chosen.body, chosen.content_type);
+            let h = r.headers_mut();
+            h.insert(
+                http::header::VARY,
+                http::HeaderValue::from_static("Accept, Accept-Encoding"),
+            );
+            if chosen.gzip {
+                h.insert(
+                    http::header::CONTENT_ENCODING,
+                    http::HeaderValue::from_static("gzip"),
+                );
+            }
+            r
+        }
     }
 }
 
@@ -479,7 +512,8 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
                 }
                 let service =
                     hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let response = answer(&published, req.method(), req.uri().path());
+                        let response =
+                            answer(&published, req.method(), req.uri().path(), req.headers());
                         async move { Ok::<_, Infallible>(response) }
                     });
                 let mut builder = hyper::server::conn::http1::Builder::new();
@@ -640,7 +674,7 @@ mod tests {
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         let metrics = loop {
-            let text = published.lock().unwrap().metrics.clone();
+            let text = published.lock().unwrap().text.clone();
             if text.contains("meshcert_rounds_total 2\n") {
                 break text;
             }
@@ -667,12 +701,24 @@ mod tests {
             ..Published::default()
         });
         assert_eq!(
-            answer(&published, &Method::GET, "/healthz").status(),
+            answer(
+                &published,
+                &Method::GET,
+                "/healthz",
+                &http::HeaderMap::new()
+            )
+            .status(),
             StatusCode::OK
         );
         published.lock().unwrap().last_started = Instant::now().checked_sub(Duration::from_secs(6));
         assert_eq!(
-            answer(&published, &Method::GET, "/healthz").status(),
+            answer(
+                &published,
+                &Method::GET,
+                "/healthz",
+                &http::HeaderMap::new()
+            )
+            .status(),
             StatusCode::SERVICE_UNAVAILABLE
         );
     }
@@ -680,7 +726,8 @@ mod tests {
     #[test]
     fn only_the_three_paths_are_served() {
         let published = Mutex::new(Published::default());
-        let status = |m: Method, p: &str| answer(&published, &m, p).status();
+        let status =
+            |m: Method, p: &str| answer(&published, &m, p, &http::HeaderMap::new()).status();
         assert_eq!(status(Method::GET, "/healthz"), StatusCode::OK);
         assert_eq!(
             status(Method::GET, "/readyz"),

@@ -264,9 +264,19 @@ fn prometheus_scrapes_serve_and_promql_returns_the_series() {
         assert!(Instant::now() < deadline, "Prometheus scraped nothing");
         std::thread::sleep(Duration::from_millis(250));
     }
-    // The target is up, under job meshcert.
+    // The target is up, under job meshcert: Prometheus asks for OpenMetrics first, so this is
+    // its own parser reading meshcert's OpenMetrics, counters included.
     let up = programs::query(&prom, r#"up{job="meshcert"}"#);
     assert_eq!(up[0]["value"][1], "1", "{up:?}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while programs::query(&prom, r#"meshcert_round_errors_total{reason="panic"}"#).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no counter read from the OpenMetrics form"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(!programs::query(&prom, "meshcert_rounds_total").is_empty());
     // The failing (warning) checks of the scenario, as the JSON report of the same run has them.
     let report: serde_json::Value = serde_json::from_str(&stdout(&meshcert(&[
         "check",
@@ -652,4 +662,110 @@ fn pushes_reach_a_real_pushgateway_under_cloud_context_names() {
     let mut want: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     want.sort();
     assert_eq!(clusters, want);
+}
+
+/// A GET with `headers`: the status line's code, the response headers (lower-cased names) and
+/// the raw body.
+fn raw_get(
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let code = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (code, headers, raw[split + 4..].to_vec())
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(bytes), &mut out).unwrap();
+    out
+}
+
+#[test]
+fn metrics_come_gzipped_and_as_openmetrics_when_asked() {
+    let serve = programs::serve(&[
+        "--from",
+        "fixtures/expiring-soon",
+        "--at",
+        AT,
+        "--interval",
+        "1s",
+    ]);
+    let plain = serve.metrics_after(1);
+    let header = |h: &[(String, String)], name: &str| {
+        h.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    };
+    // Prometheus 2's Accept, and gzip.
+    let accept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    let (code, h, body) = raw_get(
+        &serve.addr,
+        "/metrics",
+        &[("Accept", accept), ("Accept-Encoding", "gzip")],
+    );
+    assert_eq!(code, 200);
+    assert_eq!(header(&h, "content-encoding").as_deref(), Some("gzip"));
+    assert_eq!(
+        header(&h, "content-type").as_deref(),
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
+    );
+    let om = gunzip(&body);
+    assert!(om.ends_with("\n# EOF\n"), "{om}");
+    assert!(
+        om.contains("\n# TYPE meshcert_rounds counter\nmeshcert_rounds_total "),
+        "{om}"
+    );
+    assert!(om.contains("\n# TYPE meshcert_cluster_up gauge\n"));
+    assert!(
+        body.len() * 3 < om.len(),
+        "gzip saves: {} of {}",
+        body.len(),
+        om.len()
+    );
+    // The text format, plain and gzipped, passes promtool.
+    let (code, h, body) = raw_get(
+        &serve.addr,
+        "/metrics",
+        &[("Accept-Encoding", "gzip, deflate")],
+    );
+    assert_eq!(code, 200);
+    assert_eq!(
+        header(&h, "content-type").as_deref(),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = gunzip(&body);
+    assert!(!text.contains("# EOF"));
+    for form in [&text, &plain] {
+        let Some((ok, said)) = programs::promtool(&["check", "metrics"], Some(form)) else {
+            return;
+        };
+        assert!(ok, "{said}");
+    }
+    // Without Accept-Encoding, no gzip.
+    let (_, h, body) = raw_get(&serve.addr, "/metrics", &[]);
+    assert_eq!(header(&h, "content-encoding"), None);
+    assert!(String::from_utf8(body).unwrap().starts_with("# HELP "));
 }
