@@ -343,7 +343,7 @@ fn text(
 
 /// The three endpoints; everything else is 404, and other methods than GET and HEAD 405.
 /// The request's header `name`, if it is text.
-fn header<'a>(headers: &'a http::HeaderMap, name: http::header::HeaderName) -> Option<&'a str> {
+fn header(headers: &http::HeaderMap, name: http::header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
