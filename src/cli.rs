@@ -213,6 +213,16 @@ pub struct ServeArgs {
     )]
     pub listen: String,
 
+    /// Web configuration file (TLS and basic auth) in the Prometheus exporter-toolkit's format:
+    /// tls_server_config (cert_file, key_file, client_auth_type, client_ca_file, min_version,
+    /// max_version) and basic_auth_users (bcrypt hashes). See README.
+    #[arg(
+        long = "web.config.file",
+        value_name = "PATH",
+        env = "MESHCERT_WEB_CONFIG_FILE"
+    )]
+    pub web_config_file: Option<PathBuf>,
+
     /// Time from the start of one round to the start of the next (ms, s, m or h: 30s, 5m; at
     /// least 1s); a round that takes longer is followed by the next at once. Rounds never
     /// overlap. SIGHUP starts a round at once.

@@ -14,6 +14,7 @@ pub mod serve;
 pub mod settings;
 pub mod snapshot;
 pub mod source;
+pub mod web_config;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;

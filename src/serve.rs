@@ -422,11 +422,70 @@ fn answer(
     }
 }
 
+/// Serves one connection: one request, its headers within [`HEADER_TIMEOUT`], the whole within
+/// [`CONNECTION_LIFETIME`]; `/metrics` behind basic auth when `users` is set.
+async fn connection<I>(
+    io: I,
+    published: Arc<Mutex<Published>>,
+    users: Option<Arc<crate::web_config::Users>>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+        let (published, users) = (published.clone(), users.clone());
+        async move {
+            if let Some(users) = users
+                && req.uri().path() == "/metrics"
+                && !users
+                    .allows(header(req.headers(), http::header::AUTHORIZATION))
+                    .await
+            {
+                let mut r = text(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized\n",
+                    "text/plain; charset=utf-8",
+                );
+                r.headers_mut().insert(
+                    http::header::WWW_AUTHENTICATE,
+                    http::HeaderValue::from_static("Basic realm=\"meshcert\""),
+                );
+                return Ok::<_, Infallible>(r);
+            }
+            Ok(answer(
+                &published,
+                req.method(),
+                req.uri().path(),
+                req.headers(),
+            ))
+        }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    // One request per connection: nothing idles after its response.
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .keep_alive(false);
+    let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(io), service);
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = tokio::time::sleep(CONNECTION_LIFETIME) => {
+            // Closed once the response in flight (if any) is written.
+            connection.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(HEADER_TIMEOUT, connection).await;
+        }
+    }
+}
+
 /// `meshcert serve`.
 pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     // Bad flags, an unreadable policy file or missing inputs stop it before it listens.
     let cx = crate::settings_of(&args.audit)?;
     crate::check_request(&args.audit)?;
+    let web = match &args.web_config_file {
+        Some(path) => crate::web_config::load(path)?,
+        None => crate::web_config::WebConfig::default(),
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -443,7 +502,13 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let bound = listener.local_addr()?;
         crate::elog!(
-            "meshcert serve: serving http://{bound}/metrics, a round every {:?}",
+            "meshcert serve: serving {}://{bound}/metrics{}, a round every {:?}",
+            if web.tls.is_some() { "https" } else { "http" },
+            if web.users.is_some() {
+                " (basic auth)"
+            } else {
+                ""
+            },
             args.interval
         );
         let published = Arc::new(Mutex::new(Published {
@@ -501,7 +566,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
                     continue;
                 }
             };
-            let published = published.clone();
+            let (published, web) = (published.clone(), web.clone());
             tokio::spawn(async move {
                 // A connection that says nothing gives its slot back at once.
                 if tokio::time::timeout(FIRST_BYTE_TIMEOUT, stream.readable())
@@ -510,32 +575,21 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
                 {
                     return;
                 }
-                let service =
-                    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let response =
-                            answer(&published, req.method(), req.uri().path(), req.headers());
-                        async move { Ok::<_, Infallible>(response) }
-                    });
-                let mut builder = hyper::server::conn::http1::Builder::new();
-                // One request per connection: nothing idles after its response.
-                builder
-                    .timer(hyper_util::rt::TokioTimer::new())
-                    .header_read_timeout(HEADER_TIMEOUT)
-                    .keep_alive(false);
-                let connection =
-                    builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-                let mut connection = std::pin::pin!(connection);
-                tokio::select! {
-                    _ = connection.as_mut() => {}
-                    _ = tokio::time::sleep(CONNECTION_LIFETIME) => {
-                        // Closed once the response in flight (if any) is written.
-                        connection.as_mut().graceful_shutdown();
-                        let _ = tokio::time::timeout(HEADER_TIMEOUT, connection).await;
+                match &web.tls {
+                    None => connection(stream, published, web.users.clone()).await,
+                    Some(acceptor) => {
+                        let Ok(Ok(tls)) =
+                            tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await
+                        else {
+                            return;
+                        };
+                        connection(tls, published, web.users.clone()).await
                     }
                 }
                 drop(permit);
             });
         }
+
         // The rounds thread ends at its next wait; a round in flight is abandoned with the process.
         let _ = signal_tx.send(Signal::Stop);
         crate::elog!("meshcert serve: stopping");

@@ -179,9 +179,9 @@ pub fn serve(args: &[&str]) -> Serve {
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args);
     let mut running = Running::spawn(command);
-    let text = running.wait_stderr("listening line", |t| t.contains("/metrics, a round every"));
+    let text = running.wait_stderr("listening line", |t| t.contains(", a round every"));
     let addr = text
-        .split("serving http://")
+        .split("://")
         .nth(1)
         .and_then(|r| r.split('/').next())
         .unwrap()
@@ -247,13 +247,19 @@ pub fn group_value(group: &serde_json::Value, name: &str) -> String {
 
 /// Prometheus (Debian `prometheus`) scraping `target` every second, its data in `dir`.
 pub fn prometheus(dir: &Path, target: &str) -> Option<(Running, String)> {
+    prometheus_scraping(dir, target, "")
+}
+
+/// [`prometheus`] with more of the scrape config (indented as the job's keys): `scheme`,
+/// `tls_config`, `basic_auth`.
+pub fn prometheus_scraping(dir: &Path, target: &str, job: &str) -> Option<(Running, String)> {
     let program = require("prometheus", "prometheus")?;
     let addr = format!("127.0.0.1:{}", free_port());
     let config = dir.join("prometheus.yml");
     std::fs::write(
         &config,
         format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}\nscrape_configs:\n  - job_name: meshcert\n    static_configs:\n      - targets: ['{target}']\n",
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}\nscrape_configs:\n  - job_name: meshcert\n{job}    static_configs:\n      - targets: ['{target}']\n",
             crate::common::root().join("deploy/prometheus/rules.yaml").display()
         ),
     )
