@@ -378,3 +378,13 @@ fn a_policy_file_error_names_line_and_column_and_never_quotes_it() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_missing_kubeconfig_is_named_once_with_its_cause_once() {
+    let o = meshcert(&["check", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "meshcert: error: cannot read kubeconfig /nonexistent/kubeconfig: No such file or directory (os error 2)\n"
+    );
+}

@@ -12,6 +12,7 @@ mod programs;
 mod cli;
 mod corpus;
 mod exporter;
+mod exposition;
 mod go_differential;
 mod hardening;
 mod html;
