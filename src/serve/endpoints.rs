@@ -3,13 +3,26 @@
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 
-use super::Published;
+/// What the server hands out: the latest metrics text, whether a round has completed, and when
+/// the latest one started.
+#[derive(Default)]
+pub(super) struct Published {
+    /// The latest round's metrics, in every form served.
+    pub(super) metrics: Arc<crate::exposition::Encoded>,
+    /// The same as text, for tests.
+    #[cfg(test)]
+    pub(super) text: String,
+    pub(super) ready: bool,
+    pub(super) last_started: Option<Instant>,
+    /// No round started for this long: `/healthz` fails.
+    pub(super) stale_after: Duration,
+}
 
 /// How long a new connection may stay silent before its first byte (a scraper sends its request
 /// at once).

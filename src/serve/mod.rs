@@ -41,25 +41,12 @@ mod endpoints;
 
 #[cfg(test)]
 use self::endpoints::answer;
-use self::endpoints::{FIRST_BYTE_TIMEOUT, HEADER_TIMEOUT, connection, connection_limit};
+use self::endpoints::{
+    FIRST_BYTE_TIMEOUT, HEADER_TIMEOUT, Published, connection, connection_limit,
+};
 use crate::ExitStatus;
 use crate::cli::ServeArgs;
 use crate::report::run::{ClusterOutcome, Run};
-
-/// What the server hands out: the latest metrics text, whether a round has completed, and when
-/// the latest one started.
-#[derive(Default)]
-struct Published {
-    /// The latest round's metrics, in every form served.
-    metrics: Arc<crate::exposition::Encoded>,
-    /// The same as text, for tests.
-    #[cfg(test)]
-    text: String,
-    ready: bool,
-    last_started: Option<Instant>,
-    /// No round started for this long: `/healthz` fails.
-    stale_after: Duration,
-}
 
 /// What the serving side tells the rounds thread.
 enum Signal {
