@@ -346,27 +346,20 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         let mut last_accept_error: Option<Instant> = None;
         loop {
             // A free connection slot first (the rest wait in the listen backlog), then a client.
-            let permit = tokio::select! {
+            let next = async {
+                let permit = permits.clone().acquire_owned().await;
+                (permit, listener.accept().await)
+            };
+            let (permit, accepted) = tokio::select! {
                 _ = terminate.recv() => break,
                 _ = tokio::signal::ctrl_c() => break,
                 _ = hangup.recv() => {
                     let _ = signal_tx.send(Signal::Now);
                     continue;
                 }
-                permit = permits.clone().acquire_owned() => match permit {
-                    Ok(permit) => permit,
-                    Err(_) => break,
-                },
+                next = next => next,
             };
-            let accepted = tokio::select! {
-                _ = terminate.recv() => break,
-                _ = tokio::signal::ctrl_c() => break,
-                _ = hangup.recv() => {
-                    let _ = signal_tx.send(Signal::Now);
-                    continue;
-                }
-                accepted = listener.accept() => accepted,
-            };
+            let Ok(permit) = permit else { break };
             let stream = match accepted {
                 Ok((stream, _)) => stream,
                 Err(e) => {
@@ -569,27 +562,12 @@ mod tests {
             last_started: Some(Instant::now()),
             ..Published::default()
         });
-        assert_eq!(
-            answer(
-                &published,
-                &Method::GET,
-                "/healthz",
-                &http::HeaderMap::new()
-            )
-            .status(),
-            StatusCode::OK
-        );
+        let healthz = |p: &Mutex<Published>| {
+            answer(p, &Method::GET, "/healthz", &http::HeaderMap::new()).status()
+        };
+        assert_eq!(healthz(&published), StatusCode::OK);
         published.lock().unwrap().last_started = Instant::now().checked_sub(Duration::from_secs(6));
-        assert_eq!(
-            answer(
-                &published,
-                &Method::GET,
-                "/healthz",
-                &http::HeaderMap::new()
-            )
-            .status(),
-            StatusCode::SERVICE_UNAVAILABLE
-        );
+        assert_eq!(healthz(&published), StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[test]

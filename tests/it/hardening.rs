@@ -57,8 +57,22 @@ fn vanishing_fixture() -> tempfile::TempDir {
     tmp
 }
 
-fn serve_command(from: &std::path::Path, addr: &str) -> Command {
-    let mut c = Command::new(bin());
+/// `meshcert serve` of `from` on `addr` every `interval`, after `wrapper` (a program and its
+/// arguments that run meshcert, such as prlimit), stdin and stdout closed.
+fn serve_command_in(
+    wrapper: &[&str],
+    from: &std::path::Path,
+    addr: &str,
+    interval: &str,
+) -> Command {
+    let mut c = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(bin());
+            c
+        }
+        None => Command::new(bin()),
+    };
     c.current_dir(root())
         .env_remove("KUBECONFIG")
         .env("HOME", "/nonexistent")
@@ -67,7 +81,7 @@ fn serve_command(from: &std::path::Path, addr: &str) -> Command {
             "--listen",
             addr,
             "--interval",
-            "1s",
+            interval,
             "--at",
             AT,
             "--from",
@@ -76,6 +90,10 @@ fn serve_command(from: &std::path::Path, addr: &str) -> Command {
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     c
+}
+
+fn serve_command(from: &std::path::Path, addr: &str) -> Command {
+    serve_command_in(&[], from, addr, "1s")
 }
 
 #[test]
@@ -180,27 +198,13 @@ fn slow_and_idle_connections_are_closed_and_a_low_file_limit_leaves_room_for_scr
     let _serial = crate::common::serial();
     let addr = format!("127.0.0.1:{}", free_port());
     // 128 files at most, as in the report.
-    let mut command = Command::new("prlimit");
-    command
-        .args(["--nofile=128:128", "--"])
-        .arg(bin())
-        .current_dir(root())
-        .env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent")
-        .args([
-            "serve",
-            "--listen",
-            &addr,
-            "--interval",
-            "1s",
-            "--at",
-            AT,
-            "--from",
-        ])
-        .arg(fixture("healthy"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut command = serve_command_in(
+        &["prlimit", "--nofile=128:128", "--"],
+        &fixture("healthy"),
+        &addr,
+        "1s",
+    );
+    command.stderr(Stdio::null());
     let Ok(child) = command.spawn() else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -247,25 +251,8 @@ fn slow_and_idle_connections_are_closed_and_a_low_file_limit_leaves_room_for_scr
 #[test]
 fn sighup_starts_a_round_at_once_and_does_not_stop_the_exporter() {
     let addr = format!("127.0.0.1:{}", free_port());
-    let mut command = Command::new(bin());
-    command
-        .current_dir(root())
-        .env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent")
-        .args([
-            "serve",
-            "--listen",
-            &addr,
-            "--interval",
-            "1h",
-            "--at",
-            AT,
-            "--from",
-        ])
-        .arg(fixture("healthy"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut command = serve_command_in(&[], &fixture("healthy"), &addr, "1h");
+    command.stderr(Stdio::null());
     let mut child = Killed(command.spawn().unwrap());
     metrics_until(&addr, "the first round", |m| rounds(m) == 1.0);
     for n in 2..=3 {

@@ -8,42 +8,13 @@
 //! it is missing); without it the test fails under CI and is skipped elsewhere.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use crate::common::{check_json_from, check_live, fixture, meshcert, root, scenarios, serial};
+use crate::common::{
+    check_json_from, check_live, first_difference, fixture, meshcert, report, root, scenarios,
+    serial,
+};
 use crate::fake_api::{FakeApi, kubeconfig};
-use serde_json::Value;
-
-fn report(o: &Output, what: &str) -> Value {
-    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{what}: not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
-    v.as_object_mut().unwrap().remove("source");
-    v
-}
-
-/// The first check whose result differs between two reports, for a readable failure.
-fn first_difference(a: &Value, b: &Value) -> String {
-    let checks = |r: &Value| -> Vec<Value> {
-        r["categories"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|c| c["checks"].as_array().cloned().unwrap_or_default())
-            .collect()
-    };
-    let (ca, cb) = (checks(a), checks(b));
-    for (x, y) in ca.iter().zip(&cb) {
-        if x != y {
-            return format!("{}:\n  got:      {x}\n  expected: {y}", x["id"]);
-        }
-    }
-    format!("{} checks against {}", ca.len(), cb.len())
-}
 
 fn kubectl_present() -> bool {
     Command::new("kubectl")

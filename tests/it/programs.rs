@@ -302,17 +302,21 @@ pub fn promtool(args: &[&str], input: Option<&str>) -> Option<(bool, String)> {
     ))
 }
 
-/// A PromQL instant query against Prometheus's HTTP API: the result vector.
-pub fn query(prometheus: &str, promql: &str) -> Vec<serde_json::Value> {
-    let encoded: String = promql
-        .bytes()
+/// `text` with every byte but the unreserved ones percent-encoded (a query parameter's value).
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                 (b as char).to_string()
             }
             _ => format!("%{b:02X}"),
         })
-        .collect();
+        .collect()
+}
+
+/// A PromQL instant query against Prometheus's HTTP API: the result vector.
+pub fn query(prometheus: &str, promql: &str) -> Vec<serde_json::Value> {
+    let encoded = percent_encode(promql);
     let answer = get(prometheus, &format!("/api/v1/query?query={encoded}"));
     let v: serde_json::Value = serde_json::from_str(&answer.body)
         .unwrap_or_else(|e| panic!("{promql}: {e}: {}", answer.body));

@@ -98,3 +98,38 @@ pub fn check_result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_js
         .find(|c| c["id"] == id)
         .unwrap_or_else(|| panic!("no {id} in {report}"))
 }
+
+/// A JSON report without its `source` (which names the input).
+pub fn report(o: &Output, what: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{what}: not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    v.as_object_mut().unwrap().remove("source");
+    v
+}
+
+/// The first check whose result differs between two reports, for a readable failure.
+pub fn first_difference(a: &serde_json::Value, b: &serde_json::Value) -> String {
+    let checks = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        r["categories"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["checks"].as_array().cloned().unwrap_or_default())
+            .collect()
+    };
+    let (ca, cb) = (checks(a), checks(b));
+    for (x, y) in ca.iter().zip(&cb) {
+        if x != y {
+            return format!("{}:\n  got:      {x}\n  expected: {y}", x["id"]);
+        }
+    }
+    if ca.len() != cb.len() {
+        return format!("{} checks against {}", ca.len(), cb.len());
+    }
+    format!("outside the checks:\n  got:      {a}\n  expected: {b}")
+}

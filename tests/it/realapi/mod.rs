@@ -15,6 +15,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::common::{AT, root};
+pub use crate::common::{first_difference, report};
 use crate::fake_api::documents;
 
 mod crds;
@@ -188,6 +189,23 @@ impl Cluster {
         );
     }
 
+    /// Deletes `objects` at once (no kubelet runs to wait for); kubectl's answer.
+    pub fn delete(&self, objects: &[Value]) -> Output {
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": objects});
+        self.kubectl(
+            &[
+                "delete",
+                "--ignore-not-found",
+                "--wait=false",
+                "--grace-period=0",
+                "--force",
+                "-f",
+                "-",
+            ],
+            Some(list.to_string().as_bytes()),
+        )
+    }
+
     /// Replaces meshcert's RBAC with `yaml` (deploy/base/rbac.yaml, or a variant of it).
     pub fn apply_rbac(&self, yaml: &str) {
         let docs: Vec<Value> = serde_saphyr::from_multiple(yaml).unwrap();
@@ -320,19 +338,7 @@ pub struct Applied<'a> {
 impl Drop for Applied<'_> {
     fn drop(&mut self) {
         // Also after a failed assertion, so that the next test starts from a clean cluster.
-        let list = json!({"apiVersion": "v1", "kind": "List", "items": self.objects});
-        let o = self.cluster.kubectl(
-            &[
-                "delete",
-                "--ignore-not-found",
-                "--wait=false",
-                "--grace-period=0",
-                "--force",
-                "-f",
-                "-",
-            ],
-            Some(list.to_string().as_bytes()),
-        );
+        let o = self.cluster.delete(&self.objects);
         if !o.status.success() && !std::thread::panicking() {
             panic!(
                 "deleting a scenario's objects: {}",
@@ -413,39 +419,4 @@ pub fn meshcert_live(kubeconfig: &Path, args: &[&str]) -> Output {
         "30s",
     ]);
     crate::common::meshcert(&all)
-}
-
-/// A JSON report without its `source` (which names the input).
-pub fn report(o: &Output, what: &str) -> Value {
-    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{what}: not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
-    v.as_object_mut().unwrap().remove("source");
-    v
-}
-
-/// The first check whose result differs between two reports, for a readable failure.
-pub fn first_difference(a: &Value, b: &Value) -> String {
-    let checks = |r: &Value| -> Vec<Value> {
-        r["categories"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|c| c["checks"].as_array().cloned().unwrap_or_default())
-            .collect()
-    };
-    let (ca, cb) = (checks(a), checks(b));
-    for (x, y) in ca.iter().zip(&cb) {
-        if x != y {
-            return format!("{}:\n  got:      {x}\n  expected: {y}", x["id"]);
-        }
-    }
-    if ca.len() != cb.len() {
-        return format!("{} checks against {}", ca.len(), cb.len());
-    }
-    format!("outside the checks:\n  got:      {a}\n  expected: {b}")
 }

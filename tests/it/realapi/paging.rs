@@ -88,22 +88,8 @@ impl Drop for Fleet<'_> {
     fn drop(&mut self) {
         std::thread::scope(|s| {
             for part in self.pods.chunks(PODS.div_ceil(4)) {
-                let list = json!({"apiVersion": "v1", "kind": "List", "items": part}).to_string();
                 let c = self.cluster;
-                s.spawn(move || {
-                    c.kubectl(
-                        &[
-                            "delete",
-                            "--ignore-not-found",
-                            "--wait=false",
-                            "--grace-period=0",
-                            "--force",
-                            "-f",
-                            "-",
-                        ],
-                        Some(list.as_bytes()),
-                    )
-                });
+                s.spawn(move || c.delete(part));
             }
         });
     }

@@ -104,15 +104,7 @@ fn walk(mut get: impl FnMut(&str) -> (u16, String), first: &str) -> Vec<Value> {
         let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         match v["metadata"]["continue"].as_str().filter(|t| !t.is_empty()) {
             Some(token) if pages.len() < 50 => {
-                let token: String = token
-                    .bytes()
-                    .map(|b| match b {
-                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                            (b as char).to_string()
-                        }
-                        _ => format!("%{b:02X}"),
-                    })
-                    .collect();
+                let token = programs::percent_encode(token);
                 path = format!("{first}&continue={token}");
             }
             _ => return pages,
