@@ -29,7 +29,8 @@ use super::ingest::{Builder, Loaded, read_json};
 /// Meshed pods per LIST page, unless `--page-size` says otherwise.
 pub const PAGE_SIZE: u32 = 500;
 /// How many times one run lists the meshed pods again from the start after a continue token
-/// expired (410), within the run's deadline.
+/// expired (410), within the run's deadline: in pages, and the last time in one unpaginated
+/// answer, as client-go's pager does, which no compaction can expire.
 pub const MAX_RELISTS: usize = 3;
 const FROM: &str = "the API server";
 
@@ -592,9 +593,9 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
 }
 
 /// Lists the meshed pods page by page into `builder`. When a continue token has expired (410:
-/// etcd compacted past the list's revision), the list restarts from the start, as client-go's
-/// pager does: what the expired attempt read is discarded, so the result is one consistent list.
-/// At most [`MAX_RELISTS`] restarts, all within the run's deadline.
+/// etcd compacted past the list's revision), the list restarts from the start: what the expired
+/// attempt read is discarded, so the result is one consistent list. At most [`MAX_RELISTS`]
+/// restarts, all within the run's deadline, the last one unpaginated (client-go's fallback).
 async fn list_meshed_pods(
     cluster: &Cluster,
     opts: &Options<'_>,
@@ -616,9 +617,10 @@ async fn list_meshed_pods(
     let mut pages = 0usize;
     let mut relists = 0usize;
     loop {
-        let mut params = kube::core::params::ListParams::default()
-            .labels(MESHED_LABEL)
-            .limit(opts.page_size);
+        let mut params = kube::core::params::ListParams::default().labels(MESHED_LABEL);
+        if relists < MAX_RELISTS {
+            params = params.limit(opts.page_size);
+        }
         if let Some(t) = &token {
             params = params.continue_token(t);
         }
@@ -661,8 +663,13 @@ async fn list_meshed_pods(
                 if progress {
                     crate::elog!();
                 }
+                let how = if relists == MAX_RELISTS {
+                    "in one answer"
+                } else {
+                    "from the start"
+                };
                 crate::elog!(
-                    "meshcert: listing pods: the continue token expired after {pages} pages (410: {why}); listing again from the start"
+                    "meshcert: listing pods: the continue token expired after {pages} pages (410: {why}); listing again {how}"
                 );
                 builder.snap.data_plane = Default::default();
                 builder.objects = objects_before;

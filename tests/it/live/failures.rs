@@ -322,3 +322,40 @@ fn an_expired_continue_token_lists_again_from_the_start() {
     let pods = 9;
     assert_eq!(pages, 2 + usize::div_ceil(pods, 2), "{:#?}", api.requests());
 }
+
+#[test]
+fn a_list_that_keeps_expiring_ends_in_one_unpaginated_answer() {
+    // etcd compacted under every continued page: three paged attempts expire, the fourth asks
+    // for the whole list at once, as client-go's pager does.
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("dataplane-stale"), tmp.path());
+    api.fault(
+        "/api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=2&continue=",
+        410,
+        usize::MAX,
+    );
+    let out = live(&k, &["-o", "json", "--page-size", "2"]);
+    let offline = check_json_from(&fixture("dataplane-stale"));
+    assert_eq!(out.status.code(), offline.status.code(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).ends_with("; listing again in one answer\n"),
+        "{}",
+        stderr(&out)
+    );
+    let mut got = json(&out);
+    let mut expected = json(&offline);
+    got.as_object_mut().unwrap().remove("source");
+    expected.as_object_mut().unwrap().remove("source");
+    assert_eq!(got, expected);
+    let pod_lists: Vec<String> = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("GET /api/v1/pods?"))
+        .collect();
+    assert_eq!(
+        pod_lists.last().map(String::as_str),
+        Some("GET /api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns"),
+        "{pod_lists:#?}"
+    );
+    assert_eq!(pod_lists.len(), 3 * 2 + 1, "{pod_lists:#?}");
+}
