@@ -18,7 +18,8 @@ pub enum Command {
     /// Run the checks and print a report. Exit 0: nothing failed; 1: a check failed; 2: meshcert could not run.
     Check(Box<CheckArgs>),
     /// Run the checks every --interval and serve the results as Prometheus metrics on /metrics
-    /// (an exporter for Prometheus to scrape), with /healthz and /readyz. Stops on SIGTERM.
+    /// (an exporter for Prometheus to scrape), with /healthz and /readyz. Stops on SIGTERM; SIGHUP
+    /// starts a round at once.
     Serve(Box<ServeArgs>),
     /// List every check: id, category, severity, description and hint URL.
     Checks {

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::cargo::CommandCargoExt as _;
 use base64::Engine as _;
 
 const AT: &str = "2026-11-22T12:00:00Z";
@@ -19,20 +18,15 @@ fn root() -> &'static Path {
 
 /// Runs meshcert under the memory bound.
 fn meshcert(args: &[&str]) -> Output {
-    let bin = std::process::Command::cargo_bin("meshcert")
-        .unwrap()
-        .get_program()
-        .to_owned();
-    let out = std::process::Command::new("bash")
+    let bin = crate::common::bin();
+    let mut command = std::process::Command::new("bash");
+    command
         .arg("-c")
         .arg(format!("ulimit -v {MEMORY_BOUND_KIB}; exec \"$0\" \"$@\""))
         .arg(bin)
         .args(args)
-        .current_dir(root())
-        .env("HOME", "/nonexistent")
-        .env_remove("KUBECONFIG")
-        .output()
-        .unwrap();
+        .current_dir(root());
+    let out = crate::common::clean_env(&mut command).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "a panic: {err}");
     assert!(

@@ -580,11 +580,9 @@ fn serve_listens_on_a_bare_port_and_on_a_host_name() {
     for listen in [":{port}", "localhost:{port}"] {
         let port = programs::free_port();
         let listen = listen.replace("{port}", &port.to_string());
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_meshcert"));
-        command
+        let mut command = std::process::Command::new(crate::common::bin());
+        crate::common::clean_env(&mut command)
             .current_dir(crate::common::root())
-            .env_remove("KUBECONFIG")
-            .env("HOME", "/nonexistent")
             .args([
                 "serve",
                 "--listen",

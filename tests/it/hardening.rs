@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 use crate::common::{AT, fixture, meshcert, root};
 use crate::programs::{free_port, get, series_value};
 
-fn bin() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("meshcert")
-}
+use crate::common::{bin, clean_env};
 
 /// Kills and reaps on drop.
 struct Killed(Child);
@@ -73,9 +71,8 @@ fn serve_command_in(
         }
         None => Command::new(bin()),
     };
-    c.current_dir(root())
-        .env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent")
+    clean_env(&mut c)
+        .current_dir(root())
         .args([
             "serve",
             "--listen",
@@ -152,10 +149,8 @@ fn serve_with_stderr_on_a_full_disk_starts_and_runs() {
 #[test]
 fn a_closed_stdout_ends_the_output_quietly_with_the_runs_status() {
     for (scenario, status) in [("healthy", 0), ("expired-anchor", 1)] {
-        let mut child = Command::new(bin())
+        let mut child = clean_env(&mut Command::new(bin()))
             .current_dir(root())
-            .env_remove("KUBECONFIG")
-            .env("HOME", "/nonexistent")
             .args(["check", "--at", AT, "-o", "json", "--from"])
             .arg(fixture(scenario))
             .stdin(Stdio::null())
@@ -318,9 +313,8 @@ fn a_kubeconfig_error_names_file_line_and_column_and_never_quotes_it() {
     // serve says it every round, the same way.
     let mut command = Command::new(bin());
     let addr = format!("127.0.0.1:{}", free_port());
-    command
+    clean_env(&mut command)
         .current_dir(root())
-        .env("HOME", "/nonexistent")
         .env("KUBECONFIG", k)
         .args(["serve", "--listen", &addr, "--interval", "1s"])
         .stdin(Stdio::null())

@@ -171,11 +171,9 @@ pub struct Serve {
 }
 
 pub fn serve(args: &[&str]) -> Serve {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_meshcert"));
-    command
+    let mut command = Command::new(crate::common::bin());
+    crate::common::clean_env(&mut command)
         .current_dir(crate::common::root())
-        .env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent")
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args);
     let mut running = Running::spawn(command);

@@ -129,13 +129,10 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let coloured = check_from("healthy", &["--color", "always"]);
     assert!(stdout(&coloured).contains("\x1b["), "{}", stdout(&coloured));
     assert_eq!(marks(&stdout(&plain)).len(), 19);
-    let never = Command::cargo_bin("meshcert")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .args(["check", "--from", "fixtures/healthy", "--at", AT])
-        .output()
-        .unwrap();
+    let never = meshcert_with_env(
+        &["check", "--from", "fixtures/healthy", "--at", AT],
+        &[("NO_COLOR", "1")],
+    );
     assert!(!stdout(&never).contains('\x1b'));
 }
 

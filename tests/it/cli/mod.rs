@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const AT: &str = "2026-11-22T12:00:00Z";
@@ -34,7 +33,6 @@ const TAP_SOON: &str = "l5d-tap-cert-not-expiring-soon";
 const TI_VALID: &str = "l5d-tap-injector-webhook-cert-valid";
 const TI_SOON: &str = "l5d-tap-injector-webhook-cert-not-expiring-soon";
 const JI_VALID: &str = "l5d-jaeger-injector-webhook-cert-valid";
-const JI_SOON: &str = "l5d-jaeger-injector-webhook-cert-not-expiring-soon";
 const DP: &str = "l5d-identity-data-plane-proxies-certs-match-ca";
 const C_AGREE: &str = "meshcert-trust-anchors-agree";
 const C_CA: &str = "meshcert-issuer-cert-is-ca";
@@ -43,33 +41,42 @@ const C_PROXIES: &str = "meshcert-proxies-trust-issuer-anchor";
 const CM_READY: &str = "meshcert-cert-manager-issuer-ready";
 const CM_RENEWS: &str = "meshcert-cert-manager-renews-issuer";
 
-const IDENTITY_IDS: [&str; 8] = [
-    CONFIG, A_CRYPTO, A_TIME, A_SOON, I_CRYPTO, I_TIME, I_SOON, I_SIGNED,
-];
-const WEBHOOK_IDS: [&str; 6] = [PI_VALID, PI_SOON, SP_VALID, SP_SOON, PV_VALID, PV_SOON];
-const VIZ_IDS: [&str; 4] = [TAP_VALID, TAP_SOON, TI_VALID, TI_SOON];
-const JAEGER_IDS: [&str; 2] = [JI_VALID, JI_SOON];
-const CONSISTENCY_IDS: [&str; 4] = [C_AGREE, C_CA, C_EXPIRY, C_PROXIES];
-/// Only where cert-manager manages the issuer.
-const CERT_MANAGER_IDS: [&str; 2] = [CM_READY, CM_RENEWS];
-
-fn meshcert(args: &[&str]) -> Output {
-    meshcert_with_env(args, &[])
+/// The checks a report of `scenario` holds, as the runner decides: every registry check whose
+/// category applies to the scenario's Snapshot (`Category::applies`) and that applies itself
+/// (the cert-manager checks only where cert-manager manages the issuer); and which of the
+/// optional parts were found (`viz`, `jaeger`, `cert-manager`).
+fn applicable(scenario: &str) -> (Vec<&'static str>, Vec<&'static str>) {
+    use meshcert::source::{Request, Scope, Source};
+    use meshcert_checks::check::Category;
+    let request = Request {
+        source: Source::Manifests(vec![crate::common::fixture(scenario)]),
+        scope: Scope {
+            linkerd_namespace: "linkerd".into(),
+            ..Scope::default()
+        },
+        limits: meshcert::source::Limits::default(),
+    };
+    let snapshot = request.load_offline().unwrap().snapshot;
+    let scope = request.scope.checks_scope();
+    let ids = meshcert_checks::registry::ALL
+        .iter()
+        .filter(|c| c.meta().category.applies(&snapshot, &scope) && c.applies(&snapshot))
+        .map(|c| c.meta().id)
+        .collect();
+    let mut found = Vec::new();
+    if Category::LinkerdViz.applies(&snapshot, &scope) {
+        found.push("viz");
+    }
+    if Category::LinkerdJaeger.applies(&snapshot, &scope) {
+        found.push("jaeger");
+    }
+    if meshcert_checks::registry::find(CM_READY).is_some_and(|c| c.applies(&snapshot)) {
+        found.push("cert-manager");
+    }
+    (ids, found)
 }
 
-/// `meshcert` with these environment variables set as well.
-fn meshcert_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::cargo_bin("meshcert")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent")
-        .envs(env.iter().copied())
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::common::{meshcert, meshcert_with_env};
 
 fn check_from(scenario: &str, extra: &[&str]) -> Output {
     let path = format!("fixtures/{scenario}");

@@ -19,18 +19,11 @@ fn every_scenario_gives_its_verdicts_in_json_table_and_short() {
             stderr(&json_run)
         );
         let report = json_of(&json_run);
-        let mut ids: Vec<&str> = IDENTITY_IDS.iter().chain(&WEBHOOK_IDS).copied().collect();
-        ids.push(DP);
-        ids.extend(CONSISTENCY_IDS);
-        if extensions.contains(&"viz") {
-            ids.extend(VIZ_IDS);
-        }
-        if extensions.contains(&"jaeger") {
-            ids.extend(JAEGER_IDS);
-        }
-        if extensions.contains(&"cert-manager") {
-            ids.extend(CERT_MANAGER_IDS);
-        }
+        let (ids, found) = applicable(scenario);
+        assert_eq!(
+            found, extensions,
+            "{scenario}: the optional parts meshcert finds"
+        );
         let mut expected: BTreeMap<String, String> = ids
             .iter()
             .map(|id| (id.to_string(), "success".to_string()))

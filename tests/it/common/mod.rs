@@ -27,16 +27,47 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("fixtures").join(name)
 }
 
-/// Runs meshcert from the repository root, with no kubeconfig reachable by default.
-pub fn meshcert(args: &[&str]) -> Output {
-    Command::cargo_bin("meshcert")
-        .unwrap()
-        .current_dir(root())
-        .env_remove("KUBECONFIG")
+/// The environment every test runs meshcert in, whoever starts it: no kubeconfig reachable
+/// (KUBECONFIG unset, HOME pointing nowhere) and NO_COLOR unset, so that a developer's or CI's
+/// own settings never change an output. Tests add what they test on top.
+pub fn clean_env(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    cmd.env_remove("KUBECONFIG")
+        .env_remove("NO_COLOR")
         .env("HOME", "/nonexistent")
-        .args(args)
-        .output()
-        .unwrap()
+}
+
+/// meshcert's binary.
+pub fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("meshcert")
+}
+
+/// Runs meshcert from the repository root in the [`clean_env`].
+pub fn meshcert(args: &[&str]) -> Output {
+    meshcert_in(root(), args, &[], None)
+}
+
+/// [`meshcert`] with these environment variables set as well.
+pub fn meshcert_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    meshcert_in(root(), args, env, None)
+}
+
+/// [`meshcert`] from `dir`, with `env` set as well and `stdin` fed to it.
+pub fn meshcert_in(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+) -> Output {
+    let mut cmd = std::process::Command::new(bin());
+    clean_env(&mut cmd)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .args(args);
+    let mut cmd = Command::from_std(cmd);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input.to_vec());
+    }
+    cmd.output().unwrap()
 }
 
 /// A run's standard output; meshcert writes UTF-8.

@@ -314,10 +314,8 @@ fn a_terminal_gets_a_fleet_progress_line() {
         env!("CARGO_BIN_EXE_meshcert"),
         k.display()
     );
-    let out = std::process::Command::new("script")
+    let out = crate::common::clean_env(&mut std::process::Command::new("script"))
         .args(["-qec", &command, "/dev/null"])
-        .env("HOME", "/nonexistent")
-        .env_remove("KUBECONFIG")
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
