@@ -256,6 +256,12 @@ pub trait Check: Sync {
     fn applies(&self, _snapshot: &Snapshot) -> bool {
         true
     }
+    /// The webhook or API-service component whose TLS material the check reads. What a run
+    /// reads from a cluster (the live requests, the dump recipe) is derived from the components
+    /// the registry's checks name: a component no check names is not read.
+    fn component(&self) -> Option<&'static crate::webhook::Component> {
+        None
+    }
 }
 
 #[cfg(test)]

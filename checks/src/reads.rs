@@ -8,24 +8,27 @@ use crate::data_plane::TRUST_ROOTS;
 use crate::identity::{ISSUER_SECRET, LINKERD_CONFIG};
 use crate::snapshot::{Fetched, Kind, ObjectRef, Snapshot};
 use crate::webhook::{CaSource, Component, Home};
-use crate::webhook_checks::{
-    jaeger_injector, policy_validator, proxy_injector, sp_validator, tap, tap_injector,
-};
 
 /// The label that marks a meshed pod (its value names the control plane's namespace).
 pub const MESHED_LABEL: &str = "linkerd.io/control-plane-ns";
 /// The label that marks an extension's namespace (its value names the extension: viz, jaeger).
 pub const EXTENSION_LABEL: &str = "linkerd.io/extension";
 
-/// Every component serving TLS to the API server.
-pub static COMPONENTS: [&Component; 6] = [
-    &proxy_injector::COMPONENT,
-    &sp_validator::COMPONENT,
-    &policy_validator::COMPONENT,
-    &tap::COMPONENT,
-    &tap_injector::COMPONENT,
-    &jaeger_injector::COMPONENT,
-];
+/// Every component serving TLS to the API server that a check of the registry reads, in
+/// registry order, once each: derived, so a new component's checks cannot be registered without
+/// its objects being read.
+pub fn components() -> Vec<&'static Component> {
+    let mut out: Vec<&'static Component> = Vec::new();
+    for c in crate::registry::ALL
+        .iter()
+        .filter_map(|check| check.component())
+    {
+        if !out.iter().any(|seen| std::ptr::eq(*seen, c)) {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// One object to read, and the object to read instead when it does not exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +57,7 @@ pub fn object_reads(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> 
         // 404 (no such Certificate, or no cert-manager CRDs) means "not managed".
         Read::one(ObjectRef::new(Kind::Certificate, linkerd_ns, ISSUER_SECRET)),
     ];
-    for comp in COMPONENTS {
+    for comp in components() {
         let ns = match comp.home {
             Home::ControlPlane => linkerd_ns,
             Home::Extension(ext) => match extensions.get(ext) {
@@ -153,8 +156,8 @@ pub fn dump_script(linkerd_ns: &str, data_plane_ns: Option<&str>) -> String {
         .into_iter()
         .filter(|r| r.object.kind != Kind::Certificate)
         .collect();
-    let extension_objects: Vec<Read> = COMPONENTS
-        .iter()
+    let extension_objects: Vec<Read> = components()
+        .into_iter()
         .filter(|c| matches!(c.home, Home::Extension(_)))
         .map(|c| {
             Read::one(match c.ca_source {
@@ -181,8 +184,8 @@ pub fn dump_script(linkerd_ns: &str, data_plane_ns: Option<&str>) -> String {
             names.join(" ")
         ));
     }
-    let extension_secrets: Vec<&str> = COMPONENTS
-        .iter()
+    let extension_secrets: Vec<&str> = components()
+        .into_iter()
         .filter(|c| matches!(c.home, Home::Extension(_)))
         .flat_map(|c| std::iter::once(c.secret).chain(c.legacy_secret))
         .collect();
@@ -211,6 +214,53 @@ pub fn dump_script(linkerd_ns: &str, data_plane_ns: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_component_a_check_names_is_read_and_no_other() {
+        let extensions: BTreeMap<String, String> = [
+            ("viz".to_string(), "linkerd-viz".to_string()),
+            ("jaeger".to_string(), "linkerd-jaeger".to_string()),
+        ]
+        .into();
+        let reads = object_reads("linkerd", &extensions);
+        let named: Vec<&str> = reads
+            .iter()
+            .flat_map(|r| std::iter::once(&r.object).chain(&r.fallback))
+            .map(|o| o.name.as_str())
+            .collect();
+        let from_checks: Vec<&'static Component> = crate::registry::ALL
+            .iter()
+            .filter_map(|c| c.component())
+            .collect();
+        assert!(!from_checks.is_empty());
+        for comp in &from_checks {
+            assert!(named.contains(&comp.secret), "{} not read", comp.secret);
+            if let Some(legacy) = comp.legacy_secret {
+                assert!(named.contains(&legacy), "{legacy} not read");
+            }
+            let ca = match comp.ca_source {
+                CaSource::Webhook(_, name) | CaSource::ApiService(name) => name,
+            };
+            assert!(named.contains(&ca), "{ca} not read");
+        }
+        // Each component once, in registry order.
+        let derived = components();
+        assert_eq!(derived.len(), 6);
+        for (i, c) in derived.iter().enumerate() {
+            assert!(derived[i + 1..].iter().all(|d| !std::ptr::eq(*c, *d)));
+        }
+        // Secrets read: the identity issuer and the components' (current and legacy) only.
+        let secrets = reads
+            .iter()
+            .flat_map(|r| std::iter::once(&r.object).chain(&r.fallback))
+            .filter(|o| o.kind == Kind::Secret)
+            .count();
+        let expected = 1 + derived
+            .iter()
+            .map(|c| 1 + usize::from(c.legacy_secret.is_some()))
+            .sum::<usize>();
+        assert_eq!(secrets, expected);
+    }
 
     #[test]
     fn control_plane_reads_and_extension_reads_only_when_installed() {

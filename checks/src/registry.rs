@@ -1,5 +1,14 @@
-//! The registry: every check, in display order. Adding a check means adding it here, with its
-//! docs page; the tests below keep the registry honest.
+//! The registry: every check, in display order, and the one list of them: what a run reads from
+//! a cluster (the webhook and API-service components, through `Check::component`) is derived
+//! from it, and so are the tests' lists of ids.
+//!
+//! Adding an identity check touches its own file, one line here, its docs page
+//! (`checks/docs/<id>.md`) and the snapshots that record the registry (`meshcert checks`, the
+//! README's check table). A webhook component is one file (`webhook_checks/<name>.rs`, its
+//! `webhook_component!`, declared in `webhook_checks/mod.rs`), its two checks' lines here, their
+//! docs pages, the same snapshots, and, for a cluster, the names in `deploy/base/rbac.yaml`
+//! (`tests/it/live/requests.rs` proves deploy/'s RBAC allows every request of a full run). The
+//! tests below keep the registry honest.
 
 use crate::check::Check;
 use crate::consistency_checks::{

@@ -105,6 +105,10 @@ impl Check for WebhookCertValid {
         self.meta
     }
 
+    fn component(&self) -> Option<&'static Component> {
+        Some(self.component)
+    }
+
     fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         let comp = self.component;
         let Some(ns) = comp.namespace(snap, &cx.scope) else {
@@ -227,6 +231,10 @@ impl Check for WebhookCertValid {
 impl Check for WebhookCertNotExpiringSoon {
     fn meta(&self) -> &'static CheckMeta {
         self.meta
+    }
+
+    fn component(&self) -> Option<&'static Component> {
+        Some(self.component)
     }
 
     fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {

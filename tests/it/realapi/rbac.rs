@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{cluster, meshcert_live, report};
 use crate::common::{fixture, root};
-use meshcert_checks::reads::COMPONENTS;
+use meshcert_checks::reads::components;
 
 /// One permission: a verb on a resource (of a group), perhaps of one name, in a Role or
 /// ClusterRole of the file.
@@ -154,7 +154,7 @@ fn each_permission_of_deploy_base_taken_away_meets_a_real_403_reported_where_it_
         };
         let _applied = c.load(&fixture(scenario));
         // A legacy Secret is read only when the current one does not exist.
-        let legacy_of = COMPONENTS.iter().find(|comp| {
+        let legacy_of = components().into_iter().find(|comp| {
             comp.legacy_secret.is_some() && comp.legacy_secret == atom.name.as_deref()
         });
         let namespace = docs[atom.doc]["metadata"]["namespace"]
