@@ -100,6 +100,52 @@ pub fn follow_up_reads(snap: &Snapshot) -> Vec<Read> {
         .collect()
 }
 
+/// One permission the reads need: `verb` on `resource` of `group`, in `namespace` (`None`:
+/// cluster-wide), for the object `name` (`None`: any).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Grant {
+    pub namespace: Option<String>,
+    pub group: &'static str,
+    pub resource: &'static str,
+    pub verb: &'static str,
+    pub name: Option<String>,
+}
+
+/// The RBAC a full run needs, given the control plane's and the extensions' namespaces:
+/// `get` by name on every object read (fallbacks included), `get` on cert-manager Certificates
+/// by any name in the control plane's namespace (the issuer Secret's annotation names the one to
+/// read; a Certificate holds no key), and `list` on namespaces and pods cluster-wide.
+/// `deploy/base/rbac.yaml` must grant exactly these (a test compares them).
+pub fn rbac_grants(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> Vec<Grant> {
+    let mut out: Vec<Grant> = object_reads(linkerd_ns, extensions)
+        .iter()
+        .flat_map(|r| std::iter::once(&r.object).chain(&r.fallback))
+        .map(|o| {
+            let (group, resource) = o.kind.group_resource();
+            Grant {
+                namespace: (!o.namespace.is_empty()).then(|| o.namespace.clone()),
+                group,
+                resource,
+                verb: "get",
+                name: (o.kind != Kind::Certificate).then(|| o.name.clone()),
+            }
+        })
+        .collect();
+    // The extensions' namespaces (by label) and the meshed pods.
+    for (group, resource) in [Kind::Namespace.group_resource(), ("", "pods")] {
+        out.push(Grant {
+            namespace: None,
+            group,
+            resource,
+            verb: "list",
+            name: None,
+        });
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// kubectl's name for a kind's resource.
 fn resource(kind: Kind) -> &'static str {
     match kind {

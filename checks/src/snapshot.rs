@@ -22,6 +22,25 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The API group and resource an RBAC rule names for this kind.
+    pub fn group_resource(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::ConfigMap => ("", "configmaps"),
+            Kind::Secret => ("", "secrets"),
+            Kind::Namespace => ("", "namespaces"),
+            Kind::MutatingWebhookConfiguration => (
+                "admissionregistration.k8s.io",
+                "mutatingwebhookconfigurations",
+            ),
+            Kind::ValidatingWebhookConfiguration => (
+                "admissionregistration.k8s.io",
+                "validatingwebhookconfigurations",
+            ),
+            Kind::APIService => ("apiregistration.k8s.io", "apiservices"),
+            Kind::Certificate => ("cert-manager.io", "certificates"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::ConfigMap => "ConfigMap",

@@ -400,21 +400,7 @@ fn list_path(
 
 /// The RBAC rule that allows reading `o`, as a message names it.
 pub fn rbac_rule(o: &ObjectRef) -> String {
-    let (group, resource) = match o.kind {
-        Kind::ConfigMap => ("", "configmaps"),
-        Kind::Secret => ("", "secrets"),
-        Kind::Namespace => ("", "namespaces"),
-        Kind::MutatingWebhookConfiguration => (
-            "admissionregistration.k8s.io",
-            "mutatingwebhookconfigurations",
-        ),
-        Kind::ValidatingWebhookConfiguration => (
-            "admissionregistration.k8s.io",
-            "validatingwebhookconfigurations",
-        ),
-        Kind::APIService => ("apiregistration.k8s.io", "apiservices"),
-        Kind::Certificate => ("cert-manager.io", "certificates"),
-    };
+    let (group, resource) = o.kind.group_resource();
     let scope = if o.namespace.is_empty() {
         "a ClusterRole".to_string()
     } else {

@@ -460,3 +460,61 @@ fn deploy_rbac_allows_every_request_of_a_full_run_and_nothing_more() {
         );
     }
 }
+
+#[test]
+fn deploy_base_rbac_grants_exactly_what_the_registry_reads() {
+    use meshcert_checks::reads::{Grant, rbac_grants};
+    // The extensions in the namespaces deploy/base binds them in.
+    let extensions = [
+        ("viz".to_string(), "linkerd-viz".to_string()),
+        ("jaeger".to_string(), "linkerd-jaeger".to_string()),
+    ]
+    .into();
+    let expected = rbac_grants("linkerd", &extensions);
+    let text = std::fs::read_to_string(root().join("deploy/base/rbac.yaml")).unwrap();
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut granted: Vec<Grant> = Vec::new();
+    for doc in docs
+        .iter()
+        .filter(|d| d["kind"] == "Role" || d["kind"] == "ClusterRole")
+    {
+        let namespace = doc["metadata"]["namespace"].as_str().map(String::from);
+        for rule in doc["rules"].as_array().unwrap() {
+            let names = strings(&rule["resourceNames"]);
+            let names: Vec<Option<String>> = if names.is_empty() {
+                vec![None]
+            } else {
+                names.into_iter().map(Some).collect()
+            };
+            for group in strings(&rule["apiGroups"]) {
+                for resource in strings(&rule["resources"]) {
+                    for verb in strings(&rule["verbs"]) {
+                        for name in &names {
+                            granted.push(Grant {
+                                namespace: namespace.clone(),
+                                group: leak(group.clone()),
+                                resource: leak(resource.clone()),
+                                verb: leak(verb.clone()),
+                                name: name.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    granted.sort();
+    granted.dedup();
+    let missing: Vec<&Grant> = expected.iter().filter(|g| !granted.contains(g)).collect();
+    let extra: Vec<&Grant> = granted.iter().filter(|g| !expected.contains(g)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "deploy/base/rbac.yaml and the reads disagree:\n  not granted: {missing:#?}\n  granted, never read: {extra:#?}"
+    );
+}
