@@ -30,7 +30,7 @@ impl<'a> Single<'a> {
 
 pub fn render(run: &Run) -> String {
     if run.per_cluster {
-        return super::clusters::json(run);
+        return clusters(run);
     }
     let mut s = match run.clusters.first() {
         Some(c) => match &c.outcome {
@@ -40,6 +40,60 @@ pub fn render(run: &Run) -> String {
         None => serde_json::to_string_pretty(&serde_json::json!({"success": false})),
     }
     .expect("a Report always serialises");
+    s.push('\n');
+    s
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClusterJson<'a> {
+    context: &'a str,
+    success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evaluated_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    categories: Option<&'a [CategoryReport]>,
+}
+
+#[derive(Serialize)]
+struct ClustersJson<'a> {
+    success: bool,
+    clusters: Vec<ClusterJson<'a>>,
+}
+
+/// Several clusters: one document with a `clusters` array; a cluster that could not be read
+/// has its reason.
+fn clusters(run: &Run) -> String {
+    let doc = ClustersJson {
+        success: run.succeeded(),
+        clusters: run
+            .clusters
+            .iter()
+            .map(|c| match &c.outcome {
+                Ok(r) => ClusterJson {
+                    context: c.label(),
+                    success: r.success,
+                    error: None,
+                    evaluated_at: Some(meshcert_checks::cert::format_time(r.evaluated_at)),
+                    source: c.source.as_deref(),
+                    categories: Some(&r.categories),
+                },
+                Err(e) => ClusterJson {
+                    context: c.label(),
+                    success: false,
+                    error: Some(e),
+                    evaluated_at: None,
+                    source: None,
+                    categories: None,
+                },
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("a report always serialises");
     s.push('\n');
     s
 }

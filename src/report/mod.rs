@@ -1,7 +1,6 @@
 //! Reporters: they render a run and decide nothing. Every `check` reporter takes the one
 //! envelope, [`run::Run`], and writes to an `impl Write`.
 
-pub mod clusters;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use meshcert_checks::details::CertRole;
+use meshcert_checks::report::Report;
 
 use super::run::{ClusterOutcome, Run};
 
@@ -80,43 +81,7 @@ pub fn render_with_up(run: &Run, up: impl Fn(&ClusterOutcome) -> bool) -> String
             }
         }
     }
-    header(
-        &mut out,
-        "meshcert_certificate_expiry_timestamp_seconds",
-        "notAfter of a certificate meshcert read, in seconds since the epoch.",
-    );
-    for (cluster, r) in &reports {
-        let mut seen = BTreeSet::new();
-        for c in r.results() {
-            for d in &c.details.certificates {
-                // Prometheus series name an anchor's role whether or not it signed the issuer.
-                let role = match d.role {
-                    CertRole::SigningTrustAnchor => CertRole::TrustAnchor.as_str(),
-                    other => other.as_str(),
-                };
-                if !seen.insert((role, d.source.clone(), d.facts.sha256_fingerprint.clone())) {
-                    continue;
-                }
-                let l = labels(
-                    *cluster,
-                    &[
-                        ("role", role),
-                        ("namespace", &d.namespace),
-                        ("object", &d.object),
-                        ("key", &d.key),
-                        ("subject", &d.facts.subject),
-                        ("serial", &d.facts.serial),
-                        ("fingerprint", &d.facts.sha256_fingerprint),
-                    ],
-                );
-                let _ = writeln!(
-                    out,
-                    "meshcert_certificate_expiry_timestamp_seconds{l} {}",
-                    d.facts.not_after.timestamp()
-                );
-            }
-        }
-    }
+    certificate_expiries(&mut out, &reports);
     header(
         &mut out,
         "meshcert_data_plane_stale_proxies",
@@ -162,8 +127,70 @@ pub fn render_with_up(run: &Run, up: impl Fn(&ClusterOutcome) -> bool) -> String
         let label = run.per_cluster.then_some(cluster);
         let _ = writeln!(out, "meshcert_run_success{} 0", labels(label, &[]));
     }
+    rotation_families(&mut out, run);
     header(
         &mut out,
+        "meshcert_cluster_up",
+        "1 when the latest read of the cluster succeeded, 0 when it could not be read.",
+    );
+    for c in &run.clusters {
+        let label = run.per_cluster.then(|| c.label());
+        let _ = writeln!(
+            out,
+            "meshcert_cluster_up{} {}",
+            labels(label, &[]),
+            u8::from(up(c))
+        );
+    }
+    out
+}
+
+/// `meshcert_certificate_expiry_timestamp_seconds`: every certificate the run read, once per
+/// role, place and fingerprint.
+fn certificate_expiries(out: &mut String, reports: &[(Option<&str>, &Report)]) {
+    header(
+        out,
+        "meshcert_certificate_expiry_timestamp_seconds",
+        "notAfter of a certificate meshcert read, in seconds since the epoch.",
+    );
+    for (cluster, r) in reports {
+        let mut seen = BTreeSet::new();
+        for c in r.results() {
+            for d in &c.details.certificates {
+                // Prometheus series name an anchor's role whether or not it signed the issuer.
+                let role = match d.role {
+                    CertRole::SigningTrustAnchor => CertRole::TrustAnchor.as_str(),
+                    other => other.as_str(),
+                };
+                if !seen.insert((role, d.source.clone(), d.facts.sha256_fingerprint.clone())) {
+                    continue;
+                }
+                let l = labels(
+                    *cluster,
+                    &[
+                        ("role", role),
+                        ("namespace", &d.namespace),
+                        ("object", &d.object),
+                        ("key", &d.key),
+                        ("subject", &d.facts.subject),
+                        ("serial", &d.facts.serial),
+                        ("fingerprint", &d.facts.sha256_fingerprint),
+                    ],
+                );
+                let _ = writeln!(
+                    out,
+                    "meshcert_certificate_expiry_timestamp_seconds{l} {}",
+                    d.facts.not_after.timestamp()
+                );
+            }
+        }
+    }
+}
+
+/// The rotation stage and whether the new anchor was ambiguous, for the clusters assessed.
+fn rotation_families(out: &mut String, run: &Run) {
+    header(
+        out,
         "meshcert_rotation_stage",
         "Stage of the trust-anchor rotation: 1 for the current stage, 0 for the others.",
     );
@@ -183,7 +210,7 @@ pub fn render_with_up(run: &Run, up: impl Fn(&ClusterOutcome) -> bool) -> String
         }
     }
     header(
-        &mut out,
+        out,
         "meshcert_rotation_new_anchor_ambiguous",
         "1 when the evidence did not tell which bundled anchor is the new one.",
     );
@@ -195,19 +222,4 @@ pub fn render_with_up(run: &Run, up: impl Fn(&ClusterOutcome) -> bool) -> String
             u8::from(r.new_anchor_ambiguous)
         );
     }
-    header(
-        &mut out,
-        "meshcert_cluster_up",
-        "1 when the latest read of the cluster succeeded, 0 when it could not be read.",
-    );
-    for c in &run.clusters {
-        let label = run.per_cluster.then(|| c.label());
-        let _ = writeln!(
-            out,
-            "meshcert_cluster_up{} {}",
-            labels(label, &[]),
-            u8::from(up(c))
-        );
-    }
-    out
 }

@@ -5,10 +5,14 @@
 //! meshcert also shows skipped checks in the table (`-` and the reason), which linkerd hides.
 //! The short form shows only warnings and errors. A list of problems in an error longer than
 //! [`LIST_LIMIT`] shows its first entries and a count; `-o json` always has every entry.
+//! Several clusters (`--context` repeated, `--all-contexts`) get a section each, a cluster that
+//! could not be read its reason, and a summary line at the end.
 
 use std::fmt::Write as _;
 
 use meshcert_checks::report::{CheckResult, Report, Status};
+
+use super::run::Run;
 use owo_colors::OwoColorize as _;
 
 fn mark(status: Status, color: bool) -> String {
@@ -36,9 +40,9 @@ fn error_text(check: &CheckResult) -> Option<String> {
 }
 
 /// `-o table` / `-o short` of a run: the report's layout, or one section per cluster.
-pub fn render_run(run: &super::run::Run, short: bool, color: bool) -> String {
+pub fn render_run(run: &Run, short: bool, color: bool) -> String {
     if run.per_cluster {
-        return super::clusters::table(run, short, color);
+        return clusters(run, short, color);
     }
     match run.clusters.first().map(|c| &c.outcome) {
         Some(Ok(report)) => render(report, short, color),
@@ -91,6 +95,44 @@ pub fn render(report: &Report, short: bool, color: bool) -> String {
         Status::Error
     };
     let _ = writeln!(out, "Status check results are {}", mark(verdict, color));
+    out
+}
+
+/// Several clusters: a section each (the reason for one that could not be read) and a
+/// summary line.
+fn clusters(run: &Run, short: bool, color: bool) -> String {
+    let clusters = &run.clusters;
+    let mut out = String::new();
+    for c in clusters {
+        let title = format!("Cluster {}", c.label());
+        let _ = writeln!(out, "{title}\n{}", "=".repeat(title.chars().count()));
+        match &c.outcome {
+            Ok(r) => out.push_str(&render(r, short, color)),
+            Err(e) => {
+                let _ = writeln!(out, "× could not be read: {e}");
+            }
+        }
+        out.push('\n');
+    }
+    let failed: Vec<&str> = clusters
+        .iter()
+        .filter(|c| !c.succeeded())
+        .map(|c| c.label())
+        .collect();
+    let unreadable = clusters.iter().filter(|c| c.outcome.is_err()).count();
+    let _ = write!(
+        out,
+        "Clusters checked: {}; failed: {}",
+        clusters.len(),
+        failed.len()
+    );
+    if !failed.is_empty() {
+        let _ = write!(out, " ({})", failed.join(", "));
+    }
+    if unreadable > 0 {
+        let _ = write!(out, "; could not be read: {unreadable}");
+    }
+    out.push('\n');
     out
 }
 

@@ -17,10 +17,6 @@ use serde_json::Value;
 use std::io::Read;
 use std::sync::{Arc, Mutex, mpsc};
 
-pub(crate) const PROXY_CONTAINER: &str = "linkerd-proxy";
-
-pub(crate) const TRUST_ANCHORS_ENV: &str = "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS";
-
 /// A scalar field kept as text (a number as written, a string as is); anything else is named.
 pub(crate) fn scalar(v: Option<&Value>, field: &str, what: &str) -> anyhow::Result<Option<String>> {
     match v {
@@ -99,15 +95,6 @@ pub(crate) fn ca_bundle(v: Option<&Value>) -> CaBundle {
         Some(Value::String(s)) => Some(decode_base64(s)),
         Some(_) => Some(Err("not a string".to_string())),
     }
-}
-
-/// The kind of a typed list's items (`PodList` → `Pod`); none for a plain `List`, whose items
-/// name their own kinds. An API server's list items carry no `kind`, so they take this one.
-pub(crate) fn list_item_kind(list_kind: &str) -> Option<String> {
-    list_kind
-        .strip_suffix("List")
-        .filter(|k| !k.is_empty())
-        .map(str::to_string)
 }
 
 pub(crate) fn is_list(m: &Manifest) -> bool {

@@ -108,7 +108,7 @@ impl Scanner {
             let (_, raw) = self.fields.iter().find(|(k, _)| k == name)?;
             serde_json::from_slice(raw).ok()
         };
-        let kind = crate::source::ingest::list_item_kind(&field("kind")?)?;
+        let kind = super::kube_types::list_item_kind(&field("kind")?)?;
         Some((kind, field("apiVersion")))
     }
 

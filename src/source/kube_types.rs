@@ -338,8 +338,7 @@ impl<'de> Deserialize<'de> for Entry {
                     match (key.as_ref(), wanted) {
                         ("name", _) => {
                             let name = map.next_value::<Option<Cow<'de, str>>>()?;
-                            wanted =
-                                Some(name.as_deref() == Some(super::ingest::TRUST_ANCHORS_ENV));
+                            wanted = Some(name.as_deref() == Some(TRUST_ANCHORS_ENV));
                         }
                         ("value" | "valueFrom", Some(false)) => {
                             map.next_value::<IgnoredAny>()?;
@@ -365,4 +364,18 @@ impl<'de> Deserialize<'de> for Entry {
 pub(crate) struct EnvVar {
     pub(crate) value: Option<String>,
     pub(crate) value_from: Option<IgnoredAny>,
+}
+
+/// The injected proxy's container.
+pub(crate) const PROXY_CONTAINER: &str = "linkerd-proxy";
+/// The proxy's trust bundle, as the injector sets it.
+pub(crate) const TRUST_ANCHORS_ENV: &str = "LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS";
+
+/// The kind of a typed list's items (`PodList` → `Pod`); none for a plain `List`, whose items
+/// name their own kinds. An API server's list items carry no `kind`, so they take this one.
+pub(crate) fn list_item_kind(list_kind: &str) -> Option<String> {
+    list_kind
+        .strip_suffix("List")
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
 }
