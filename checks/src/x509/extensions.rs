@@ -1,10 +1,10 @@
 //! Certificate extensions as Go's `processExtensions` reads them: what it refuses, what it
 //! records, and which critical extensions it leaves unhandled.
 
+use super::certificate::{Parsed, Policies};
 use super::constraints::{IpNet, NameConstraints, SanNames};
 use super::der::{self, Reader};
 use super::hostname::{self, go_quote};
-use super::parse::{Parsed, Policies};
 use super::uri::{self, UriName};
 use super::{R, err};
 

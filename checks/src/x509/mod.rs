@@ -3,11 +3,13 @@
 //! matching and constraint rules of `Verify`, policy validation and signature checks. The chain
 //! building itself is in the `verify` module.
 
+mod certificate;
 pub mod constraints;
 pub mod der;
 mod extensions;
 pub mod hostname;
 mod name;
+mod oid;
 pub mod parse;
 pub mod policy;
 pub mod public_key;

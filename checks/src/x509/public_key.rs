@@ -1,7 +1,7 @@
 //! Public keys as Go's `parsePublicKey` reads them, with its refusals and error texts.
 
 use super::der::{self, Reader};
-use super::parse::{
+use super::oid::{
     NULL_DER, OID_DSA, OID_EC, OID_ED25519, OID_MLDSA44, OID_MLDSA65, OID_MLDSA87, OID_RSA,
 };
 use super::{R, err};
