@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::observe::{Facts, fingerprint};
+use super::anchor::{fingerprint, label};
+use super::observe::Facts;
 use super::{NextStep, Refusal, Stage};
 use crate::cert::{Cert, format_time};
-use crate::data_plane::{AnchorRef, TRUST_ROOTS, WorkloadRestart};
+use crate::data_plane::{TRUST_ROOTS, WorkloadRestart};
 use crate::identity::SCHEME_LINKERD;
 
 /// A stage's advice.
@@ -14,10 +15,6 @@ pub(super) struct Advice {
     pub summary: String,
     pub next_steps: Vec<NextStep>,
     pub refused: Vec<Refusal>,
-}
-
-pub(super) fn label(c: &Cert) -> String {
-    AnchorRef::of(c).short()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -23,8 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::TimeDelta;
 
-use super::advise::label;
-use super::observe::fingerprint;
+use super::anchor::{fingerprint, label};
 use crate::cert::Cert;
 
 /// Which anchor is new, why, and whether the evidence allowed a sure answer.

@@ -14,6 +14,7 @@
 //! Before a rotation and after a finished one look the same (one anchor, trusted by all).
 
 mod advise;
+mod anchor;
 mod classify;
 mod evidence;
 mod observe;

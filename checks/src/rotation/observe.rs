@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::ProxyCounts;
+use super::anchor::fingerprint;
 use crate::cert::Cert;
 use crate::data_plane::{
     BUNDLE_KEY, TRUST_ROOTS, WorkloadRestart, pods_and_restarts, scoped_pods, trust_roots,
@@ -55,10 +56,6 @@ pub(super) struct Facts<'a> {
     /// The anchor that signed the issuer.
     pub signer: Cert,
     pub proxies: Proxies<'a>,
-}
-
-pub(super) fn fingerprint(c: &Cert) -> String {
-    c.facts.sha256_fingerprint.clone()
 }
 
 impl Facts<'_> {
