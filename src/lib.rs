@@ -204,7 +204,30 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
     let rotation = shows_rotation(args.output)
         || args.report.iter().any(|(f, _)| shows_rotation(*f))
         || args.push_gateway.is_some();
-    let run = collect(&check_request(&args.audit)?, &cx, rotation)?;
+    let request = check_request(&args.audit)?;
+    let run = match collect(&request, &cx, rotation) {
+        Ok(run) => run,
+        // The one cluster could not be read: said on stderr as every error is, and with -o json
+        // in the document as well, so that a pipeline reading only the JSON sees why (exit 2).
+        Err(e) if request.is_live() && args.output == OutputFormat::Json => {
+            let why = format!("{e:#}");
+            let unreadable = ClusterOutcome {
+                context: request.expected_labels().into_iter().next().flatten(),
+                source: None,
+                outcome: Err(why.clone()),
+                rotation: None,
+            };
+            report::write(
+                &Run::one(unreadable, cx.fail_on),
+                report::Format::Json,
+                false,
+                out,
+            )?;
+            crate::elog!("meshcert: error: {why}");
+            return Ok(ExitStatus::Error);
+        }
+        Err(e) => return Err(e),
+    };
     report::write(&run, format(args.output), color(args.color), out)?;
     for (f, path) in &args.report {
         let mut text = Vec::new();

@@ -17,6 +17,15 @@ struct Single<'a> {
     categories: &'a [CategoryReport],
 }
 
+/// The one cluster, which could not be read: why.
+#[derive(Serialize)]
+struct Unreadable<'a> {
+    success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context: Option<&'a str>,
+    error: &'a str,
+}
+
 impl<'a> Single<'a> {
     fn of(report: &'a Report, source: Option<&'a str>) -> Self {
         Single {
@@ -35,7 +44,12 @@ pub fn render(run: &Run) -> String {
     let mut s = match run.clusters.first() {
         Some(c) => match &c.outcome {
             Ok(report) => serde_json::to_string_pretty(&Single::of(report, c.source.as_deref())),
-            Err(_) => serde_json::to_string_pretty(&serde_json::json!({"success": false})),
+            // Why the cluster could not be read, for a pipeline that reads only the JSON.
+            Err(why) => serde_json::to_string_pretty(&Unreadable {
+                success: false,
+                context: c.context.as_deref(),
+                error: why,
+            }),
         },
         None => serde_json::to_string_pretty(&serde_json::json!({"success": false})),
     }

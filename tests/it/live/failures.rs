@@ -201,6 +201,23 @@ fn an_unreachable_server_exits_2_naming_server_and_context() {
         "{err}"
     );
     assert!(out.stdout.is_empty());
+    // With -o json the document says so too, for a pipeline that reads only the JSON.
+    let out = live(&k, &["-o", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json(&out);
+    let why = stderr(&out)
+        .strip_prefix("meshcert: error: ")
+        .unwrap()
+        .trim_end()
+        .to_string();
+    assert_eq!(
+        doc,
+        serde_json::json!({"success": false, "context": "down", "error": why})
+    );
+    assert!(
+        why.starts_with("cannot reach the API server http://127.0.0.1:"),
+        "{why}"
+    );
 }
 
 #[test]
