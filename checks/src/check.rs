@@ -105,18 +105,20 @@ impl CheckMeta {
 
     /// The description with the margin in force stated (linkerd's says "60 days").
     pub fn description_with(&self, cx: &Context) -> String {
-        self.description_with_margin(
-            self.margin
-                .map(|role| cx.margins.get(role).to_string())
-                .as_deref(),
-        )
+        match self.margin {
+            Some(role) => self.description_with_margin(&cx.margins.get(role)),
+            None => self.description.to_string(),
+        }
     }
 
-    /// The description with `margin` in place of linkerd's "60 days".
-    pub fn description_with_margin(&self, margin: Option<&str>) -> String {
-        match margin {
-            Some(m) => self.description.replace("60 days", m),
-            None => self.description.to_string(),
+    /// A margin check's description with `margin` stated. Its description is linkerd's, which
+    /// ends with linkerd's margin ("… valid for at least 60 days", a registry test keeps it so):
+    /// the margin in force takes the place of that ending.
+    pub fn description_with_margin(&self, margin: &impl std::fmt::Display) -> String {
+        let default = Margin::LINKERD_DEFAULT.to_string();
+        match self.description.strip_suffix(default.as_str()) {
+            Some(before) if self.margin.is_some() => format!("{before}{margin}"),
+            _ => self.description.to_string(),
         }
     }
 

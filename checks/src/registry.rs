@@ -62,6 +62,21 @@ mod tests {
     use std::collections::BTreeSet;
 
     #[test]
+    fn a_margin_checks_description_ends_with_linkerds_margin_and_no_other_states_one() {
+        let default = crate::check::Margin::LINKERD_DEFAULT.to_string();
+        for c in ALL {
+            let m = c.meta();
+            assert_eq!(
+                m.description.ends_with(&format!("at least {default}")),
+                m.margin.is_some(),
+                "{}: {:?}",
+                m.id,
+                m.description
+            );
+        }
+    }
+
+    #[test]
     fn ids_are_unique() {
         let mut seen = BTreeSet::new();
         for c in ALL {

@@ -24,7 +24,7 @@ impl Check for IssuerNotExpiringSoon {
     /// The margin in force, and where it came from when cert-manager's renewal point set it.
     fn description(&self, input: &Input<'_>, cx: &Context) -> String {
         let (margin, from) = issuer_margin(input, cx);
-        let text = META.description_with_margin(Some(&margin.to_string()));
+        let text = META.description_with_margin(&margin);
         match from {
             Some(from) => format!("{text} ({from})"),
             None => text,
