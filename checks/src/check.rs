@@ -217,6 +217,9 @@ pub enum Outcome {
 pub struct Input<'a> {
     snapshot: &'a Snapshot,
     identity: IdentityMaterial,
+    /// Each distinct proxy trust bundle decoded, by the Snapshot's bundle id: once per run,
+    /// when a check first asks.
+    proxy_bundles: std::sync::OnceLock<Vec<Result<Vec<crate::cert::Cert>, String>>>,
 }
 
 impl<'a> Input<'a> {
@@ -224,12 +227,27 @@ impl<'a> Input<'a> {
         Input {
             snapshot,
             identity: IdentityMaterial::derive(snapshot),
+            proxy_bundles: std::sync::OnceLock::new(),
         }
     }
 
     /// The trust anchors, issuer certificate and key, as linkerd reads them.
     pub fn identity(&self) -> &IdentityMaterial {
         &self.identity
+    }
+
+    /// The proxies' trust bundles decoded (leniently, as linkerd compares them), indexed by
+    /// the bundle ids of `snapshot.data_plane`: each distinct bundle once per run, however many
+    /// pods and checks read it.
+    pub fn proxy_bundles(&self) -> &[Result<Vec<crate::cert::Cert>, String>] {
+        self.proxy_bundles.get_or_init(|| {
+            self.snapshot
+                .data_plane
+                .bundles
+                .iter()
+                .map(|text| crate::pem::decode_bundle_lenient(text))
+                .collect()
+        })
     }
 
     pub fn snapshot(&self) -> &'a Snapshot {

@@ -14,9 +14,7 @@ use crate::check::{
 };
 use crate::pem::decode_bundle_lenient;
 use crate::scope::Scope;
-use crate::snapshot::{
-    BundleRef, DataPlane, Fetched, Kind, ObjectRef, PodSummary, Snapshot, Workload,
-};
+use crate::snapshot::{BundleRef, Fetched, Kind, ObjectRef, PodSummary, Snapshot, Workload};
 
 pub const TRUST_ROOTS: &str = "linkerd-identity-trust-roots";
 pub const BUNDLE_KEY: &str = "ca-bundle.crt";
@@ -251,20 +249,20 @@ fn current_bundle(snap: &Snapshot) -> Result<Vec<Cert>, String> {
 /// Each distinct proxy bundle, parsed once however many pods carry it, against the current
 /// bundle's fingerprints; every anchor met is added to `anchors`.
 fn parse_bundles(
-    dp: &DataPlane,
+    decoded: &[Result<Vec<crate::cert::Cert>, String>],
     current_set: &BTreeSet<String>,
     anchors: &mut BTreeMap<String, AnchorRef>,
 ) -> Vec<Parsed> {
-    dp.bundles
+    decoded
         .iter()
-        .map(|text| match decode_bundle_lenient(text) {
-            Err(e) => Parsed::Unreadable(e),
+        .map(|bundle| match bundle {
+            Err(e) => Parsed::Unreadable(e.clone()),
             Ok(certs) => {
                 let set: BTreeSet<String> = certs
                     .iter()
                     .map(|c| c.facts.sha256_fingerprint.clone())
                     .collect();
-                for c in &certs {
+                for c in certs {
                     anchors
                         .entry(c.facts.sha256_fingerprint.clone())
                         .or_insert_with(|| AnchorRef::of(c));
@@ -432,7 +430,7 @@ impl Check for ProxiesCertsMatchCa {
             .collect();
 
         let dp = &snap.data_plane;
-        let parsed = parse_bundles(dp, &current_set, &mut anchors);
+        let parsed = parse_bundles(snap.proxy_bundles(), &current_set, &mut anchors);
 
         let mut detail = DataPlaneDetail {
             current_anchors: current.iter().map(AnchorRef::of).collect(),

@@ -2,7 +2,6 @@ use crate::check::{
     Category, Check, CheckMeta, Context, Details, Failure, Input, Outcome, Severity,
 };
 use crate::data_plane::{DataPlaneDetail, pods_and_restarts, scoped_pods};
-use crate::pem::decode_bundle_lenient;
 use crate::snapshot::PodSummary;
 
 /// Every meshed proxy trusts the anchor that signed the current issuer; a proxy that does not
@@ -35,12 +34,12 @@ impl Check for ProxiesTrustIssuerAnchor {
         };
         let fingerprint = &anchor.facts.sha256_fingerprint;
         let dp = &snap.data_plane;
-        // Each distinct bundle is parsed once: does it hold the issuer's anchor?
-        let trusts: Vec<Option<bool>> = dp
-            .bundles
+        // Each distinct bundle (decoded once per run): does it hold the issuer's anchor?
+        let trusts: Vec<Option<bool>> = snap
+            .proxy_bundles()
             .iter()
             .map(|b| {
-                decode_bundle_lenient(b).ok().map(|certs| {
+                b.as_ref().ok().map(|certs| {
                     certs
                         .iter()
                         .any(|c| &c.facts.sha256_fingerprint == fingerprint)
