@@ -255,14 +255,6 @@ impl<'a> Input<'a> {
     }
 }
 
-impl std::ops::Deref for Input<'_> {
-    type Target = Snapshot;
-
-    fn deref(&self) -> &Snapshot {
-        self.snapshot
-    }
-}
-
 pub trait Check: Sync {
     fn meta(&self) -> &'static CheckMeta;
     fn run(&self, input: &Input<'_>, cx: &Context) -> Outcome;

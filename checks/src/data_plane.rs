@@ -405,7 +405,8 @@ impl Check for ProxiesCertsMatchCa {
         &META
     }
 
-    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
+    fn run(&self, input: &Input<'_>, cx: &Context) -> Outcome {
+        let snap = input.snapshot();
         let current = match current_bundle(snap) {
             Ok(c) => c,
             Err(error) => {
@@ -430,7 +431,7 @@ impl Check for ProxiesCertsMatchCa {
             .collect();
 
         let dp = &snap.data_plane;
-        let parsed = parse_bundles(snap.proxy_bundles(), &current_set, &mut anchors);
+        let parsed = parse_bundles(input.proxy_bundles(), &current_set, &mut anchors);
 
         let mut detail = DataPlaneDetail {
             current_anchors: current.iter().map(AnchorRef::of).collect(),

@@ -95,12 +95,12 @@ impl Check for TrustAnchorsAgree {
     }
 
     fn run(&self, snap: &Input<'_>, _cx: &Context) -> Outcome {
-        let sources = sources(snap);
+        let sources = sources(snap.snapshot());
         if sources.len() < 2 {
             return Outcome::Skip(format!(
                 "{} readable anchor bundle(s): nothing to compare{}",
                 sources.len(),
-                forbidden(snap)
+                forbidden(snap.snapshot())
             ));
         }
         let set = |certs: &[Cert]| -> BTreeSet<String> {

@@ -27,7 +27,7 @@ impl Check for CertManagerIssuerReady {
     }
 
     fn run(&self, snap: &Input<'_>, _: &Context) -> Outcome {
-        let (object, c) = match super::issuer_certificate(snap) {
+        let (object, c) = match super::issuer_certificate(snap.snapshot()) {
             Ok(found) => found,
             Err(outcome) => return *outcome,
         };

@@ -29,7 +29,7 @@ impl Check for CertManagerRenewsIssuer {
     }
 
     fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
-        let (object, c) = match super::issuer_certificate(snap) {
+        let (object, c) = match super::issuer_certificate(snap.snapshot()) {
             Ok(found) => found,
             Err(outcome) => return *outcome,
         };

@@ -25,7 +25,7 @@ impl Check for ProxiesTrustIssuerAnchor {
     }
 
     fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
-        if let Some(why) = &snap.data_plane_unavailable {
+        if let Some(why) = &snap.snapshot().data_plane_unavailable {
             return Outcome::Skip(why.clone());
         }
         let anchor = match super::signing_anchor(snap, cx.at) {
@@ -33,7 +33,7 @@ impl Check for ProxiesTrustIssuerAnchor {
             Err(why) => return Outcome::Skip(why),
         };
         let fingerprint = &anchor.facts.sha256_fingerprint;
-        let dp = &snap.data_plane;
+        let dp = &snap.snapshot().data_plane;
         // Each distinct bundle (decoded once per run): does it hold the issuer's anchor?
         let trusts: Vec<Option<bool>> = snap
             .proxy_bundles()
@@ -46,7 +46,7 @@ impl Check for ProxiesTrustIssuerAnchor {
                 })
             })
             .collect();
-        let scoped = scoped_pods(snap, &cx.scope);
+        let scoped = scoped_pods(snap.snapshot(), &cx.scope);
         let lacking: Vec<&PodSummary> = scoped
             .compared
             .iter()

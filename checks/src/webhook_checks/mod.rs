@@ -109,7 +109,8 @@ impl Check for WebhookCertValid {
         Some(self.component)
     }
 
-    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
+    fn run(&self, input: &Input<'_>, cx: &Context) -> Outcome {
+        let snap = input.snapshot();
         let comp = self.component;
         let Some(ns) = comp.namespace(snap, &cx.scope) else {
             return Outcome::Skip(format!("{} not installed", comp.name));
@@ -237,7 +238,8 @@ impl Check for WebhookCertNotExpiringSoon {
         Some(self.component)
     }
 
-    fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
+    fn run(&self, input: &Input<'_>, cx: &Context) -> Outcome {
+        let snap = input.snapshot();
         let comp = self.component;
         let Some(ns) = comp.namespace(snap, &cx.scope) else {
             return Outcome::Skip(format!("{} not installed", comp.name));
