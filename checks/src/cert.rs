@@ -211,6 +211,45 @@ impl Cert {
     }
 }
 
+/// A certificate chain as a PEM field holds it (`crt.pem`, `tls.crt`): the leaf first, then the
+/// certificates written after it. Never empty, so there is always a leaf.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    leaf: Cert,
+    rest: Vec<Cert>,
+}
+
+impl Chain {
+    /// The chain of `certs` in the order written; `None` when there is none.
+    pub fn new(mut certs: Vec<Cert>) -> Option<Chain> {
+        if certs.is_empty() {
+            return None;
+        }
+        let leaf = certs.remove(0);
+        Some(Chain { leaf, rest: certs })
+    }
+
+    /// The first certificate: the one the key belongs to.
+    pub fn leaf(&self) -> &Cert {
+        &self.leaf
+    }
+
+    /// The certificates after the leaf, in the order written.
+    pub fn rest(&self) -> &[Cert] {
+        &self.rest
+    }
+
+    /// The last certificate written (the leaf when it stands alone).
+    pub fn top(&self) -> &Cert {
+        self.rest.last().unwrap_or(&self.leaf)
+    }
+
+    /// Every certificate, the leaf first.
+    pub fn iter(&self) -> impl Iterator<Item = &Cert> {
+        std::iter::once(&self.leaf).chain(&self.rest)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testutil {
     //! rcgen helpers shared by the unit tests of this crate.

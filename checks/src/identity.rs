@@ -13,7 +13,7 @@
 
 use serde_json::Value;
 
-use crate::cert::Cert;
+use crate::cert::{Cert, Chain};
 use crate::key::{KeyError, PrivateKey, parse_private_key};
 use crate::pem::decode_certificates;
 use crate::problem::Problem;
@@ -41,7 +41,7 @@ pub struct IdentityMaterial {
     pub problems: Vec<Problem>,
     pub anchors: Result<Located<Vec<Cert>>, Unavailable>,
     /// The issuer chain as stored, leaf first.
-    pub issuer: Result<Located<Vec<Cert>>, Unavailable>,
+    pub issuer: Result<Located<Chain>, Unavailable>,
     pub key: Result<Located<PrivateKey>, Unavailable>,
     /// `Some(true)` when the key belongs to the issuer certificate.
     pub key_matches: Option<bool>,
@@ -75,14 +75,14 @@ impl IdentityMaterial {
         };
 
         let issuer = cert_raw.and_then(|(bytes, origin)| {
-            let why = match decode_certificates(&bytes) {
-                Ok(certs) if !certs.is_empty() => {
+            let why = match decode_certificates(&bytes).map(Chain::new) {
+                Ok(Some(chain)) => {
                     return Ok(Located {
-                        value: certs,
+                        value: chain,
                         origin,
                     });
                 }
-                Ok(_) => "No certificates found".to_string(),
+                Ok(None) => "No certificates found".to_string(),
                 Err(e) => e.to_string(),
             };
             let p = format!("could not parse issuer certificate from {origin}: {why}");
@@ -102,7 +102,7 @@ impl IdentityMaterial {
                 })
         });
         let key_matches = match (&issuer, &key) {
-            (Ok(chain), Ok(key)) => match key.value.check_matches(&chain.value[0]) {
+            (Ok(chain), Ok(key)) => match key.value.check_matches(chain.value.leaf()) {
                 Ok(()) => Some(true),
                 Err(e @ KeyError::Mismatch) => {
                     problems.push(Problem::at(

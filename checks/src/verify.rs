@@ -362,8 +362,8 @@ pub fn verify<'a>(leaf: &'a Cert, opts: &'a Options<'a>) -> Result<Vec<&'a Cert>
 /// The intermediates pool linkerd builds from a certificate file (crt.pem, tls.crt): every
 /// certificate after the first, last first, since `DecodePEMCrt` keeps its `TrustChain`
 /// root-first. The order decides which of two same-named intermediates Go tries first.
-pub fn linkerd_intermediates(crt: &[Cert]) -> Vec<Cert> {
-    crt.iter().skip(1).rev().cloned().collect()
+pub fn linkerd_intermediates(crt: &crate::cert::Chain) -> Vec<Cert> {
+    crt.rest().iter().rev().cloned().collect()
 }
 
 /// Go's `time.Time.String()` of a UTC instant (`2006-01-02 15:04:05 +0000 UTC`).

@@ -6,7 +6,7 @@
 //! `key.pem`) where linkerd does; the caBundle of `webhooks[0]` (exactly one webhook) or of the
 //! APIService's `spec`; the DNS name `<service>.<ns>.svc`.
 
-use crate::cert::Cert;
+use crate::cert::{Cert, Chain};
 use crate::identity::Located;
 use crate::key::{KeyError, parse_private_key};
 use crate::pem::decode_certificates;
@@ -61,7 +61,7 @@ pub enum Unusable {
 /// The serving certificate chain (leaf first) and whether its key matches.
 #[derive(Debug, Clone)]
 pub struct Serving {
-    pub chain: Located<Vec<Cert>>,
+    pub chain: Located<Chain>,
     /// `None` when the key belongs to the leaf; otherwise what is wrong with the key.
     pub key_problem: Option<Problem>,
 }
@@ -128,13 +128,13 @@ impl Component {
                 ));
             }
         };
-        let chain = match decode_certificates(&crt.0) {
-            Ok(certs) if certs.is_empty() => {
+        let chain = match decode_certificates(&crt.0).map(Chain::new) {
+            Ok(None) => {
                 let p = format!("no certificate found in {}", crt.1);
                 return Err(Unusable::Broken(vec![Problem::at(&crt.1, p)]));
             }
-            Ok(certs) => Located {
-                value: certs,
+            Ok(Some(chain)) => Located {
+                value: chain,
                 origin: crt.1,
             },
             Err(e) => {
@@ -144,7 +144,7 @@ impl Component {
         };
         let key_problem = match parse_private_key(&key.0) {
             Err(e) => Some(format!("could not parse the private key in {}: {e}", key.1)),
-            Ok(k) => match k.check_matches(&chain.value[0]) {
+            Ok(k) => match k.check_matches(chain.value.leaf()) {
                 Ok(()) => None,
                 Err(e @ KeyError::Mismatch) => Some(format!(
                     "{e}: the private key in {} does not belong to the certificate in {}",

@@ -32,7 +32,7 @@ impl Check for IssuerIsCa {
                 (None, _) => "has no basic constraints extension, so it is not a CA",
                 (Some((false, _)), _) => "is not a CA (basic constraints CA:FALSE)",
                 (_, Some(false)) => "has a key usage without keyCertSign",
-                _ => return path_length_problem(chain.map(|c| &c.value[1..]), anchor),
+                _ => return path_length_problem(chain.map(|c| c.value.rest()), anchor),
             };
             Some(format!(
                 "issuer certificate {} {problem}: it cannot sign the proxies' certificates",

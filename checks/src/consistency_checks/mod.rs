@@ -31,7 +31,7 @@ pub(crate) fn signing_anchor<'a>(
         (Ok(a), Ok(c)) => (a, c),
         (Err(why), _) | (_, Err(why)) => return Err(why.clone()),
     };
-    let leaf = &chain.value[0];
+    let leaf = chain.value.leaf();
     let intermediates = crate::verify::linkerd_intermediates(&chain.value);
     let opts = Options {
         roots: &anchors.value,

@@ -33,7 +33,7 @@ impl Check for IssuerIssuedByTrustAnchor {
             dns_name: None,
             at: cx.at,
         };
-        let result = verify(&chain.value[0], &opts);
+        let result = verify(chain.value.leaf(), &opts);
         let signer = result.as_ref().ok().and_then(|c| c.last()).map(|c| c.der());
         let mut certificates = super::issuer_details(chain, None);
         // The anchors, the one that signed the issuer (if any) marked by being listed first.
@@ -62,7 +62,7 @@ impl Check for IssuerIssuedByTrustAnchor {
             Err(e) => Outcome::Fail {
                 error: crate::check::Problem::at(
                     &chain.origin,
-                    crate::verify::linkerd_message(&e, &chain.value[0], cx.at),
+                    crate::verify::linkerd_message(&e, chain.value.leaf(), cx.at),
                 )
                 .into(),
                 details,

@@ -25,9 +25,9 @@ use crate::cert::Cert;
 use crate::check::{CertDetail, Details, Input, Outcome};
 use crate::identity::Located;
 
-pub(crate) fn cert_detail(
+pub(crate) fn cert_detail<T>(
     role: crate::details::CertRole,
-    from: &Located<Vec<Cert>>,
+    from: &Located<T>,
     cert: &Cert,
     problem: Option<String>,
 ) -> CertDetail {
@@ -36,17 +36,19 @@ pub(crate) fn cert_detail(
 
 /// The issuer chain as details: the leaf, then any further certificates of the chain.
 pub(crate) fn issuer_details(
-    chain: &Located<Vec<Cert>>,
+    chain: &Located<crate::cert::Chain>,
     leaf_problem: Option<String>,
 ) -> Vec<CertDetail> {
     let mut out = vec![cert_detail(
         crate::details::CertRole::Issuer,
         chain,
-        &chain.value[0],
+        chain.value.leaf(),
         leaf_problem,
     )];
     out.extend(
-        chain.value[1..]
+        chain
+            .value
+            .rest()
             .iter()
             .map(|c| cert_detail(crate::details::CertRole::IssuerChain, chain, c, None)),
     );
@@ -104,7 +106,7 @@ pub(crate) fn issuer_leaf(snap: &Input<'_>, rule: impl Fn(&Cert) -> Option<Strin
         Ok(c) => c,
         Err(why) => return Outcome::Skip(why.clone()),
     };
-    let problem = rule(&chain.value[0]);
+    let problem = rule(chain.value.leaf());
     let details = Details {
         certificates: issuer_details(chain, problem.clone()),
         ..Details::default()

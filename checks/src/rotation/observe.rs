@@ -233,8 +233,8 @@ pub(super) fn observe<'a>(
     let chain = id.issuer.as_ref().map_err(|why| {
         format!("cannot read the issuer certificate: {why} (`meshcert check` says more)")
     })?;
-    let issuer = &chain.value[0];
-    let top = chain.value.last().unwrap_or(issuer);
+    let issuer = chain.value.leaf();
+    let top = chain.value.top();
     let (bundle, bundle_source) = bundle(snap, &id)?;
     if let Some(why) = &snap.data_plane_unavailable {
         return Err(why.clone());

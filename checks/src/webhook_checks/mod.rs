@@ -91,7 +91,7 @@ pub struct WebhookCertNotExpiringSoon {
 use crate::identity_checks::cert_detail as detail;
 
 /// `<serial> <CN> (notAfter <time>) in <origin>`: which certificate a message is about.
-fn which(cert: &Cert, from: &Located<Vec<Cert>>) -> String {
+fn which<T>(cert: &Cert, from: &Located<T>) -> String {
     format!(
         "certificate {} (notAfter {}) in {}",
         cert.label(),
@@ -136,7 +136,7 @@ impl Check for WebhookCertValid {
             };
         };
         let chain = &serving.chain;
-        let leaf = &chain.value[0];
+        let leaf = chain.value.leaf();
         let mut details = Details::default();
         // 1. every certificate of the caBundle within its validity period
         let mut expired = Vec::new();
@@ -214,7 +214,7 @@ impl Check for WebhookCertValid {
         details
             .certificates
             .insert(0, detail(CertRole::Serving, chain, leaf, problem));
-        for c in &chain.value[1..] {
+        for c in chain.value.rest() {
             details
                 .certificates
                 .insert(1, detail(CertRole::ServingChain, chain, c, None));
@@ -261,7 +261,7 @@ impl Check for WebhookCertNotExpiringSoon {
         let chain = &serving.chain;
         let mut details = Details::default();
         let mut soon = Vec::new();
-        for c in &chain.value[1..] {
+        for c in chain.value.rest() {
             let p = expiring_problem(c, cx.at, cx.margins.webhooks);
             if let Some(p) = &p {
                 soon.push(Problem::at(&chain.origin, format!("{} {p}", c.label())));
@@ -270,7 +270,7 @@ impl Check for WebhookCertNotExpiringSoon {
                 .certificates
                 .push(detail(CertRole::ServingChain, chain, c, p));
         }
-        let leaf = &chain.value[0];
+        let leaf = chain.value.leaf();
         let leaf_problem = expiring_problem(leaf, cx.at, cx.margins.webhooks);
         details.certificates.insert(
             0,
