@@ -220,6 +220,9 @@ pub struct Input<'a> {
     /// Each distinct proxy trust bundle decoded, by the Snapshot's bundle id: once per run,
     /// when a check first asks.
     proxy_bundles: std::sync::OnceLock<Vec<Result<Vec<crate::cert::Cert>, String>>>,
+    /// The issuer's margin in force (cert-manager's renewal point applied) and where it came
+    /// from: once per run.
+    issuer_margin: std::sync::OnceLock<(MarginSpec, Option<String>)>,
 }
 
 impl<'a> Input<'a> {
@@ -228,7 +231,16 @@ impl<'a> Input<'a> {
             snapshot,
             identity: IdentityMaterial::derive(snapshot),
             proxy_bundles: std::sync::OnceLock::new(),
+            issuer_margin: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The issuer's expiry margin in force for the run of `cx`: the user's, else the renewal
+    /// point of the cert-manager Certificate that manages the issuer, else linkerd's 60 days;
+    /// and where it came from when not the user's (see `cert_manager::issuer_margin`).
+    pub fn issuer_margin(&self, cx: &Context) -> &(MarginSpec, Option<String>) {
+        self.issuer_margin
+            .get_or_init(|| crate::cert_manager::issuer_margin(self.snapshot, cx))
     }
 
     /// The trust anchors, issuer certificate and key, as linkerd reads them.

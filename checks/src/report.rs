@@ -169,7 +169,7 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
         .flat_map(|c| &c.checks)
         .any(|r| fails(r.result, cx.fail_on));
     let mut margins = cx.margins;
-    margins.issuer = crate::cert_manager::issuer_margin(snapshot, cx).0;
+    margins.issuer = input.issuer_margin(cx).0;
     Report {
         success,
         evaluated_at: cx.at,

@@ -1,4 +1,3 @@
-use crate::cert_manager::issuer_margin;
 use crate::check::{Category, Check, CheckMeta, Context, Input, MarginRole, Outcome, Severity};
 use crate::rules::expiring_problem;
 
@@ -23,7 +22,7 @@ impl Check for IssuerNotExpiringSoon {
 
     /// The margin in force, and where it came from when cert-manager's renewal point set it.
     fn description(&self, input: &Input<'_>, cx: &Context) -> String {
-        let (margin, from) = issuer_margin(input.snapshot(), cx);
+        let (margin, from) = input.issuer_margin(cx);
         let text = META.description_with_margin(&margin);
         match from {
             Some(from) => format!("{text} ({from})"),
@@ -33,7 +32,7 @@ impl Check for IssuerNotExpiringSoon {
 
     fn run(&self, snap: &Input<'_>, cx: &Context) -> Outcome {
         super::issuer_leaf(snap, |c| {
-            expiring_problem(c, cx.at, issuer_margin(snap.snapshot(), cx).0)
+            expiring_problem(c, cx.at, snap.issuer_margin(cx).0)
                 .map(|p| format!("issuer certificate {p}"))
         })
     }
