@@ -85,7 +85,7 @@ fn start() -> Option<Cluster> {
     let _ = std::fs::remove_dir_all(&dir);
     let up = Command::new(root().join("tests/realapi/up"))
         .arg(&dir)
-        .args(["--owner", &std::process::id().to_string()])
+        .args(["--owner", &std::process::id().to_string(), "--remove"])
         .output()
         .unwrap();
     assert!(
