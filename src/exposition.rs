@@ -36,6 +36,11 @@ impl Encoded {
         }
     }
 
+    /// The text format, as the round rendered it.
+    pub fn text(&self) -> &[u8] {
+        &self.text
+    }
+
     /// The form the request's `Accept` and `Accept-Encoding` headers ask for.
     pub fn choose(&self, accept: Option<&str>, accept_encoding: Option<&str>) -> Chosen {
         let om = accept.is_some_and(accepts_openmetrics);

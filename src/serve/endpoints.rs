@@ -15,9 +15,6 @@ use http_body_util::Full;
 pub(super) struct Published {
     /// The latest round's metrics, in every form served.
     pub(super) metrics: Arc<crate::exposition::Encoded>,
-    /// The same as text, for tests.
-    #[cfg(test)]
-    pub(super) text: String,
     pub(super) ready: bool,
     pub(super) last_started: Option<Instant>,
     /// No round started for this long: `/healthz` fails.

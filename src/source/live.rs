@@ -412,6 +412,14 @@ pub fn rbac_rule(o: &ObjectRef) -> String {
     )
 }
 
+/// A GET's giving up as the run's error.
+fn give_up(cluster: &Cluster, e: GiveUp) -> anyhow::Error {
+    match e {
+        GiveUp::Unreachable(why) => unreachable(cluster, &why),
+        GiveUp::Failed(why) | GiveUp::Unavailable(why) => anyhow!("{why}"),
+    }
+}
+
 fn unreachable(cluster: &Cluster, why: &str) -> anyhow::Error {
     anyhow!(
         "cannot reach the API server {} (context {}): {why}",
@@ -476,10 +484,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
     let ns = opts.linkerd_namespace;
     let snap = Snapshot::new(ns);
     let mut builder = Builder::new(snap, opts.limits);
-    let fail = |e: GiveUp| match e {
-        GiveUp::Unreachable(why) => unreachable(cluster, &why),
-        GiveUp::Failed(why) | GiveUp::Unavailable(why) => anyhow!("{why}"),
-    };
+    let fail = |e: GiveUp| give_up(cluster, e);
 
     // Where the extensions are, and whether the API server serves cert-manager's Certificates
     // (its discovery document for cert-manager.io/v1), both at once.
@@ -588,10 +593,7 @@ async fn list_meshed_pods(
     builder: &mut Builder,
     deadline: Instant,
 ) -> anyhow::Result<()> {
-    let fail = |e: GiveUp| match e {
-        GiveUp::Unreachable(why) => unreachable(cluster, &why),
-        GiveUp::Failed(why) | GiveUp::Unavailable(why) => anyhow!("{why}"),
-    };
+    let fail = |e: GiveUp| give_up(cluster, e);
     let pods_collection = {
         use k8s_openapi::api::core::v1::Pod;
         use kube::core::Resource;

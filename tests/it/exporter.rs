@@ -248,14 +248,7 @@ fn prometheus_scrapes_serve_and_promql_returns_the_series() {
     if programs::require("prometheus", "prometheus").is_none() {
         return;
     }
-    let serve = programs::serve(&[
-        "--from",
-        "fixtures/expiring-soon",
-        "--at",
-        AT,
-        "--interval",
-        "1s",
-    ]);
+    let serve = programs::serve_expiring_soon(&[]);
     serve.metrics_after(1);
     let tmp = tempfile::tempdir().unwrap();
     let (_prometheus, prom) = programs::prometheus(tmp.path(), &serve.addr).unwrap();

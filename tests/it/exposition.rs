@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{AT, meshcert, serial};
+use crate::common::{meshcert, serial};
 use crate::programs;
 
 /// A GET with `headers`: the status line's code, the response headers (lower-cased names) and
@@ -49,14 +49,7 @@ fn gunzip(bytes: &[u8]) -> String {
 
 #[test]
 fn metrics_come_gzipped_and_as_openmetrics_when_asked() {
-    let serve = programs::serve(&[
-        "--from",
-        "fixtures/expiring-soon",
-        "--at",
-        AT,
-        "--interval",
-        "1s",
-    ]);
+    let serve = programs::serve_expiring_soon(&[]);
     let plain = serve.metrics_after(1);
     let header = |h: &[(String, String)], name: &str| {
         h.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
@@ -161,16 +154,7 @@ fn tls_and_basic_auth_from_a_web_config_file_with_a_real_prometheus() {
         format!("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: {hash}\n"),
     )
     .unwrap();
-    let serve = programs::serve(&[
-        "--from",
-        "fixtures/expiring-soon",
-        "--at",
-        AT,
-        "--interval",
-        "1s",
-        "--web.config.file",
-        web.to_str().unwrap(),
-    ]);
+    let serve = programs::serve_expiring_soon(&["--web.config.file", web.to_str().unwrap()]);
     assert!(serve.running.stderr().contains(&format!(
         "serving https://{}/metrics (basic auth)",
         serve.addr

@@ -23,22 +23,9 @@ impl Drop for Killed {
     }
 }
 
-/// Polls `/metrics` on `addr` until `pred` holds; panics after 30 s.
+/// `/metrics` on `addr` once `pred` holds of it.
 fn metrics_until(addr: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(a) = crate::programs::http(addr, "GET", "/metrics", None)
-            && a.status == 200
-            && pred(&a.body)
-        {
-            return a.body;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no {what} from {addr} within 30s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    crate::programs::poll(addr, "/metrics", what, |a| a.status == 200 && pred(&a.body)).body
 }
 
 fn rounds(text: &str) -> f64 {

@@ -24,7 +24,7 @@ fn kubectl_present() -> bool {
 }
 
 /// Runs the recipe in `dir` against the cluster of `kubeconfig`; returns the dump folder.
-fn dump(script: &str, dir: &Path, kubeconfig: &Path) -> PathBuf {
+pub fn dump(script: &str, dir: &Path, kubeconfig: &Path) -> PathBuf {
     let path = dir.join("dump.sh");
     std::fs::write(&path, script).unwrap();
     let out = Command::new("sh")

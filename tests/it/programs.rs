@@ -187,6 +187,20 @@ pub fn serve(args: &[&str]) -> Serve {
     Serve { running, addr }
 }
 
+/// [`serve`] of the expiring-soon scenario at the pinned instant, a round a second, with `extra`.
+pub fn serve_expiring_soon(extra: &[&str]) -> Serve {
+    let mut args = vec![
+        "--from",
+        "fixtures/expiring-soon",
+        "--at",
+        crate::common::AT,
+        "--interval",
+        "1s",
+    ];
+    args.extend_from_slice(extra);
+    serve(&args)
+}
+
 impl Serve {
     /// `/metrics` once at least `rounds` rounds have completed.
     pub fn metrics_after(&self, rounds: u64) -> String {

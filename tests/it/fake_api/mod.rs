@@ -117,33 +117,36 @@ fn as_stored(mut obj: Value) -> Value {
     if !obj["metadata"].is_object() {
         return obj;
     }
-    if obj["kind"] == "Pod" {
-        let meta = obj["metadata"].as_object_mut().unwrap();
-        meta.entry("uid")
-            .or_insert(json!("6f1c2d3e-0000-4000-8000-000000000002"));
-        meta.entry("resourceVersion").or_insert(json!("4243"));
-        meta.entry("creationTimestamp")
-            .or_insert(json!("2025-01-01T00:00:00Z"));
-        meta.entry("managedFields").or_insert(json!([{
-            "manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1",
-            "time": "2025-01-01T00:00:00Z", "fieldsType": "FieldsV1",
-            "fieldsV1": {"f:metadata": {"f:labels": {".": {}}}}
-        }]));
-        return obj;
-    }
+    let pod = obj["kind"] == "Pod";
     let applied = obj.to_string();
+    let (uid, version, managed_by, fields) = if pod {
+        (
+            "6f1c2d3e-0000-4000-8000-000000000002",
+            "4243",
+            "kube-controller-manager",
+            json!({"f:metadata": {"f:labels": {".": {}}}}),
+        )
+    } else {
+        (
+            "6f1c2d3e-0000-4000-8000-000000000001",
+            "4242",
+            "kubectl-client-side-apply",
+            json!({"f:metadata": {"f:annotations": {".": {},
+                "f:kubectl.kubernetes.io/last-applied-configuration": {}}}}),
+        )
+    };
     let meta = obj["metadata"].as_object_mut().unwrap();
-    meta.entry("uid")
-        .or_insert(json!("6f1c2d3e-0000-4000-8000-000000000001"));
-    meta.entry("resourceVersion").or_insert(json!("4242"));
+    meta.entry("uid").or_insert(json!(uid));
+    meta.entry("resourceVersion").or_insert(json!(version));
     meta.entry("creationTimestamp")
         .or_insert(json!("2025-01-01T00:00:00Z"));
     meta.entry("managedFields").or_insert(json!([{
-        "manager": "kubectl-client-side-apply", "operation": "Update", "apiVersion": "v1",
-        "time": "2025-01-01T00:00:00Z", "fieldsType": "FieldsV1",
-        "fieldsV1": {"f:metadata": {"f:annotations": {".": {},
-            "f:kubectl.kubernetes.io/last-applied-configuration": {}}}}
+        "manager": managed_by, "operation": "Update", "apiVersion": "v1",
+        "time": "2025-01-01T00:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": fields
     }]));
+    if pod {
+        return obj;
+    }
     let annotations = meta.entry("annotations").or_insert(json!({}));
     if let Some(a) = annotations.as_object_mut() {
         a.entry("kubectl.kubernetes.io/last-applied-configuration")

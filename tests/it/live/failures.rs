@@ -1,6 +1,7 @@
 //! RBAC refusals as data, retries, deadlines, unreachable servers and misbehaving answers.
 
 use super::*;
+use crate::common::report;
 
 #[test]
 fn forbidden_issuer_secret_fails_that_check_naming_the_rbac_rule_and_the_rest_runs() {
@@ -306,17 +307,23 @@ fn misbehaving_api_answers_end_with_a_clear_error_and_no_hang() {
     );
 }
 
-#[test]
-fn an_expired_continue_token_lists_again_from_the_start() {
+/// dataplane-stale live in pages of 2, the first `times` continued pages answered 410 Expired:
+/// the fake server, the live run, and the offline run of the same objects.
+fn expiring_pod_list(times: usize) -> (FakeApi, Output, Output) {
     let tmp = tempfile::tempdir().unwrap();
     let (api, k) = serve(&fixture("dataplane-stale"), tmp.path());
     api.fault(
         "/api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=2&continue=",
         410,
-        1,
+        times,
     );
     let out = live(&k, &["-o", "json", "--page-size", "2"]);
-    let offline = check_json_from(&fixture("dataplane-stale"));
+    (api, out, check_json_from(&fixture("dataplane-stale")))
+}
+
+#[test]
+fn an_expired_continue_token_lists_again_from_the_start() {
+    let (api, out, offline) = expiring_pod_list(1);
     assert_eq!(out.status.code(), offline.status.code(), "{}", stderr(&out));
     assert!(
         stderr(&out).starts_with(
@@ -325,11 +332,7 @@ fn an_expired_continue_token_lists_again_from_the_start() {
         "{}",
         stderr(&out)
     );
-    let mut got = json(&out);
-    let mut expected = json(&offline);
-    got.as_object_mut().unwrap().remove("source");
-    expected.as_object_mut().unwrap().remove("source");
-    assert_eq!(got, expected);
+    assert_eq!(report(&out, "live"), report(&offline, "offline"));
     // The first page, the expired one, then every page again.
     let pages = api
         .requests()
@@ -344,26 +347,14 @@ fn an_expired_continue_token_lists_again_from_the_start() {
 fn a_list_that_keeps_expiring_ends_in_one_unpaginated_answer() {
     // etcd compacted under every continued page: three paged attempts expire, the fourth asks
     // for the whole list at once, as client-go's pager does.
-    let tmp = tempfile::tempdir().unwrap();
-    let (api, k) = serve(&fixture("dataplane-stale"), tmp.path());
-    api.fault(
-        "/api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=2&continue=",
-        410,
-        usize::MAX,
-    );
-    let out = live(&k, &["-o", "json", "--page-size", "2"]);
-    let offline = check_json_from(&fixture("dataplane-stale"));
+    let (api, out, offline) = expiring_pod_list(usize::MAX);
     assert_eq!(out.status.code(), offline.status.code(), "{}", stderr(&out));
     assert!(
         stderr(&out).ends_with("; listing again in one answer\n"),
         "{}",
         stderr(&out)
     );
-    let mut got = json(&out);
-    let mut expected = json(&offline);
-    got.as_object_mut().unwrap().remove("source");
-    expected.as_object_mut().unwrap().remove("source");
-    assert_eq!(got, expected);
+    assert_eq!(report(&out, "live"), report(&offline, "offline"));
     let pod_lists: Vec<String> = api
         .requests()
         .into_iter()

@@ -473,42 +473,19 @@ fn deploy_base_rbac_grants_exactly_what_the_registry_reads() {
     let expected = rbac_grants("linkerd", &extensions);
     let text = std::fs::read_to_string(root().join("deploy/base/rbac.yaml")).unwrap();
     let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap();
-    let strings = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
-            .unwrap_or_default()
-    };
-    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-    let mut granted: Vec<Grant> = Vec::new();
-    for doc in docs
-        .iter()
-        .filter(|d| d["kind"] == "Role" || d["kind"] == "ClusterRole")
-    {
-        let namespace = doc["metadata"]["namespace"].as_str().map(String::from);
-        for rule in doc["rules"].as_array().unwrap() {
-            let names = strings(&rule["resourceNames"]);
-            let names: Vec<Option<String>> = if names.is_empty() {
-                vec![None]
-            } else {
-                names.into_iter().map(Some).collect()
-            };
-            for group in strings(&rule["apiGroups"]) {
-                for resource in strings(&rule["resources"]) {
-                    for verb in strings(&rule["verbs"]) {
-                        for name in &names {
-                            granted.push(Grant {
-                                namespace: namespace.clone(),
-                                group: leak(group.clone()),
-                                resource: leak(resource.clone()),
-                                verb: leak(verb.clone()),
-                                name: name.clone(),
-                            });
-                        }
-                    }
-                }
-            }
-        }
-    }
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+    let mut granted: Vec<Grant> = crate::common::rbac::atoms(&docs)
+        .into_iter()
+        .map(|a| Grant {
+            namespace: docs[a.doc]["metadata"]["namespace"]
+                .as_str()
+                .map(String::from),
+            group: leak(&a.group),
+            resource: leak(&a.resource),
+            verb: leak(&a.verb),
+            name: a.name,
+        })
+        .collect();
     granted.sort();
     granted.dedup();
     let missing: Vec<&Grant> = expected.iter().filter(|g| !granted.contains(g)).collect();

@@ -7,58 +7,9 @@
 use serde_json::{Value, json};
 
 use super::{cluster, meshcert_live, report};
+use crate::common::rbac::{Atom, atoms};
 use crate::common::{fixture, root};
 use meshcert_checks::reads::components;
-
-/// One permission: a verb on a resource (of a group), perhaps of one name, in a Role or
-/// ClusterRole of the file.
-#[derive(Debug, Clone)]
-struct Atom {
-    doc: usize,
-    group: String,
-    resource: String,
-    verb: String,
-    name: Option<String>,
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
-        .unwrap_or_default()
-}
-
-fn atoms(docs: &[Value]) -> Vec<Atom> {
-    let mut out = Vec::new();
-    for (doc, d) in docs.iter().enumerate() {
-        if d["kind"] != "Role" && d["kind"] != "ClusterRole" {
-            continue;
-        }
-        for rule in d["rules"].as_array().unwrap() {
-            let names = strings(&rule["resourceNames"]);
-            let names: Vec<Option<String>> = if names.is_empty() {
-                vec![None]
-            } else {
-                names.into_iter().map(Some).collect()
-            };
-            for group in strings(&rule["apiGroups"]) {
-                for resource in strings(&rule["resources"]) {
-                    for verb in strings(&rule["verbs"]) {
-                        for name in &names {
-                            out.push(Atom {
-                                doc,
-                                group: group.clone(),
-                                resource: resource.clone(),
-                                verb: verb.clone(),
-                                name: name.clone(),
-                            });
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out
-}
 
 fn rule_of(a: &Atom) -> Value {
     let mut rule = json!({"apiGroups": [a.group], "resources": [a.resource], "verbs": [a.verb]});

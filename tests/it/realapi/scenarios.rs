@@ -2,8 +2,6 @@
 //! its ServiceAccount: the live report equals the offline report of the same objects, with no
 //! 403 anywhere; and README's dump recipe through the real kubectl gives the same report.
 
-use std::process::Command;
-
 use super::{cluster, first_difference, meshcert_live, report};
 use crate::common::{check_json_from, fixture, meshcert, scenarios};
 
@@ -52,23 +50,7 @@ fn the_dump_recipe_through_kubectl_against_the_real_server_gives_the_live_report
     for scenario in ["viz-tap-expired", "dataplane-stale", "cert-manager-stalled"] {
         let _applied = c.load(&fixture(scenario));
         let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("dump.sh");
-        std::fs::write(&path, &script).unwrap();
-        let out = Command::new("sh")
-            .arg(&path)
-            .current_dir(tmp.path())
-            .env("KUBECONFIG", &c.admin)
-            .env("HOME", tmp.path())
-            .env_remove("KUBECTL")
-            .env_remove("MESHCERT_DUMP")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{scenario}: the recipe failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let dumped = check_json_from(&tmp.path().join("meshcert-dump"));
+        let dumped = check_json_from(&crate::kubectl_recipe::dump(&script, tmp.path(), &c.admin));
         let kubeconfig = c.meshcert_kubeconfig(tmp.path());
         let live = meshcert_live(&kubeconfig, &["check", "-o", "json"]);
         assert_eq!(dumped.status.code(), live.status.code(), "{scenario}");

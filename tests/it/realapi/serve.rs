@@ -67,6 +67,15 @@ fn serve_uses_the_token_the_kubeconfig_holds_at_each_round() {
 
     replace(&kubeconfig, &c.server, &ca, &c.token());
     wait_up(&prom, &serve, "1");
+    // Said once it is back.
+    assert!(
+        serve
+            .running
+            .stderr()
+            .contains(": cluster realapi is readable again\n"),
+        "{}",
+        serve.running.stderr()
+    );
     let ok = programs::query(
         &prom,
         r#"meshcert_check_result{check="l5d-identity-issuer-cert-is-time-valid",result="success"}"#,
