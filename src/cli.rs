@@ -111,6 +111,11 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub page_size: u32,
 
+    /// Which proxies to ask for their leaf certificate's expiry (through `pods/proxy`, an opt-in
+    /// permission): N Running meshed pods spread over the workloads, all, or off.
+    #[arg(long, value_name = "N|all|off", default_value = "100")]
+    pub proxy_metrics: crate::source::ProxyMetrics,
+
     /// Log every API request (and retry) on stderr.
     #[arg(short, long)]
     pub verbose: bool,

@@ -24,7 +24,7 @@ pub fn group_url(gateway: &str, cluster: Option<&str>) -> String {
     }
 }
 
-pub fn push(gateway: &str, cluster: Option<&str>, metrics: String) -> anyhow::Result<()> {
+pub fn push(gateway: &str, cluster: Option<&str>, metrics: Vec<u8>) -> anyhow::Result<()> {
     let url = group_url(gateway, cluster);
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         bail!("--push-gateway {gateway}: expected an http:// or https:// URL");

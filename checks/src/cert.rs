@@ -151,7 +151,7 @@ fn name_text(raw: &[u8]) -> String {
 
 impl Cert {
     /// Parses one DER certificate as Go's `x509.ParseCertificate` does, with its errors.
-    pub fn from_der(der: Vec<u8>) -> Result<Cert, String> {
+    pub fn from_der(der: Vec<u8>) -> Result<Cert, crate::x509::Error> {
         let go = parse::parse(&der)?;
         let key_algorithm = key_algorithm(&go);
         let signature_algorithm = match go.signature_algorithm {
@@ -402,6 +402,9 @@ mod tests {
         let root = self_signed(Spec::ca("r", 1), p256());
         let mut der = root.cert.der().to_vec();
         der.push(0);
-        assert_eq!(Cert::from_der(der).unwrap_err(), "x509: trailing data");
+        assert_eq!(
+            Cert::from_der(der).unwrap_err(),
+            crate::x509::Error::Parse("x509: trailing data".into())
+        );
     }
 }

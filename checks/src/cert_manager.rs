@@ -7,8 +7,8 @@
 
 use chrono::TimeDelta;
 
-use crate::check::{Context, Margin, MarginSpec};
 use crate::identity::ISSUER_SECRET;
+use crate::margin::{Margin, MarginSpec};
 use crate::snapshot::{Certificate, Fetched, Kind, Object, ObjectRef, ObjectState, Snapshot};
 
 /// The annotation cert-manager puts on every Secret it writes.
@@ -154,10 +154,15 @@ pub fn duration(c: &Certificate) -> Result<TimeDelta, String> {
 /// The issuer's expiry margin in force: the one the user set, else the renewal point of the
 /// cert-manager Certificate that manages it, else linkerd's 60 days. The text says where a
 /// margin other than the user's came from, and why linkerd's applies when the Certificate that
-/// would set it could not be read.
-pub fn issuer_margin(snap: &Snapshot, cx: &Context) -> (MarginSpec, Option<String>) {
-    if cx.issuer_margin_set {
-        return (cx.margins.issuer, None);
+/// would set it could not be read. `configured` is the run's issuer margin, `set` whether the
+/// user set it.
+pub fn issuer_margin(
+    snap: &Snapshot,
+    configured: MarginSpec,
+    set: bool,
+) -> (MarginSpec, Option<String>) {
+    if set {
+        return (configured, None);
     }
     let forbidden = |object: &ObjectRef| {
         matches!(snap.get(object), Some(ObjectState::Forbidden(_)))
@@ -175,18 +180,18 @@ pub fn issuer_margin(snap: &Snapshot, cx: &Context) -> (MarginSpec, Option<Strin
                 };
                 return (r.margin(), Some(from.to_string()));
             }
-            (cx.margins.issuer, None)
+            (configured, None)
         }
         Management::Yes {
             object,
             certificate: Err(_),
-        } => (cx.margins.issuer, forbidden(&object)),
+        } => (configured, forbidden(&object)),
         Management::Unknown(_) => {
             let ns = snap.linkerd_namespace.as_str();
             let object = ObjectRef::new(Kind::Certificate, ns, ISSUER_SECRET);
-            (cx.margins.issuer, forbidden(&object))
+            (configured, forbidden(&object))
         }
-        Management::No => (cx.margins.issuer, None),
+        Management::No => (configured, None),
     }
 }
 
@@ -350,30 +355,31 @@ mod tests {
 
     #[test]
     fn the_issuer_margin_follows_renew_before_unless_the_user_set_one() {
-        let at = chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z")
-            .unwrap()
-            .to_utc();
         let snap = managed_snapshot(Some(writes_issuer()), None);
-        let cx = Context::new(at);
+        let linkerds = MarginSpec::default();
         assert_eq!(
-            issuer_margin(&snap, &cx),
+            issuer_margin(&snap, linkerds, false),
             (
                 MarginSpec::Fixed("25h".parse().unwrap()),
                 Some("cert-manager's renewBefore".to_string())
             )
         );
-        let mut set = Context::new(at);
-        set.issuer_margin_set = true;
-        set.margins.issuer = "7d".parse().unwrap();
-        assert_eq!(issuer_margin(&snap, &set).0, "7d".parse().unwrap());
+        let sevenday: MarginSpec = "7d".parse().unwrap();
+        assert_eq!(issuer_margin(&snap, sevenday, true).0, sevenday);
         // No renewBefore: cert-manager's default, a third of the lifetime.
         let mut c = writes_issuer();
         c.renew_before = None;
         let snap = managed_snapshot(Some(c), None);
-        assert_eq!(issuer_margin(&snap, &cx).0, MarginSpec::Lifetime(33));
+        assert_eq!(
+            issuer_margin(&snap, linkerds, false).0,
+            MarginSpec::Lifetime(33)
+        );
         // Not managed: linkerd's 60 days.
         let snap = managed_snapshot(None, None);
-        assert_eq!(issuer_margin(&snap, &cx), (MarginSpec::default(), None));
+        assert_eq!(
+            issuer_margin(&snap, linkerds, false),
+            (MarginSpec::default(), None)
+        );
         // Managed (annotated), but the Certificate may not be read: linkerd's, saying why.
         let mut snap = managed_snapshot(None, Some("issuer-cert"));
         snap.insert(
@@ -381,7 +387,7 @@ mod tests {
             ObjectState::Forbidden("forbidden".into()),
         );
         assert_eq!(
-            issuer_margin(&snap, &cx),
+            issuer_margin(&snap, linkerds, false),
             (
                 MarginSpec::default(),
                 Some(

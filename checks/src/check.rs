@@ -24,6 +24,8 @@ pub enum Category {
     LinkerdViz,
     LinkerdJaeger,
     MeshcertConsistency,
+    /// What is running: the issuer the identity service has loaded, the proxies' leaves.
+    MeshcertRuntime,
 }
 
 impl Category {
@@ -35,6 +37,7 @@ impl Category {
             Category::LinkerdViz => "linkerd-viz",
             Category::LinkerdJaeger => "linkerd-jaeger",
             Category::MeshcertConsistency => "meshcert-consistency",
+            Category::MeshcertRuntime => "meshcert-runtime",
         }
     }
 
@@ -48,7 +51,8 @@ impl Category {
             // The PEM-file form holds only the identity material.
             Category::LinkerdWebhooksAndApisvcTls
             | Category::LinkerdIdentityDataPlane
-            | Category::MeshcertConsistency => snapshot.identity_files().is_none(),
+            | Category::MeshcertConsistency
+            | Category::MeshcertRuntime => snapshot.identity_files().is_none(),
             Category::LinkerdIdentity => true,
         }
     }
@@ -239,8 +243,13 @@ impl<'a> Input<'a> {
     /// point of the cert-manager Certificate that manages the issuer, else linkerd's 60 days;
     /// and where it came from when not the user's (see `cert_manager::issuer_margin`).
     pub fn issuer_margin(&self, cx: &Context) -> &(MarginSpec, Option<String>) {
-        self.issuer_margin
-            .get_or_init(|| crate::cert_manager::issuer_margin(self.snapshot, cx))
+        self.issuer_margin.get_or_init(|| {
+            crate::cert_manager::issuer_margin(
+                self.snapshot,
+                cx.margins.issuer,
+                cx.issuer_margin_set,
+            )
+        })
     }
 
     /// The trust anchors, issuer certificate and key, as linkerd reads them.

@@ -32,7 +32,7 @@ fn short_kind(kind: &str) -> Option<&'static str> {
     })
 }
 
-fn workload_label(w: &Workload) -> String {
+pub(crate) fn workload_label(w: &Workload) -> String {
     match short_kind(&w.kind) {
         Some(k) => format!("{k}/{}", w.name),
         None => format!("{}/{}", w.kind.to_ascii_lowercase(), w.name),
@@ -516,6 +516,8 @@ mod tests {
                 bundle,
                 native_sidecar: false,
                 created: None,
+                running: true,
+                component: None,
             });
         }
         snap

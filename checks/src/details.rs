@@ -189,10 +189,86 @@ pub struct Details {
     pub issuer_key: Option<KeyDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_plane: Option<DataPlaneDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<RuntimeDetail>,
 }
 
 impl Details {
     pub fn is_empty(&self) -> bool {
-        self.certificates.is_empty() && self.issuer_key.is_none() && self.data_plane.is_none()
+        self.certificates.is_empty()
+            && self.issuer_key.is_none()
+            && self.data_plane.is_none()
+            && self.runtime.is_none()
     }
+}
+
+/// The issuer one identity pod has loaded, beside the one stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadedIssuer {
+    pub namespace: String,
+    pub pod: String,
+    /// `issuer_cert_ttl_seconds` as scraped, in whole seconds.
+    pub ttl_seconds: i64,
+    /// The evaluation instant plus the TTL: when the loaded issuer expires.
+    pub loaded_not_after: String,
+    /// The issuer Secret's certificate's notAfter.
+    pub stored_not_after: String,
+    /// Whether the two agree within the tolerance.
+    pub current: bool,
+}
+
+/// An issuer Event of the identity controller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuerEventDetail {
+    pub reason: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// One proxy's leaf certificate as its metrics tell it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyLeaf {
+    pub namespace: String,
+    pub pod: String,
+    pub workload: String,
+    pub not_after: String,
+}
+
+/// The proxies' leaf expiries: how many were read of how many, and how they spread.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeafDistribution {
+    /// Running meshed pods in scope.
+    pub running_pods: usize,
+    /// Proxies whose leaf expiry was read.
+    pub read: usize,
+    pub expired: Vec<ProxyLeaf>,
+    pub past_renewal: Vec<ProxyLeaf>,
+    /// Proxies whose metrics could not be read, with why.
+    pub unreadable: Vec<UnreadablePod>,
+    /// Namespaces whose proxies meshcert may not read.
+    pub forbidden_namespaces: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earliest_not_after: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_not_after: Option<String>,
+    /// How many leaves expire within each bound, in hours from the evaluation instant
+    /// (`le`, cumulative, as a Prometheus histogram counts).
+    pub expiring_within_hours: Vec<(u32, usize)>,
+}
+
+/// What the runtime checks found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimeDetail {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loaded_issuers: Vec<LoadedIssuer>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issuer_events: Vec<IssuerEventDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_leaves: Option<LeafDistribution>,
 }

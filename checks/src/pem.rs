@@ -126,7 +126,7 @@ pub enum BundleError {
     #[error("not a PEM certificate")]
     NotPem,
     #[error("{0}")]
-    Certificate(String),
+    Certificate(crate::x509::Error),
 }
 
 /// All certificates of a PEM bundle, as linkerd's `DecodePEMCertificates` reads them: an empty
@@ -171,7 +171,7 @@ pub fn decode_bundle_lenient(text: &str) -> Result<Vec<Cert>, String> {
                 block.label
             ));
         }
-        certs.push(Cert::from_der(block.der)?);
+        certs.push(Cert::from_der(block.der).map_err(|e| e.to_string())?);
         rest = after;
     }
     if certs.is_empty() {

@@ -131,6 +131,14 @@ pub fn rbac_grants(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> V
             }
         })
         .collect();
+    // The identity controller's Events, in the control plane's namespace.
+    out.push(Grant {
+        namespace: Some(linkerd_ns.to_string()),
+        group: "",
+        resource: "events",
+        verb: "list",
+        name: None,
+    });
     // The extensions' namespaces (by label) and the meshed pods.
     for (group, resource) in [Kind::Namespace.group_resource(), ("", "pods")] {
         out.push(Grant {
@@ -144,6 +152,24 @@ pub fn rbac_grants(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> V
     out.sort();
     out.dedup();
     out
+}
+
+/// The opt-in grants of the runtime checks, by the file of `deploy/base/opt-in/` that holds
+/// them: `pods/proxy` reaches every port of a pod, so it is not in the default Role. The identity
+/// pods' metrics need it in the control plane's namespace; the proxies' metrics wherever meshed
+/// pods run (a ClusterRole, or a Role per meshed namespace).
+pub fn opt_in_grants(linkerd_ns: &str) -> Vec<(&'static str, Grant)> {
+    let proxy = |namespace: Option<String>| Grant {
+        namespace,
+        group: "",
+        resource: "pods/proxy",
+        verb: "get",
+        name: None,
+    };
+    vec![
+        ("identity-metrics.yaml", proxy(Some(linkerd_ns.to_string()))),
+        ("proxy-metrics.yaml", proxy(None)),
+    ]
 }
 
 /// kubectl's name for a kind's resource.
@@ -251,10 +277,48 @@ pub fn dump_script(linkerd_ns: &str, data_plane_ns: Option<&str>) -> String {
         None => "-A".to_string(),
     };
     out.push_str(&format!(
-        "$kubectl get pods {pods_scope} -l {MESHED_LABEL} -o json > \"$out/pods.json\"\n\
-         echo \"now: meshcert check --from $out\" >&2\n"
+        "$kubectl get pods {pods_scope} -l {MESHED_LABEL} -o json > \"$out/pods.json\"\n"
     ));
+    out.push_str(&runtime_script(linkerd_ns, &pods_scope));
+    out.push_str("echo \"now: meshcert check --from $out\" >&2\n");
     out
+}
+
+/// The dump's runtime evidence: the identity Deployment's Events, and where `pods/proxy` is
+/// permitted, the metrics of the Running identity pods (port 9990) and of the first
+/// `MESHCERT_PROXY_METRICS` (default 100; `all`, `off`) Running meshed pods (port 4191), each
+/// answer in `metrics/<ns>_<pod>_<port>.metrics`, or what kubectl said in `….metrics-error`.
+fn runtime_script(linkerd_ns: &str, pods_scope: &str) -> String {
+    use crate::runtime::{
+        COMPONENT_LABEL, IDENTITY_ADMIN_PORT, IDENTITY_DEPLOYMENT, PROXY_ADMIN_PORT,
+    };
+    let quoted = format!("'{}'", linkerd_ns.replace('\'', r"'\''"));
+    let scrape = |port: u16| {
+        format!(
+            "  f=\"$out/metrics/${{ns}}_${{pod}}_{port}\"\n\
+             \x20 if $kubectl get --raw \"/api/v1/namespaces/$ns/pods/$pod:{port}/proxy/metrics\" > \"$f.metrics\" 2> \"$f.metrics-error\"; then rm -f \"$f.metrics-error\"; else rm -f \"$f.metrics\"; fi\n"
+        )
+    };
+    format!(
+        "$kubectl get events -n {quoted} --field-selector involvedObject.name={IDENTITY_DEPLOYMENT} -o yaml > \"$out/{linkerd_ns}-identity-events.yaml\" \\\n\
+         \x20 || {{ rm -f \"$out/{linkerd_ns}-identity-events.yaml\"; echo 'no Events read' >&2; }}\n\
+         mkdir -p \"$out/metrics\"\n\
+         ns={quoted}\n\
+         for pod in $($kubectl get pods -n \"$ns\" -l {COMPONENT_LABEL}=identity --field-selector=status.phase=Running -o jsonpath='{{.items[*].metadata.name}}'); do\n\
+         {identity}\
+         done\n\
+         n=${{MESHCERT_PROXY_METRICS:-100}}\n\
+         if [ \"$n\" != off ]; then\n\
+         \x20 $kubectl get pods {pods_scope} -l {MESHED_LABEL} --field-selector=status.phase=Running \\\n\
+         \x20   -o jsonpath='{{range .items[*]}}{{.metadata.namespace}}{{\" \"}}{{.metadata.name}}{{\"\\n\"}}{{end}}' \\\n\
+         \x20   | {{ if [ \"$n\" = all ]; then cat; else head -n \"$n\"; fi; }} \\\n\
+         \x20   | while read -r ns pod; do\n\
+         {proxy}\
+         \x20 done\n\
+         fi\n",
+        identity = scrape(IDENTITY_ADMIN_PORT),
+        proxy = scrape(PROXY_ADMIN_PORT),
+    )
 }
 
 #[cfg(test)]

@@ -17,6 +17,9 @@ use crate::consistency_checks::{
 };
 use crate::data_plane::ProxiesCertsMatchCa;
 use crate::identity_checks::*;
+use crate::runtime_checks::{
+    IdentityLoadedCurrentIssuer, ProxiesLeafCertsRenewed, ProxiesLeafCertsValid,
+};
 use crate::webhook_checks::{
     jaeger_injector, policy_validator, proxy_injector, sp_validator, tap, tap_injector,
 };
@@ -49,6 +52,9 @@ pub static ALL: &[&dyn Check] = &[
     &ProxiesTrustIssuerAnchor,
     &CertManagerIssuerReady,
     &CertManagerRenewsIssuer,
+    &IdentityLoadedCurrentIssuer,
+    &ProxiesLeafCertsValid,
+    &ProxiesLeafCertsRenewed,
 ];
 
 /// The check with this id.

@@ -278,13 +278,7 @@ pub enum Fetched<'a, T> {
     Forbidden(&'a str),
 }
 
-/// The workload that owns a pod, derived from its owner references.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Workload {
-    /// `Deployment`, `StatefulSet`, `DaemonSet`, `ReplicaSet`, `Job`, … or `Pod` for a bare pod.
-    pub kind: String,
-    pub name: String,
-}
+pub use crate::workload::Workload;
 
 /// Where a proxy's trust bundle comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -308,6 +302,10 @@ pub struct PodSummary {
     /// `metadata.creationTimestamp`, when known: a pod created before the current issuer may
     /// still present a certificate from the previous one.
     pub created: Option<chrono::DateTime<chrono::Utc>>,
+    /// `status.phase` is `Running`: its proxy can be asked for its metrics.
+    pub running: bool,
+    /// The control-plane component it is (label `linkerd.io/control-plane-component`).
+    pub component: Option<String>,
 }
 
 /// The meshed pods (label `linkerd.io/control-plane-ns`) whose proxy carries a trust bundle, with
@@ -347,6 +345,35 @@ impl DataPlane {
     pub fn namespace(&self, pod: &PodSummary) -> &str {
         &self.namespaces[pod.namespace as usize]
     }
+
+    /// Which Running pods to ask for their metrics, at most `limit` (`None`: all), spread over
+    /// the workloads: one pod of each workload in turn (workloads in namespace and name order),
+    /// so that a sample of 100 covers 100 workloads before it takes a second pod of any.
+    /// Returns indices into `pods`.
+    pub fn spread_sample(&self, limit: Option<usize>) -> Vec<usize> {
+        let mut by_workload: BTreeMap<(&str, &Workload), Vec<usize>> = BTreeMap::new();
+        for (i, pod) in self.pods.iter().enumerate().filter(|(_, p)| p.running) {
+            by_workload
+                .entry((self.namespace(pod), &pod.workload))
+                .or_default()
+                .push(i);
+        }
+        let total: usize = by_workload.values().map(Vec::len).sum();
+        let want = limit.unwrap_or(total).min(total);
+        let mut out = Vec::with_capacity(want);
+        let mut round = 0;
+        while out.len() < want {
+            for pods in by_workload.values() {
+                if let Some(&i) = pods.get(round)
+                    && out.len() < want
+                {
+                    out.push(i);
+                }
+            }
+            round += 1;
+        }
+        out
+    }
 }
 
 /// The three PEM files of `meshcert check --trust-anchors F --issuer-cert F --issuer-key F`.
@@ -372,6 +399,9 @@ pub struct Snapshot {
     /// discovery): `Some(false)` when cert-manager is not installed; `None` when unknown, as
     /// offline.
     pub certificates_served: Option<bool>,
+    /// What is running: the identity controller's loaded issuer and Events, the proxies'
+    /// leaf certificates.
+    pub runtime: crate::runtime::Runtime,
 }
 
 impl Snapshot {
@@ -479,6 +509,46 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sample_takes_one_running_pod_of_each_workload_before_a_second() {
+        let mut dp = DataPlane::default();
+        for (ns, workload, name, running) in [
+            ("a", "web", "web-1", true),
+            ("a", "web", "web-2", true),
+            ("a", "web", "web-3", true),
+            ("b", "db", "db-1", true),
+            ("b", "api", "api-1", false),
+            ("b", "api", "api-2", true),
+        ] {
+            let namespace = dp.namespace_id(ns);
+            dp.pods.push(PodSummary {
+                namespace,
+                name: name.into(),
+                workload: Workload {
+                    kind: "Deployment".into(),
+                    name: workload.into(),
+                },
+                bundle: BundleRef::Reference,
+                native_sidecar: false,
+                created: None,
+                running,
+                component: None,
+            });
+        }
+        let names = |picked: Vec<usize>| -> Vec<String> {
+            picked
+                .into_iter()
+                .map(|i| dp.pods[i].name.clone())
+                .collect()
+        };
+        assert_eq!(names(dp.spread_sample(Some(3))), ["web-1", "api-2", "db-1"]);
+        assert_eq!(
+            names(dp.spread_sample(None)),
+            ["web-1", "api-2", "db-1", "web-2", "web-3"]
+        );
+        assert!(dp.spread_sample(Some(0)).is_empty());
+    }
 
     #[test]
     fn secret_bytes_debug_never_shows_content() {

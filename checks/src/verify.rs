@@ -58,7 +58,7 @@ pub enum VerifyError {
     #[error(
         "x509: a root or intermediate certificate is not authorized to sign for this name: {0}"
     )]
-    NotAuthorizedForName(String),
+    NotAuthorizedForName(crate::x509::Error),
     #[error("x509: no valid chains built{0}")]
     NoValidChains(String),
 }
@@ -211,7 +211,7 @@ impl<'a> Builder<'a> {
                     continue;
                 }
                 if let Err(e) = signature::check_signature_from(&cert.go, &parent.go) {
-                    hint.get_or_insert((e, parent));
+                    hint.get_or_insert((e.to_string(), parent));
                     continue;
                 }
                 if let Err(e) = is_valid(parent, kind, chain, self.opts.at) {
@@ -271,7 +271,7 @@ fn policies_valid(chain: &[&Cert]) -> bool {
     policy::policies_valid(&views)
 }
 
-fn chain_constraints(chain: &[&Cert]) -> Result<(), String> {
+fn chain_constraints(chain: &[&Cert]) -> Result<(), crate::x509::Error> {
     let views: Vec<ConstraintView<'_>> = chain
         .iter()
         .map(|c| ConstraintView {
@@ -314,7 +314,7 @@ pub fn verify<'a>(leaf: &'a Cert, opts: &'a Options<'a>) -> Result<Vec<&'a Cert>
         }
     };
     let (mut bad_policies, mut bad_usage) = (0usize, 0usize);
-    let mut constraints_error: Option<String> = None;
+    let mut constraints_error: Option<crate::x509::Error> = None;
     let mut valid = candidates.into_iter().filter(|chain| {
         if !policies_valid(chain) {
             bad_policies += 1;

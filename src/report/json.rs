@@ -2,6 +2,8 @@
 //! `clusters` array when several clusters are checked.
 
 use meshcert_checks::report::{CategoryReport, Report};
+use std::io::Write;
+
 use serde::Serialize;
 
 use super::run::Run;
@@ -37,25 +39,33 @@ impl<'a> Single<'a> {
     }
 }
 
-pub fn render(run: &Run) -> String {
+/// Writes the run's document, pretty-printed, and a newline.
+pub fn write(run: &Run, out: &mut impl Write) -> std::io::Result<()> {
     if run.per_cluster {
-        return clusters(run);
+        serde_json::to_writer_pretty(&mut *out, &clusters(run))?;
+    } else {
+        match run.clusters.first() {
+            Some(c) => match &c.outcome {
+                Ok(report) => serde_json::to_writer_pretty(
+                    &mut *out,
+                    &Single::of(report, c.source.as_deref()),
+                )?,
+                // Why the cluster could not be read, for a pipeline that reads only the JSON.
+                Err(why) => serde_json::to_writer_pretty(
+                    &mut *out,
+                    &Unreadable {
+                        success: false,
+                        context: c.context.as_deref(),
+                        error: why,
+                    },
+                )?,
+            },
+            None => {
+                serde_json::to_writer_pretty(&mut *out, &serde_json::json!({"success": false}))?
+            }
+        }
     }
-    let mut s = match run.clusters.first() {
-        Some(c) => match &c.outcome {
-            Ok(report) => serde_json::to_string_pretty(&Single::of(report, c.source.as_deref())),
-            // Why the cluster could not be read, for a pipeline that reads only the JSON.
-            Err(why) => serde_json::to_string_pretty(&Unreadable {
-                success: false,
-                context: c.context.as_deref(),
-                error: why,
-            }),
-        },
-        None => serde_json::to_string_pretty(&serde_json::json!({"success": false})),
-    }
-    .expect("a Report always serialises");
-    s.push('\n');
-    s
+    out.write_all(b"\n")
 }
 
 #[derive(Serialize)]
@@ -81,8 +91,8 @@ struct ClustersJson<'a> {
 
 /// Several clusters: one document with a `clusters` array; a cluster that could not be read
 /// has its reason.
-fn clusters(run: &Run) -> String {
-    let doc = ClustersJson {
+fn clusters(run: &Run) -> ClustersJson<'_> {
+    ClustersJson {
         success: run.succeeded(),
         clusters: run
             .clusters
@@ -106,8 +116,5 @@ fn clusters(run: &Run) -> String {
                 },
             })
             .collect(),
-    };
-    let mut s = serde_json::to_string_pretty(&doc).expect("a report always serialises");
-    s.push('\n');
-    s
+    }
 }

@@ -33,8 +33,13 @@ fn first_line(c: &CheckResult) -> String {
         .to_string()
 }
 
+/// Writes the run's JUnit XML document.
+pub fn write(run: &Run, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    out.write_all(document(run).as_bytes())
+}
+
 /// A cluster that could not be read becomes a failing test case of its own.
-pub fn render(run: &Run) -> String {
+fn document(run: &Run) -> String {
     let mut suites = String::new();
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
     for (ctx, why) in run.unreadable() {

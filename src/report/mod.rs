@@ -46,13 +46,12 @@ pub fn escape_markup(s: &str) -> String {
 
 /// Writes `run` in `format` (colour only for the table formats, when asked).
 pub fn write(run: &Run, format: Format, color: bool, out: &mut impl Write) -> std::io::Result<()> {
-    let text = match format {
-        Format::Table => table::render_run(run, false, color),
-        Format::Short => table::render_run(run, true, color),
-        Format::Json => json::render(run),
-        Format::Junit => junit::render(run),
-        Format::Prometheus => prometheus::render(run),
-        Format::Html => html::render(run),
-    };
-    out.write_all(text.as_bytes())
+    match format {
+        Format::Table => table::write(run, false, color, out),
+        Format::Short => table::write(run, true, color, out),
+        Format::Json => json::write(run, out),
+        Format::Junit => junit::write(run, out),
+        Format::Prometheus => prometheus::write(run, out),
+        Format::Html => html::write(run, out),
+    }
 }

@@ -12,7 +12,14 @@
 //! - `meshcert_cluster_up`: 1 when the cluster (or the files) could be read, 0 when not;
 //! - `meshcert_rotation_stage{stage}`: 1 for the trust-anchor rotation's stage (`meshcert
 //!   rotation`'s names), 0 for the others; `meshcert_rotation_new_anchor_ambiguous`: 1 when which
-//!   anchor is new could not be told (only where the rotation could be assessed).
+//!   anchor is new could not be told (only where the rotation could be assessed);
+//! - `meshcert_identity_loaded_issuer_expiry_timestamp_seconds{namespace,pod}`: when the issuer
+//!   each identity pod has loaded expires (the evaluation instant plus its
+//!   `issuer_cert_ttl_seconds`), beside the stored issuer's
+//!   `meshcert_certificate_expiry_timestamp_seconds{role="issuer"}`;
+//! - `meshcert_proxy_leaf_expiry_{earliest,latest}_timestamp_seconds` and
+//!   `meshcert_proxy_leaves{state}` (`read`, `expired`, `past-renewal`, `unreadable`): the sampled
+//!   proxies' leaf certificates (only where they were read).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -50,8 +57,8 @@ fn header(out: &mut String, name: &str, help: &str) {
 
 /// A cluster that could not be read has `meshcert_run_success` 0, `meshcert_cluster_up` 0 and no
 /// other series.
-pub fn render(run: &Run) -> String {
-    render_with_up(run, |c| c.outcome.is_ok())
+pub fn write(run: &Run, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    out.write_all(render_with_up(run, |c| c.outcome.is_ok()).as_bytes())
 }
 
 /// `render`, with `up` saying which clusters the latest read reached (the exporter keeps a
@@ -128,6 +135,7 @@ pub fn render_with_up(run: &Run, up: impl Fn(&ClusterOutcome) -> bool) -> String
         let _ = writeln!(out, "meshcert_run_success{} 0", labels(label, &[]));
     }
     rotation_families(&mut out, run);
+    runtime_families(&mut out, &reports);
     header(
         &mut out,
         "meshcert_cluster_up",
@@ -185,6 +193,107 @@ fn certificate_expiries(out: &mut String, reports: &[(Option<&str>, &Report)]) {
             }
         }
     }
+}
+
+/// A family's header and samples, only when it has samples: the runtime families exist only
+/// where the evidence was read (a Pushgateway drops a family without samples anyway).
+fn family(out: &mut String, name: &str, help: &str, samples: &[String]) {
+    if samples.is_empty() {
+        return;
+    }
+    header(out, name, help);
+    for s in samples {
+        let _ = writeln!(out, "{s}");
+    }
+}
+
+/// The runtime evidence: the identity pods' loaded issuers and the proxies' leaf expiries.
+fn runtime_families(out: &mut String, reports: &[(Option<&str>, &Report)]) {
+    use meshcert_checks::details::{LeafDistribution, RuntimeDetail};
+    let seconds = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|t| t.timestamp())
+            .ok()
+    };
+    let runtime = |r: &Report| -> Vec<RuntimeDetail> {
+        r.results()
+            .filter_map(|c| c.details.runtime.clone())
+            .collect()
+    };
+    let mut loaded = Vec::new();
+    for (cluster, r) in reports {
+        for d in runtime(r) {
+            for l in &d.loaded_issuers {
+                if let Some(t) = seconds(&l.loaded_not_after) {
+                    let labels = labels(*cluster, &[("namespace", &l.namespace), ("pod", &l.pod)]);
+                    loaded.push(format!(
+                        "meshcert_identity_loaded_issuer_expiry_timestamp_seconds{labels} {t}"
+                    ));
+                }
+            }
+        }
+    }
+    family(
+        out,
+        "meshcert_identity_loaded_issuer_expiry_timestamp_seconds",
+        "notAfter of the issuer an identity pod has loaded (the evaluation instant plus its issuer_cert_ttl_seconds), in seconds since the epoch.",
+        &loaded,
+    );
+    let leaves: Vec<(Option<&str>, LeafDistribution)> = reports
+        .iter()
+        .filter_map(|(cluster, r)| {
+            runtime(r)
+                .into_iter()
+                .find_map(|d| d.proxy_leaves)
+                .map(|d| (*cluster, d))
+        })
+        .collect();
+    let bound = |name: &str, pick: fn(&LeafDistribution) -> Option<&String>| -> Vec<String> {
+        leaves
+            .iter()
+            .filter_map(|(cluster, d)| {
+                let t = pick(d).and_then(|t| seconds(t))?;
+                Some(format!("{name}{} {t}", labels(*cluster, &[])))
+            })
+            .collect()
+    };
+    let earliest = "meshcert_proxy_leaf_expiry_earliest_timestamp_seconds";
+    family(
+        out,
+        earliest,
+        "The earliest notAfter of the sampled proxies' leaf certificates, in seconds since the epoch.",
+        &bound(earliest, |d| d.earliest_not_after.as_ref()),
+    );
+    let latest = "meshcert_proxy_leaf_expiry_latest_timestamp_seconds";
+    family(
+        out,
+        latest,
+        "The latest notAfter of the sampled proxies' leaf certificates, in seconds since the epoch.",
+        &bound(latest, |d| d.latest_not_after.as_ref()),
+    );
+    let counts: Vec<String> = leaves
+        .iter()
+        .flat_map(|(cluster, d)| {
+            [
+                ("read", d.read),
+                ("expired", d.expired.len()),
+                ("past-renewal", d.past_renewal.len()),
+                ("unreadable", d.unreadable.len()),
+            ]
+            .map(|(state, n)| {
+                format!(
+                    "meshcert_proxy_leaves{} {n}",
+                    labels(*cluster, &[("state", state)])
+                )
+            })
+        })
+        .collect();
+    family(
+        out,
+        "meshcert_proxy_leaves",
+        "Sampled proxies by the state of their leaf certificate: read, expired, past-renewal, unreadable.",
+        &counts,
+    );
 }
 
 /// The rotation stage and whether the new anchor was ambiguous, for the clusters assessed.

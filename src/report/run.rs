@@ -4,7 +4,26 @@
 use meshcert_checks::check::FailOn;
 use meshcert_checks::report::{Report, Status};
 
-use crate::ExitStatus;
+use std::process::ExitCode;
+
+/// meshcert's exit codes: 0 nothing failed, 1 a check failed, 2 meshcert could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitStatus {
+    Success,
+    Failure,
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> ExitCode {
+        ExitCode::from(match s {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Error => 2,
+        })
+    }
+}
 
 /// One cluster of a run (an offline run is one cluster without a context).
 #[derive(Clone)]
@@ -72,6 +91,15 @@ impl Run {
             })
             .max_by_key(|s| *s as u8)
             .unwrap_or(ExitStatus::Success)
+    }
+
+    /// Why the run's one cluster (or its files) could not be read, when that is so: a run of
+    /// one cluster that has nothing to report is meshcert's error, not a cluster's failure.
+    pub fn unreadable_alone(&self) -> Option<&str> {
+        match self.clusters.as_slice() {
+            [one] if !self.per_cluster => one.outcome.as_ref().err().map(String::as_str),
+            _ => None,
+        }
     }
 
     /// The readable reports, labelled with their context when the run is per cluster.

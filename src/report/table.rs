@@ -40,14 +40,19 @@ fn error_text(check: &CheckResult) -> Option<String> {
 }
 
 /// `-o table` / `-o short` of a run: the report's layout, or one section per cluster.
-pub fn render_run(run: &Run, short: bool, color: bool) -> String {
+pub fn write(
+    run: &Run,
+    short: bool,
+    color: bool,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     if run.per_cluster {
-        return clusters(run, short, color);
+        return clusters(run, short, color, out);
     }
     match run.clusters.first().map(|c| &c.outcome) {
-        Some(Ok(report)) => render(report, short, color),
-        Some(Err(why)) => format!("× could not be read: {why}\n"),
-        None => String::new(),
+        Some(Ok(report)) => out.write_all(render(report, short, color).as_bytes()),
+        Some(Err(why)) => writeln!(out, "× could not be read: {why}"),
+        None => Ok(()),
     }
 }
 
@@ -100,19 +105,21 @@ pub fn render(report: &Report, short: bool, color: bool) -> String {
 
 /// Several clusters: a section each (the reason for one that could not be read) and a
 /// summary line.
-fn clusters(run: &Run, short: bool, color: bool) -> String {
+fn clusters(
+    run: &Run,
+    short: bool,
+    color: bool,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let clusters = &run.clusters;
-    let mut out = String::new();
     for c in clusters {
         let title = format!("Cluster {}", c.label());
-        let _ = writeln!(out, "{title}\n{}", "=".repeat(title.chars().count()));
+        writeln!(out, "{title}\n{}", "=".repeat(title.chars().count()))?;
         match &c.outcome {
-            Ok(r) => out.push_str(&render(r, short, color)),
-            Err(e) => {
-                let _ = writeln!(out, "× could not be read: {e}");
-            }
+            Ok(r) => out.write_all(render(r, short, color).as_bytes())?,
+            Err(e) => writeln!(out, "× could not be read: {e}")?,
         }
-        out.push('\n');
+        writeln!(out)?;
     }
     let failed: Vec<&str> = clusters
         .iter()
@@ -120,20 +127,19 @@ fn clusters(run: &Run, short: bool, color: bool) -> String {
         .map(|c| c.label())
         .collect();
     let unreadable = clusters.iter().filter(|c| c.outcome.is_err()).count();
-    let _ = write!(
+    write!(
         out,
         "Clusters checked: {}; failed: {}",
         clusters.len(),
         failed.len()
-    );
+    )?;
     if !failed.is_empty() {
-        let _ = write!(out, " ({})", failed.join(", "));
+        write!(out, " ({})", failed.join(", "))?;
     }
     if unreadable > 0 {
-        let _ = write!(out, "; could not be read: {unreadable}");
+        write!(out, "; could not be read: {unreadable}")?;
     }
-    out.push('\n');
-    out
+    writeln!(out)
 }
 
 #[cfg(test)]

@@ -35,7 +35,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 #[cfg(test)]
 use http::{Method, StatusCode};
-use meshcert_checks::check::Context;
 
 mod endpoints;
 
@@ -44,9 +43,9 @@ use self::endpoints::answer;
 use self::endpoints::{
     FIRST_BYTE_TIMEOUT, HEADER_TIMEOUT, Published, connection, connection_limit,
 };
-use crate::ExitStatus;
 use crate::cli::ServeArgs;
-use crate::report::run::{ClusterOutcome, Run};
+use crate::pipeline::Plan;
+use crate::report::run::{ClusterOutcome, ExitStatus, Run};
 
 /// What the serving side tells the rounds thread.
 enum Signal {
@@ -173,27 +172,32 @@ impl Rounds {
 }
 
 /// One round: read and check as `meshcert check` would. Whatever stops the whole round (an
-/// unreadable kubeconfig, the one cluster down, a missing file) is that cluster's failure.
-fn round(args: &ServeArgs, base: &Context, last_labels: &[String]) -> Run {
-    let cx = Context {
-        at: args.audit.at.unwrap_or_else(chrono::Utc::now),
-        ..base.clone()
+/// unreadable kubeconfig, the one cluster down, a missing file) is that cluster's failure, under
+/// the label it had when it was last read.
+fn round(args: &ServeArgs, plan: &Plan, last_labels: &[String]) -> Run {
+    let at = args.audit.at.unwrap_or_else(chrono::Utc::now);
+    let last = |i: usize| {
+        last_labels
+            .get(i)
+            .map(|l| (!l.is_empty()).then(|| l.clone()))
     };
-    let result =
-        crate::check_request(&args.audit).and_then(|request| crate::collect(&request, &cx, true));
-    match result {
-        Ok(run) => run,
+    match plan.run(Some(at), true) {
+        Ok(mut run) => {
+            // The one cluster, unreadable: its label as when it was read, not a guess at it.
+            if let ([one], [_]) = (run.clusters.as_mut_slice(), last_labels)
+                && one.outcome.is_err()
+                && !run.per_cluster
+            {
+                one.context = last(0).flatten().or(one.context.take());
+            }
+            run
+        }
         Err(e) => {
             let why = format!("{e:#}");
             let labels: Vec<Option<String>> = if last_labels.is_empty() {
-                crate::check_request(&args.audit)
-                    .map(|r| r.expected_labels())
-                    .unwrap_or_else(|_| vec![None])
+                plan.request.expected_labels()
             } else {
-                last_labels
-                    .iter()
-                    .map(|l| (!l.is_empty()).then(|| l.clone()))
-                    .collect()
+                (0..last_labels.len()).filter_map(last).collect()
             };
             Run {
                 per_cluster: labels.len() > 1,
@@ -206,7 +210,7 @@ fn round(args: &ServeArgs, base: &Context, last_labels: &[String]) -> Run {
                         rotation: None,
                     })
                     .collect(),
-                fail_on: cx.fail_on,
+                fail_on: plan.cx.fail_on,
             }
         }
     }
@@ -291,8 +295,7 @@ fn rounds(
 /// `meshcert serve`.
 pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     // Bad flags, an unreadable policy file or missing inputs stop it before it listens.
-    let cx = crate::settings_of(&args.audit)?;
-    crate::check_request(&args.audit)?;
+    let plan = Plan::of(&args.audit)?;
     let web = match &args.web_config_file {
         Some(path) => crate::web_config::load(path)?,
         None => crate::web_config::WebConfig::default(),
@@ -333,8 +336,8 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
             std::thread::Builder::new()
                 .name("meshcert-rounds".into())
                 .spawn(move || {
-                    let one = |labels: &[String]| round(&args, &cx, labels);
-                    rounds(args.interval, cx.fail_on, one, &published, signal_rx)
+                    let one = |labels: &[String]| round(&args, &plan, labels);
+                    rounds(args.interval, plan.cx.fail_on, one, &published, signal_rx)
                 })
                 .context("cannot start the rounds thread")?;
         }
@@ -404,7 +407,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use meshcert_checks::check::FailOn;
+    use meshcert_checks::check::{Context, FailOn};
 
     fn unreadable(context: &str) -> ClusterOutcome {
         ClusterOutcome {

@@ -8,6 +8,7 @@ use super::limits::*;
 use anyhow::{anyhow, bail};
 use base64::Engine as _;
 use meshcert_checks::reads::MESHED_LABEL;
+use meshcert_checks::runtime::{COMPONENT_LABEL, Gathered, IDENTITY_DEPLOYMENT, IssuerEvent};
 use meshcert_checks::snapshot::{
     ApiService, BundleRef, CaBundle, Certificate, Condition, ConfigMap, Kind, Namespace, Object,
     ObjectRef, ObjectState, PodSummary, Secret, SecretBytes, SecretValue, Snapshot,
@@ -200,6 +201,16 @@ impl Builder {
             }
             return Ok(());
         }
+        if kind == "Event" {
+            let ns = self.snap.linkerd_namespace.clone();
+            if let Some(event) = issuer_event(&doc, &ns) {
+                match &mut self.snap.runtime.events {
+                    Gathered::Got(events) => events.push(event),
+                    other => *other = Gathered::Got(vec![event]),
+                }
+            }
+            return Ok(());
+        }
         let Some(kind) = Kind::from_name(kind) else {
             return Ok(());
         };
@@ -309,6 +320,8 @@ impl Builder {
             bundle,
             native_sidecar: pod.native_sidecar,
             created: pod.created,
+            running: pod.running,
+            component: pod.component,
         });
     }
 
@@ -334,6 +347,8 @@ pub(crate) struct PodRecord {
     pub(crate) bundle: Option<String>,
     pub(crate) native_sidecar: bool,
     pub(crate) created: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) running: bool,
+    pub(crate) component: Option<String>,
 }
 
 /// A document reduced to what the Snapshot keeps of it (done on worker threads).
@@ -346,9 +361,46 @@ pub(crate) enum Reduced {
 pub(crate) fn reduce(doc: Manifest) -> Reduced {
     match doc.kind.as_deref() {
         Some("Pod") => reduce_pod(doc).map_or(Reduced::Nothing, Reduced::Pod),
+        Some("Event") => Reduced::Other(Box::new(doc)),
         Some(k) if Kind::from_name(k).is_some() || is_list(&doc) => Reduced::Other(Box::new(doc)),
         _ => Reduced::Nothing,
     }
+}
+
+/// An Event the identity controller recorded on its Deployment in the control plane's namespace;
+/// other Events are not kept.
+pub(crate) fn issuer_event(doc: &Manifest, linkerd_ns: &str) -> Option<IssuerEvent> {
+    let meta = doc.metadata.as_ref();
+    let ns = meta.and_then(|m| m.namespace.as_deref());
+    let involved = doc.involved_object.as_ref()?;
+    if involved.get("name")?.as_str()? != IDENTITY_DEPLOYMENT
+        || ns.is_some_and(|ns| ns != linkerd_ns)
+    {
+        return None;
+    }
+    let text = |v: &Option<Value>| v.as_ref().and_then(|v| v.as_str()).map(String::from);
+    let time = |v: Option<&Value>| {
+        v.and_then(|v| v.as_str())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.to_utc())
+    };
+    let at = [
+        time(doc.last_timestamp.as_ref()),
+        time(doc.event_time.as_ref()),
+        time(doc.series.as_ref().and_then(|s| s.get("lastObservedTime"))),
+        time(doc.first_timestamp.as_ref()),
+        meta.and_then(|m| m.creation_timestamp.as_deref())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.to_utc()),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    Some(IssuerEvent {
+        reason: text(&doc.reason)?,
+        message: text(&doc.message).unwrap_or_default(),
+        at,
+    })
 }
 
 /// A meshed pod's summary; other pods, and proxies without a trust bundle variable, are not
@@ -376,6 +428,16 @@ pub(crate) fn reduce_pod(doc: Manifest) -> Option<PodRecord> {
         None => Some(var.value.unwrap_or_default()),
     };
     let name = meta.name.clone().unwrap_or_default();
+    let running = doc
+        .status
+        .as_ref()
+        .is_some_and(|s| s.phase == Text::Is("Running".into()));
+    let component = meta
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(COMPONENT_LABEL))
+        .and_then(|v| v.as_str())
+        .map(String::from);
     // The API server always sets it; a dump's unreadable value is taken as unknown.
     let created = meta
         .creation_timestamp
@@ -384,6 +446,8 @@ pub(crate) fn reduce_pod(doc: Manifest) -> Option<PodRecord> {
         .map(|t| t.to_utc());
     Some(PodRecord {
         created,
+        running,
+        component,
         namespace: meta.namespace.clone().unwrap_or_else(|| "default".into()),
         workload: workload(&meta, &name),
         name,

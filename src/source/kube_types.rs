@@ -24,6 +24,18 @@ pub(crate) struct Manifest {
     pub(crate) spec: Option<Spec>,
     /// A cert-manager Certificate's status.
     pub(crate) status: Option<Status>,
+    /// An Event's fields.
+    pub(crate) reason: Option<Value>,
+    pub(crate) message: Option<Value>,
+    #[serde(rename = "involvedObject")]
+    pub(crate) involved_object: Option<Value>,
+    #[serde(rename = "lastTimestamp")]
+    pub(crate) last_timestamp: Option<Value>,
+    #[serde(rename = "firstTimestamp")]
+    pub(crate) first_timestamp: Option<Value>,
+    #[serde(rename = "eventTime")]
+    pub(crate) event_time: Option<Value>,
+    pub(crate) series: Option<Value>,
     /// A YAML List's items (a JSON List streams them instead).
     pub(crate) items: Option<Vec<Manifest>>,
 }
@@ -115,6 +127,9 @@ pub(crate) struct Spec {
 pub(crate) struct Status {
     #[serde(default, rename = "conditions", deserialize_with = "ready_condition")]
     pub(crate) ready: Option<ReadyCondition>,
+    /// A pod's phase.
+    #[serde(default)]
+    pub(crate) phase: Text,
 }
 
 #[derive(Debug, Default)]
@@ -147,6 +162,10 @@ impl<'de> Deserialize<'de> for Text {
                     "True" => "True".into(),
                     "False" => "False".into(),
                     "Unknown" => "Unknown".into(),
+                    "Running" => "Running".into(),
+                    "Pending" => "Pending".into(),
+                    "Succeeded" => "Succeeded".into(),
+                    "Failed" => "Failed".into(),
                     other => other.to_string().into(),
                 }))
             }

@@ -161,7 +161,7 @@ pub async fn connect(
 }
 
 /// What a GET found.
-enum Fetched {
+pub(super) enum Fetched {
     Found(String),
     NotFound,
     Forbidden(String),
@@ -172,7 +172,7 @@ enum Fetched {
 }
 
 /// A persistent error answer for one object is that object's state, as a 403 is.
-fn unavailable_as_data(found: Result<Fetched, GiveUp>) -> Result<Fetched, GiveUp> {
+pub(super) fn unavailable_as_data(found: Result<Fetched, GiveUp>) -> Result<Fetched, GiveUp> {
     match found {
         Err(GiveUp::Unavailable(why)) => Ok(Fetched::Unavailable(why)),
         other => other,
@@ -180,7 +180,7 @@ fn unavailable_as_data(found: Result<Fetched, GiveUp>) -> Result<Fetched, GiveUp
 }
 
 /// Why a GET gave up.
-enum GiveUp {
+pub(super) enum GiveUp {
     Unreachable(String),
     Failed(String),
     /// The server kept answering with an error (5xx, 429) until the deadline: like a 403, this
@@ -259,11 +259,23 @@ fn status_in(text: &str) -> Option<(u16, String)> {
 }
 
 /// GETs `path` (with query), retrying 429, 5xx and timeouts with backoff until `deadline`.
-async fn get(
+pub(super) async fn get(
     cluster: &Cluster,
     path: &str,
     deadline: Instant,
     verbose: bool,
+) -> Result<Fetched, GiveUp> {
+    get_with(cluster, path, deadline, verbose, true).await
+}
+
+/// [`get`]; with `retry_answers` false, an error answer (5xx, 429) is final at once: a pod's port
+/// relayed by `pods/proxy` that answers 503 is not coming back within a run.
+pub(super) async fn get_with(
+    cluster: &Cluster,
+    path: &str,
+    deadline: Instant,
+    verbose: bool,
+    retry_answers: bool,
 ) -> Result<Fetched, GiveUp> {
     let mut delay = Duration::from_millis(100);
     let mut attempt = 0;
@@ -332,7 +344,7 @@ async fn get(
             }
             Ok(Err(e)) => e.to_string(),
         };
-        if Instant::now() + delay >= deadline {
+        if Instant::now() + delay >= deadline || (answered && !retry_answers) {
             let why = format!(
                 "GET {path}: gave up after {attempt} attempts within --timeout: {retry_reason}"
             );
@@ -387,7 +399,7 @@ pub fn api_path(o: &ObjectRef) -> String {
 }
 
 /// The path of a LIST, built by kube's request builder (selector, page size, continue token).
-fn list_path(
+pub(super) fn list_path(
     collection: String,
     params: &kube::core::params::ListParams,
 ) -> anyhow::Result<String> {

@@ -96,6 +96,7 @@ pub fn load(paths: &[PathBuf], ns: &str, limits: Limits) -> anyhow::Result<Loade
             read_yaml(&mut builder, name, whole)?;
         }
     }
+    super::runtime_files::add(paths, &mut builder.snap)?;
     Ok(Loaded {
         snapshot: builder.snap,
         source: format!("manifests: {}", described.join(", ")),

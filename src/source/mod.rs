@@ -8,6 +8,9 @@ pub mod limits;
 pub mod live;
 pub mod manifests;
 pub mod pem_files;
+mod runtime;
+pub use runtime::ProxyMetrics;
+pub mod runtime_files;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -71,6 +74,8 @@ pub enum Source {
         /// Meshed pods per LIST page.
         page_size: u32,
         verbose: bool,
+        /// Which proxies' leaf expiries to read.
+        proxy_metrics: ProxyMetrics,
         /// How many clusters are read at once.
         parallel: usize,
     },
@@ -83,12 +88,6 @@ pub struct Request {
     pub source: Source,
     pub scope: Scope,
     pub limits: Limits,
-}
-
-/// What a live request resolves to: one cluster, or a run per named cluster.
-pub enum Clusters {
-    One(Option<String>),
-    Many(Vec<String>),
 }
 
 impl Request {
@@ -106,39 +105,58 @@ impl Request {
         }
     }
 
-    /// The clusters a live request names.
-    pub fn clusters(&self) -> anyhow::Result<Clusters> {
+    /// Several clusters were asked for (`--context` repeated, `--all-contexts`): the run reports
+    /// per cluster, even when the kubeconfig turns out to hold one context.
+    pub fn per_cluster(&self) -> bool {
+        match &self.source {
+            Source::Live { contexts, .. } => match contexts {
+                Contexts::Current => false,
+                Contexts::Named(names) => names.len() > 1,
+                Contexts::All => true,
+            },
+            _ => false,
+        }
+    }
+
+    /// The clusters a request reads, in order: each a context to read through, or `None` for
+    /// the current context (or the files of an offline request).
+    pub fn clusters(&self) -> anyhow::Result<Vec<Option<String>>> {
         let Source::Live {
             kubeconfig,
             contexts,
             ..
         } = &self.source
         else {
-            bail!("internal error: files read as a cluster")
+            return Ok(vec![None]);
         };
         Ok(match contexts {
-            Contexts::Current => Clusters::One(None),
-            Contexts::Named(names) if names.len() == 1 => Clusters::One(Some(names[0].clone())),
-            Contexts::Named(names) => Clusters::Many(names.clone()),
-            Contexts::All => Clusters::Many(live::all_contexts(kubeconfig.as_deref())?),
+            Contexts::Current => vec![None],
+            Contexts::Named(names) => names.iter().cloned().map(Some).collect(),
+            Contexts::All => live::all_contexts(kubeconfig.as_deref())?
+                .into_iter()
+                .map(Some)
+                .collect(),
         })
+    }
+
+    /// The label a cluster's results go under: its context's name (the current context's when
+    /// `None`), `in-cluster` for the service account, nothing for files.
+    pub fn label(&self, context: Option<&str>) -> Option<String> {
+        match &self.source {
+            Source::Live { kubeconfig, .. } => live::context_label(kubeconfig.as_deref(), context),
+            _ => None,
+        }
     }
 
     /// The labels a run's clusters get (`None` for files): what a round that could not even
     /// start reading reports its failure under, so that a cluster down from the start has the
     /// same series as once it is read.
     pub fn expected_labels(&self) -> Vec<Option<String>> {
-        let Source::Live { kubeconfig, .. } = &self.source else {
-            return vec![None];
-        };
         match self.clusters() {
-            Ok(Clusters::One(context)) => {
-                vec![live::context_label(
-                    kubeconfig.as_deref(),
-                    context.as_deref(),
-                )]
-            }
-            Ok(Clusters::Many(names)) => names.into_iter().map(Some).collect(),
+            Ok(clusters) => clusters
+                .iter()
+                .map(|context| self.label(context.as_deref()))
+                .collect(),
             Err(_) => vec![None],
         }
     }
@@ -151,6 +169,7 @@ impl Request {
             timeout,
             page_size,
             verbose,
+            proxy_metrics,
             ..
         } = &self.source
         else {
@@ -166,6 +185,17 @@ impl Request {
             verbose: *verbose,
             limits: self.limits,
         };
-        Ok((cluster.context.clone(), live::load(&cluster, &opts).await?))
+        let deadline = tokio::time::Instant::now() + *timeout;
+        let mut loaded = live::load(&cluster, &opts).await?;
+        // What is running: the identity pods' loaded issuer, its Events, the proxies' leaves.
+        runtime::gather(
+            &cluster,
+            &mut loaded.snapshot,
+            *proxy_metrics,
+            deadline,
+            *verbose,
+        )
+        .await;
+        Ok((cluster.context.clone(), loaded))
     }
 }

@@ -123,6 +123,8 @@ pub(crate) mod testutil {
                 bundle,
                 native_sidecar: false,
                 created: None,
+                running: true,
+                component: None,
             });
         }
         snap

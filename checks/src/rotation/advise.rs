@@ -335,16 +335,39 @@ fn workloads_restarted(f: &Facts<'_>, cmd: &Commands, at: DateTime<Utc>) -> Advi
 }
 
 /// The issuer comes from the new anchor; pods created before it remain.
-fn issuer_deployed(f: &Facts<'_>, cmd: &Commands) -> Advice {
+fn issuer_deployed(f: &Facts<'_>, cmd: &Commands, at: DateTime<Utc>) -> Advice {
+    use crate::runtime_checks::Loaded;
     let before = &f.proxies.before_issuer;
     let workloads = f.restarts(before);
     let n = before.len();
     let who = pods_in(n, workloads.len());
     let old_in_bundle = old_labels(f);
-    let mut next_steps = vec![NextStep {
-        description: "Step 4: confirm the identity service loaded the new issuer".into(),
-        commands: vec![cmd.events.clone()],
-    }];
+    // Step 4, judged from what the identity pods report where meshcert could read it.
+    let step4 = match crate::runtime_checks::loaded(f.runtime, f.issuer.facts.not_after, at) {
+        Loaded::Current(pods) => NextStep {
+            description: format!(
+                "Step 4: done: the identity service has loaded the new issuer (issuer_cert_ttl_seconds of {})",
+                pods.join(", ")
+            ),
+            commands: Vec::new(),
+        },
+        Loaded::Stale(pods) => NextStep {
+            description: format!(
+                "Step 4: the identity service has not loaded the new issuer ({} still signs with another one): restart it, and do not go on before it has",
+                pods.join(", ")
+            ),
+            commands: vec![format!(
+                "kubectl -n {} rollout restart deploy/linkerd-identity",
+                f.ns
+            )],
+        },
+        // Why not is in the runtime check's skip reason; the advice stays the same either way.
+        Loaded::Unknown(_) => NextStep {
+            description: "Step 4: confirm the identity service loaded the new issuer (meshcert could not read which issuer it has loaded: `meshcert explain meshcert-identity-loaded-current-issuer`)".into(),
+            commands: vec![cmd.events.clone()],
+        },
+    };
+    let mut next_steps = vec![step4];
     next_steps.extend(restart_step(
         format!("Step 5: restart the workloads started before the new issuer ({who}); {RERUN}"),
         &workloads,
@@ -421,7 +444,7 @@ fn advise_stage(stage: Stage, f: &Facts<'_>, at: DateTime<Utc>) -> Advice {
         Stage::Done => done(f),
         Stage::BundleDeployed => bundle_deployed(f),
         Stage::WorkloadsRestarted => workloads_restarted(f, &cmd, at),
-        Stage::IssuerDeployed => issuer_deployed(f, &cmd),
+        Stage::IssuerDeployed => issuer_deployed(f, &cmd, at),
         Stage::OldAnchorUnused => old_anchor_unused(f, &cmd),
     }
 }

@@ -56,6 +56,8 @@ pub(super) struct Facts<'a> {
     /// The anchor that signed the issuer.
     pub signer: Cert,
     pub proxies: Proxies<'a>,
+    /// What is running: which issuer the identity pods have loaded.
+    pub runtime: &'a crate::runtime::Runtime,
 }
 
 impl Facts<'_> {
@@ -303,5 +305,6 @@ pub(super) fn observe<'a>(
         judgement,
         signer,
         proxies,
+        runtime: &snap.runtime,
     })
 }

@@ -408,7 +408,7 @@ pub struct ConstraintView<'a> {
 /// Go's `checkChainConstraints` over a chain, leaf first: each certificate's SANs against the
 /// constraints of every certificate above it. The error is the detail Go wraps in
 /// `CANotAuthorizedForThisName`.
-pub fn check_chain_constraints(chain: &[ConstraintView<'_>]) -> Result<(), String> {
+pub fn check_chain_constraints(chain: &[ConstraintView<'_>]) -> Result<(), super::Error> {
     let sets: Vec<ChainConstraints> = chain
         .iter()
         .enumerate()
@@ -453,7 +453,8 @@ pub fn check_chain_constraints(chain: &[ConstraintView<'_>]) -> Result<(), Strin
             .uris
             .iter()
             .map(|u| constraint_host(u).map(|h| (u.text.clone(), h)))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(super::Error::Constraint)?;
         let emails = sans
             .emails
             .iter()
@@ -465,9 +466,11 @@ pub fn check_chain_constraints(chain: &[ConstraintView<'_>]) -> Result<(), Strin
                     })
                     .ok_or_else(|| format!("cannot parse rfc822Name {}", go_quote(e)))
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(super::Error::Constraint)?;
         for set in &sets[current..] {
-            set.check(&sans.dns, &uris, &emails, &sans.ips)?;
+            set.check(&sans.dns, &uris, &emails, &sans.ips)
+                .map_err(super::Error::Constraint)?;
         }
     }
     Ok(())
@@ -485,6 +488,7 @@ mod tests {
         }
     }
 
+    /// The constraint refusal's text, for the assertions below.
     fn check(nc: &NameConstraints, dns: &[&str]) -> Result<(), String> {
         let sans = SanNames {
             dns: dns.iter().map(|s| s.to_string()).collect(),
@@ -500,6 +504,10 @@ mod tests {
                 sans: None,
             },
         ])
+        .map_err(|e| match e {
+            super::super::Error::Constraint(text) => text,
+            other => panic!("not a constraint refusal: {other:?}"),
+        })
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::constraints::{IpNet, NameConstraints, SanNames};
 use super::der::{self, Reader};
 use super::hostname::{self, go_quote};
 use super::uri::{self, UriName};
-use super::{R, err};
+use super::{Error, R, err};
 
 pub(super) struct Extension<'a> {
     pub(super) oid: Vec<u64>,
@@ -75,7 +75,8 @@ fn parse_san(value: &[u8]) -> R<SanNames> {
                     return Err(format!(
                         "x509: cannot parse URI {}: invalid domain",
                         go_quote(&text)
-                    ));
+                    )
+                    .into());
                 }
                 out.uris.push(UriName { text, host });
             }
@@ -84,7 +85,7 @@ fn parse_san(value: &[u8]) -> R<SanNames> {
                     return err("x509: SAN iPAddress contains IPv4-mapped IPv6 address");
                 }
                 4 | 16 => out.ips.push(data.to_vec()),
-                n => return Err(format!("x509: cannot parse IP address of length {n}")),
+                n => return Err(format!("x509: cannot parse IP address of length {n}").into()),
             },
             _ => {}
         }
@@ -150,7 +151,7 @@ fn parse_name_constraints(value: &[u8]) -> R<(NameConstraints, bool)> {
                     Err(format!(
                         "x509: invalid constraint value: x509: {} cannot be encoded as an IA5String",
                         hostname::go_quote_bytes(v)
-                    ))
+                    ).into())
                 }
             };
             match e.tag {
@@ -161,7 +162,8 @@ fn parse_name_constraints(value: &[u8]) -> R<(NameConstraints, bool)> {
                         return Err(format!(
                             "x509: failed to parse dnsName constraint {}",
                             go_quote(&d)
-                        ));
+                        )
+                        .into());
                     }
                     out.0.push(d);
                 }
@@ -172,14 +174,16 @@ fn parse_name_constraints(value: &[u8]) -> R<(NameConstraints, bool)> {
                         n => {
                             return Err(format!(
                                 "x509: IP constraint contained value of length {n}"
-                            ));
+                            )
+                            .into());
                         }
                     };
                     if !valid_ip_mask(mask) {
                         return Err(format!(
                             "x509: IP constraint contained invalid mask {}",
                             mask.iter().map(|b| format!("{b:02x}")).collect::<String>()
-                        ));
+                        )
+                        .into());
                     }
                     if ip.len() == 16 && ip[..12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] {
                         return err("x509: IP constraint contained IPv4-mapped IPv6 address");
@@ -201,7 +205,8 @@ fn parse_name_constraints(value: &[u8]) -> R<(NameConstraints, bool)> {
                         return Err(format!(
                             "x509: failed to parse rfc822Name constraint {}",
                             go_quote(&c)
-                        ));
+                        )
+                        .into());
                     }
                     out.2.push(c);
                 }
@@ -212,13 +217,15 @@ fn parse_name_constraints(value: &[u8]) -> R<(NameConstraints, bool)> {
                         return Err(format!(
                             "x509: failed to parse URI constraint {}: cannot be IP address",
                             go_quote(&d)
-                        ));
+                        )
+                        .into());
                     }
                     if !hostname::domain_name_valid(&d, true) {
                         return Err(format!(
                             "x509: failed to parse URI constraint {}",
                             go_quote(&d)
-                        ));
+                        )
+                        .into());
                     }
                     out.3.push(d);
                 }
@@ -305,7 +312,7 @@ fn sequence<'a>(value: &'a [u8], bad: &str) -> R<Reader<'a>> {
     Reader::new(value)
         .read(der::SEQUENCE)
         .map(Reader::new)
-        .ok_or_else(|| bad.to_string())
+        .ok_or_else(|| Error::from(bad))
 }
 
 /// keyUsage: Go's 9-bit value (bits past the ninth are not read).
@@ -358,7 +365,7 @@ fn subject_key_id(e: &Extension<'_>) -> R<Vec<u8>> {
     Reader::new(e.value)
         .read(der::OCTET_STRING)
         .map(<[u8]>::to_vec)
-        .ok_or_else(|| "x509: invalid subject key identifier".to_string())
+        .ok_or(Error::from("x509: invalid subject key identifier"))
 }
 
 /// extKeyUsage: whether it lists a usage at all, anyExtendedKeyUsage, serverAuth.

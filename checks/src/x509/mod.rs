@@ -16,9 +16,46 @@ pub mod public_key;
 pub mod signature;
 pub mod uri;
 
-/// What the parsing steps return: Go's error text on refusal.
-type R<T> = Result<T, String>;
+/// Why Go's `crypto/x509` refuses a certificate or a chain. `Display` is Go's error text, the
+/// words linkerd prints.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// `ParseCertificate` refuses the DER (structure, extensions, keys, names).
+    #[error("{0}")]
+    Parse(String),
+    /// The signature does not verify under the parent's key, or its algorithm or key is refused.
+    #[error("{0}")]
+    Signature(String),
+    /// A name constraint of the chain excludes, or does not permit, one of the leaf's names.
+    #[error("{0}")]
+    Constraint(String),
+}
+
+impl Error {
+    /// Go's text.
+    pub fn text(&self) -> &str {
+        match self {
+            Error::Parse(s) | Error::Signature(s) | Error::Constraint(s) => s,
+        }
+    }
+}
+
+/// A refusal of the parsing steps, where Go's text is written out.
+impl From<&str> for Error {
+    fn from(s: &str) -> Error {
+        Error::Parse(s.to_string())
+    }
+}
+
+impl From<String> for Error {
+    fn from(s: String) -> Error {
+        Error::Parse(s)
+    }
+}
+
+/// What the parsing steps return: Go's refusal when they refuse.
+type R<T> = Result<T, Error>;
 
 fn err<T>(s: &str) -> R<T> {
-    Err(s.to_string())
+    Err(Error::Parse(s.to_string()))
 }

@@ -2,7 +2,7 @@
 //! string type, and the CommonName (the last CN) and Organization values kept.
 
 use super::der::{self, Reader};
-use super::{R, err};
+use super::{Error, R, err};
 
 fn is_printable(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"'()+,-./ :=?*&".contains(&b)
@@ -21,7 +21,7 @@ fn asn1_string(tag: u8, v: &[u8]) -> R<String> {
         }
         der::UTF8_STRING => std::str::from_utf8(v)
             .map(str::to_string)
-            .map_err(|_| "invalid UTF-8 string".to_string()),
+            .map_err(|_| Error::from("invalid UTF-8 string")),
         der::BMP_STRING => {
             if !v.len().is_multiple_of(2) {
                 return err("invalid BMPString");
@@ -59,7 +59,7 @@ fn asn1_string(tag: u8, v: &[u8]) -> R<String> {
                 err("invalid NumericString")
             }
         }
-        _ => Err(format!("unsupported string type: {tag}")),
+        _ => Err(format!("unsupported string type: {tag}").into()),
     }
 }
 
@@ -77,22 +77,22 @@ fn attribute_value(r: &mut Reader<'_>) -> R<Option<String>> {
         der::INTEGER => full
             .read_i64_with_tag(der::INTEGER)
             .map(|_| None)
-            .ok_or_else(|| "invalid ASN.1 integer".to_string()),
+            .ok_or(Error::from("invalid ASN.1 integer")),
         der::BIT_STRING => full
             .read_bit_string()
             .map(|_| None)
-            .ok_or_else(|| "invalid ASN.1 BIT STRING".to_string()),
+            .ok_or(Error::from("invalid ASN.1 BIT STRING")),
         der::OID => full
             .read_oid()
             .map(|_| None)
-            .ok_or_else(|| "invalid ASN.1 OBJECT IDENTIFIER".to_string()),
+            .ok_or(Error::from("invalid ASN.1 OBJECT IDENTIFIER")),
         der::UTC_TIME | der::GENERALIZED_TIME => {
-            full.read_time().map(|_| None).map_err(str::to_string)
+            full.read_time().map(|_| None).map_err(Error::from)
         }
         der::BOOLEAN => full
             .read_bool()
             .map(|_| None)
-            .ok_or_else(|| "invalid ASN.1 BOOLEAN".to_string()),
+            .ok_or(Error::from("invalid ASN.1 BOOLEAN")),
         _ => Ok(None),
     }
 }

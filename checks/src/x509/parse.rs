@@ -218,7 +218,8 @@ fn read_extensions(tbs: &mut Reader<'_>, out: &mut Parsed) -> R<()> {
             return Err(format!(
                 "x509: certificate contains duplicate extension with OID {}",
                 go_quote(&dotted)
-            ));
+            )
+            .into());
         }
         parsed.push(ext);
     }
@@ -348,14 +349,18 @@ mod tests {
 
     #[test]
     fn garbage_is_malformed() {
-        assert_eq!(parse(b"").unwrap_err(), "x509: malformed certificate");
+        let refused = |text: &str| super::super::Error::Parse(text.to_string());
+        assert_eq!(
+            parse(b"").unwrap_err(),
+            refused("x509: malformed certificate")
+        );
         assert_eq!(
             parse(&[0x30, 0x01]).unwrap_err(),
-            "x509: malformed certificate"
+            refused("x509: malformed certificate")
         );
         assert_eq!(
             parse(&[0x30, 0x00]).unwrap_err(),
-            "x509: malformed tbs certificate"
+            refused("x509: malformed tbs certificate")
         );
     }
 }

@@ -125,10 +125,10 @@ pub(super) fn parse_public_key(oid: &str, params: &[u8], data: &[u8]) -> R<Optio
             }
             let name = format!("P{}", curve.bits());
             if data.len() != 1 + 2 * curve.coordinate_len() {
-                return Err(format!("invalid {name} point encoding"));
+                return Err(format!("invalid {name} point encoding").into());
             }
             if !point_on_curve(curve, data) {
-                return Err(format!("{name} point not on curve"));
+                return Err(format!("{name} point not on curve").into());
             }
             Ok(Some(PublicKey::Ecdsa {
                 curve,

@@ -71,7 +71,7 @@ fn details(alg: SigAlg) -> (Hash, KeyKind) {
 }
 
 /// `checkSignature(algo, signed, signature, publicKey, allowSHA1=false)`.
-pub fn check_signature(
+fn check_signature(
     alg: SigAlg,
     signed: &[u8],
     signature: &[u8],
@@ -237,17 +237,18 @@ fn rsa_pkcs1v15(n: &[u8], e: i64, hash: Hash, signed: &[u8], signature: &[u8]) -
 }
 
 /// `child.CheckSignatureFrom(parent)`.
-pub fn check_signature_from(child: &Parsed, parent: &Parsed) -> Result<(), String> {
+pub fn check_signature_from(child: &Parsed, parent: &Parsed) -> Result<(), super::Error> {
+    let refused = |text: &str| Err(super::Error::Signature(text.to_string()));
     match parent.basic_constraints {
-        None if parent.version == 3 => return Err(CANNOT_SIGN.to_string()),
-        Some((false, _)) => return Err(CANNOT_SIGN.to_string()),
+        None if parent.version == 3 => return refused(CANNOT_SIGN),
+        Some((false, _)) => return refused(CANNOT_SIGN),
         _ => {}
     }
     if parent.key_usage != 0 && parent.key_usage & KEY_USAGE_CERT_SIGN == 0 {
-        return Err(CANNOT_SIGN.to_string());
+        return refused(CANNOT_SIGN);
     }
     let Some(key) = &parent.public_key else {
-        return Err(UNSUPPORTED.to_string());
+        return refused(UNSUPPORTED);
     };
     check_signature(
         child.signature_algorithm,
@@ -255,6 +256,7 @@ pub fn check_signature_from(child: &Parsed, parent: &Parsed) -> Result<(), Strin
         &child.signature,
         key,
     )
+    .map_err(super::Error::Signature)
 }
 
 /// Whether `parent`'s key made `child`'s signature, with no CA or key-usage rule: for naming

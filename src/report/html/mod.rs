@@ -78,8 +78,12 @@ fn status_html(status: Status) -> String {
     )
 }
 
-/// The page of a run.
-pub fn render(run: &Run) -> String {
+/// Writes the page of a run.
+pub fn write(run: &Run, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    out.write_all(page(run).as_bytes())
+}
+
+fn page(run: &Run) -> String {
     let code = run.exit_status() as u8;
     let passed = run.succeeded();
     let verdict = if passed {

@@ -22,9 +22,9 @@ fn fail_on_warning_turns_warnings_into_a_failing_run() {
 #[test]
 fn junit_reports_failures_warnings_and_skips_as_ci_systems_expect() {
     let healthy = stdout(&check_from("healthy", &["-o", "junit"]));
-    assert!(healthy.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"meshcert\" tests=\"19\" failures=\"0\""), "{healthy}");
+    assert!(healthy.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"meshcert\" tests=\"22\" failures=\"0\" errors=\"0\" skipped=\"3\""), "{healthy}");
     let counts = xml_elements(&healthy);
-    assert_eq!((counts["testsuite"], counts["testcase"]), (4, 19));
+    assert_eq!((counts["testsuite"], counts["testcase"]), (5, 22));
     assert!(!counts.contains_key("failure"));
 
     let out = check_from("expired-anchor", &["-o", "junit"]);
@@ -52,8 +52,9 @@ fn junit_reports_failures_warnings_and_skips_as_ci_systems_expect() {
     assert!(xml.contains("<failure type=\"warning\""), "{xml}");
 
     let xml = stdout(&check_from("missing-issuer-secret", &["-o", "junit"]));
-    assert_eq!(xml_elements(&xml)["skipped"], 7);
-    assert!(xml.contains("skipped=\"7\""));
+    // 7, and the 3 runtime checks without evidence in a fixture.
+    assert_eq!(xml_elements(&xml)["skipped"], 10);
+    assert!(xml.contains("skipped=\"10\""));
 }
 
 #[test]
@@ -100,7 +101,7 @@ fn prometheus_exposition_parses_and_carries_results_and_expiries() {
         s.iter()
             .filter(|x| x.metric == "meshcert_check_result")
             .count(),
-        19 * 4
+        22 * 4
     );
     let anchor = sample(
         &s,
@@ -148,7 +149,12 @@ fn prometheus_exposition_parses_and_carries_results_and_expiries() {
     assert!(
         s.iter()
             .filter(|x| x.metric == "meshcert_check_result" && x.value == 1.0)
-            .all(|x| x.labels["result"] == "success")
+            .all(|x| x.labels["result"]
+                == if x.labels["category"] == "meshcert-runtime" {
+                    "skipped" // no runtime evidence in a fixture
+                } else {
+                    "success"
+                })
     );
     let s = scrape(&stdout(&check_from(
         "dataplane-stale",

@@ -265,7 +265,7 @@ fn extension_categories_appear_only_when_installed() {
         "linkerd-webhooks-and-apisvc-tls",
         "linkerd-identity-data-plane",
     ];
-    let own = ["meshcert-consistency"];
+    let own = ["meshcert-consistency", "meshcert-runtime"];
     let report = json_of(&check_from("healthy", &["-o", "json"]));
     assert_eq!(category_names(&report), [&core[..], &own].concat());
     let report = json_of(&check_from("viz-tap-expired", &["-o", "json"]));

@@ -28,6 +28,14 @@ fn every_scenario_gives_its_verdicts_in_json_table_and_short() {
             .iter()
             .map(|id| (id.to_string(), "success".to_string()))
             .collect();
+        // No fixture holds runtime evidence (metrics, Events): those checks skip, never pass.
+        for c in meshcert_checks::registry::ALL {
+            if c.meta().category == meshcert_checks::check::Category::MeshcertRuntime
+                && ids.contains(&c.meta().id)
+            {
+                expected.insert(c.meta().id.to_string(), "skipped".to_string());
+            }
+        }
         for (id, result) in &non_success {
             expected.insert(id.to_string(), result.to_string());
         }
@@ -138,8 +146,16 @@ fn min_validity_sets_the_margin_and_the_descriptions() {
     let out = check_from("expiring-soon", &["--min-validity", "7d", "-o", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let report = json_of(&out);
+    // Everything passes; the runtime checks have no evidence in a fixture and skip.
     assert!(
-        results(&report).values().all(|r| r == "success"),
+        results(&report).iter().all(|(id, r)| r
+            == if id.starts_with("meshcert-identity-loaded")
+                || id.starts_with("meshcert-proxies-leaf")
+            {
+                "skipped"
+            } else {
+                "success"
+            }),
         "{report}"
     );
     let checks = report["categories"][0]["checks"].as_array().unwrap();

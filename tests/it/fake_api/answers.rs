@@ -13,6 +13,7 @@ pub(super) fn collection_kind(path: &str, store: &Store) -> Option<&'static str>
     Some(match segments.as_slice() {
         ["api", "v1", "namespaces", _, "configmaps"] => "ConfigMapList",
         ["api", "v1", "namespaces", _, "secrets"] => "SecretList",
+        ["api", "v1", "namespaces", _, "events"] => "EventList",
         [
             "apis",
             "admissionregistration.k8s.io",

@@ -53,6 +53,9 @@ struct Store {
     /// Whether cert-manager's CRDs are served (discovery, Certificate lists).
     cert_manager: bool,
     objects: HashMap<String, Value>,
+    /// What each pod's port answers at `/metrics` through `pods/proxy`, from the fixture's
+    /// `metrics/<ns>_<pod>_<port>.metrics` files (the layout `meshcert dump-commands` writes).
+    metrics: HashMap<String, String>,
     namespaces: Vec<Value>,
     pods: Vec<Value>,
 }
@@ -88,6 +91,7 @@ fn path_of(obj: &Value) -> Option<String> {
         }
         "APIService" => format!("/apis/apiregistration.k8s.io/v1/apiservices/{name}"),
         "Certificate" => format!("/apis/cert-manager.io/v1/namespaces/{ns}/certificates/{name}"),
+        "Event" => format!("/api/v1/namespaces/{ns}/events/{name}"),
         _ => return None,
     })
 }
@@ -172,6 +176,16 @@ fn load(dirs: &[&Path]) -> Store {
             .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
         {
             files.push(p);
+        } else if let Some(stem) = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".metrics"))
+            && let [ns, pod, port] = stem.split('_').collect::<Vec<_>>().as_slice()
+        {
+            store.metrics.insert(
+                format!("/api/v1/namespaces/{ns}/pods/{pod}:{port}/proxy/metrics"),
+                std::fs::read_to_string(&p).unwrap(),
+            );
         }
     }
     files.sort();
@@ -241,8 +255,13 @@ fn query(q: &str) -> HashMap<String, String> {
         .collect()
 }
 
-fn has_label(obj: &Value, key: &str) -> bool {
-    obj["metadata"]["labels"].get(key).is_some()
+/// A label selector of one requirement: a key that exists, or `key=value`.
+fn has_label(obj: &Value, selector: &str) -> bool {
+    let labels = &obj["metadata"]["labels"];
+    match selector.split_once('=') {
+        Some((key, value)) => labels.get(key).and_then(Value::as_str) == Some(value),
+        None => labels.get(selector).is_some(),
+    }
 }
 
 /// A page of a list of `kind`, its items in the API server's order: by namespace, then name
@@ -388,6 +407,22 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
     }
     if let Some(doc) = discovery(&path, store) {
         return Ok(ok(doc));
+    }
+    // pods/proxy: a pod's port, as the API server relays it.
+    if path.contains("/pods/") && path.ends_with("/proxy/metrics") {
+        return Ok(match store.metrics.get(&path) {
+            Some(text) => Response::builder()
+                .status(200)
+                .header("content-type", "text/plain; version=0.0.4")
+                .body(full(text.clone()))
+                .unwrap(),
+            // What the API server says when nothing listens on the pod's port.
+            None => status(
+                503,
+                "ServiceUnavailable",
+                "error trying to reach service: dial tcp 10.0.0.1:4191: connect: connection refused",
+            ),
+        });
     }
     if let Some(obj) = store.objects.get(&path) {
         return Ok(ok(obj.clone()));

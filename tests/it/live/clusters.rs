@@ -73,7 +73,7 @@ fn several_clusters_in_one_run_one_of_them_down() {
         .collect();
     assert_eq!(contexts, ["prod", "lab", "staging"]);
     assert_eq!(clusters[0]["success"], true);
-    assert_eq!(clusters[0]["categories"].as_array().unwrap().len(), 4);
+    assert_eq!(clusters[0]["categories"].as_array().unwrap().len(), 5);
     assert_eq!(clusters[1]["success"], false);
     assert!(
         clusters[1]["error"]

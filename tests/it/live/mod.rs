@@ -79,4 +79,5 @@ mod clusters;
 mod failures;
 mod parity;
 mod requests;
+mod runtime;
 mod secrets;

@@ -103,6 +103,12 @@ mod rbac {
         let (verb, resource, name) = match rest.as_slice() {
             [resource] => ("list", resource.to_string(), None),
             [resource, name] => ("get", resource.to_string(), Some(name.to_string())),
+            // pods/proxy: `pods/NAME:PORT/proxy/PATH`, authorized as `get` on the subresource.
+            [resource, name, "proxy", ..] => (
+                "get",
+                format!("{resource}/proxy"),
+                Some(name.split(':').next().unwrap().to_string()),
+            ),
             _ => panic!("unexpected path {path}"),
         };
         Some(Attr {
@@ -246,6 +252,10 @@ fn a_healthy_run_makes_exactly_the_documented_requests() {
         "GET /api/v1/namespaces/linkerd/secrets/linkerd-policy-validator-k8s-tls",
         "GET /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/linkerd-policy-validator-webhook-config",
         "GET /api/v1/pods?labelSelector=linkerd.io%2Fcontrol-plane-ns&limit=500",
+        // The runtime evidence: the identity Deployment's Events, and the identity pods (none
+        // here, so no pods/proxy request; the fixture has no meshed pods either).
+        "GET /api/v1/namespaces/linkerd/events?fieldSelector=involvedObject.name%3Dlinkerd-identity",
+        "GET /api/v1/namespaces/linkerd/pods?labelSelector=linkerd.io%2Fcontrol-plane-component%3Didentity",
     ];
     expected.sort();
     assert_eq!(requests, expected);
@@ -269,7 +279,7 @@ fn extensions_and_legacy_secrets_add_their_reads() {
             "{path} not in {requests:#?}"
         );
     }
-    assert_eq!(requests.len(), 13 + 6);
+    assert_eq!(requests.len(), 15 + 6);
 
     let tmp = tempfile::tempdir().unwrap();
     let (api, k) = serve(&fixture("legacy-secrets"), tmp.path());
@@ -278,7 +288,7 @@ fn extensions_and_legacy_secrets_add_their_reads() {
     assert!(requests.contains(
         &"GET /api/v1/namespaces/linkerd/secrets/linkerd-proxy-injector-tls".to_string()
     ));
-    assert_eq!(requests.len(), 13 + 2, "{requests:#?}");
+    assert_eq!(requests.len(), 15 + 2, "{requests:#?}");
 }
 
 #[test]
@@ -412,6 +422,18 @@ fn deploy_rbac_allows_every_request_of_a_full_run_and_nothing_more() {
         usize::MAX,
     );
     live(&k, &[]);
+    requests.extend(api.requests());
+    // The opt-in runtime permissions (deploy/base/opt-in): every proxy's metrics, the control
+    // plane's included.
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("dataplane-stale"), tmp.path());
+    live(&k, &["--proxy-metrics", "all"]);
+    assert!(
+        api.requests()
+            .iter()
+            .any(|r| r.starts_with("GET /api/v1/namespaces/linkerd/pods/")
+                && r.ends_with(":4191/proxy/metrics"))
+    );
     requests.extend(api.requests());
 
     let rules = rbac::rules_of(&deploy, &sa, &ns);
