@@ -13,6 +13,10 @@ use meshcert_checks::runtime::{
 };
 use meshcert_checks::snapshot::{Snapshot, Workload};
 
+/// The file `meshcert dump-commands` writes the identity Deployment's Events to (prefixed with
+/// the control plane's namespace): its presence says the Events were read, even when none were.
+pub const EVENTS_SUFFIX: &str = "-identity-events.yaml";
+
 /// The suffix of a saved answer, and of what kubectl said instead.
 pub const METRICS_SUFFIX: &str = ".metrics";
 pub const ERROR_SUFFIX: &str = ".metrics-error";
@@ -34,11 +38,9 @@ fn saved_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
             .path();
         if path.is_dir() {
             saved_files(&path, out)?;
-        } else if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(METRICS_SUFFIX) || n.ends_with(ERROR_SUFFIX))
-        {
+        } else if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            n.ends_with(METRICS_SUFFIX) || n.ends_with(ERROR_SUFFIX) || n.ends_with(EVENTS_SUFFIX)
+        }) {
             out.push(path);
         }
     }
@@ -89,6 +91,14 @@ pub fn add(paths: &[PathBuf], snap: &mut Snapshot) -> anyhow::Result<()> {
     files.sort();
     let mut identity = Vec::new();
     let mut proxies = Vec::new();
+    let events_read = files.iter().any(|p| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(EVENTS_SUFFIX))
+    });
+    if events_read && matches!(snap.runtime.events, Gathered::NotGathered(_)) {
+        snap.runtime.events = Gathered::Got(Vec::new());
+    }
     for path in &files {
         let Some(saved) = read_saved(path)? else {
             continue;

@@ -315,6 +315,65 @@ mod tests {
     }
 
     #[test]
+    fn step_four_is_judged_from_what_the_identity_pods_have_loaded() {
+        use crate::runtime::{Gathered, Scrape};
+        let (old, new, _, from_new) = pki();
+        let both = format!("{}{}", new.pem, old.pem);
+        let mut snap = with_pods(&both, &from_new, &both, &[("app", "web", &both)]);
+        let at = crate::identity_checks::testutil::cx().at;
+        let not_after = assess(&snap, &Scope::default(), at, None)
+            .unwrap()
+            .issuer
+            .not_after;
+        let not_after = DateTime::parse_from_rfc3339(&not_after).unwrap().to_utc();
+        let step4 = |snap: &Snapshot| {
+            let r = assess(snap, &Scope::default(), at, None).unwrap();
+            assert_eq!(r.stage, Stage::IssuerDeployed);
+            r.next_steps[0].clone()
+        };
+        // No evidence: the reader is told how to confirm it.
+        let unknown = step4(&snap);
+        assert!(unknown.description.starts_with(
+            "Step 4: confirm the identity service loaded the new issuer (meshcert could not read"
+        ));
+        assert_eq!(
+            unknown.commands,
+            ["kubectl get events --field-selector reason=IssuerUpdated -n linkerd"]
+        );
+        let pod = |ttl: i64| Scrape {
+            namespace: "linkerd".into(),
+            pod: "linkerd-identity-a".into(),
+            workload: crate::workload::Workload {
+                kind: "Deployment".into(),
+                name: "linkerd-identity".into(),
+            },
+            value: Ok(ttl as f64),
+        };
+        // The pod has loaded it: done.
+        snap.runtime.identity = Gathered::Got(vec![pod((not_after - at).num_seconds())]);
+        let done = step4(&snap);
+        assert_eq!(
+            done.description,
+            "Step 4: done: the identity service has loaded the new issuer (issuer_cert_ttl_seconds of linkerd-identity-a)"
+        );
+        assert!(done.commands.is_empty());
+        // It still holds the old one: restart it.
+        snap.runtime.identity = Gathered::Got(vec![pod((not_after - at).num_seconds() - 86400)]);
+        let stale = step4(&snap);
+        assert!(
+            stale.description.contains(
+                "has not loaded the new issuer (linkerd-identity-a still signs with another one)"
+            ),
+            "{}",
+            stale.description
+        );
+        assert_eq!(
+            stale.commands,
+            ["kubectl -n linkerd rollout restart deploy/linkerd-identity"]
+        );
+    }
+
+    #[test]
     fn anchors_are_judged_at_the_evaluation_instant() {
         let (old, new, from_old, _) = pki();
         let at = crate::identity_checks::testutil::cx().at; // 2026-11-22T12:00:00Z

@@ -125,6 +125,12 @@ pub fn distribution(
         }
     }
     d.read = expiries.len();
+    // In pod order, whatever order they were read in.
+    let by_pod = |l: &ProxyLeaf| (l.namespace.clone(), l.pod.clone());
+    d.expired.sort_by_key(by_pod);
+    d.past_renewal.sort_by_key(by_pod);
+    d.unreadable
+        .sort_by_key(|u| (u.namespace.clone(), u.name.clone()));
     d.earliest_not_after = expiries.iter().min().map(|t| format_time(*t));
     d.latest_not_after = expiries.iter().max().map(|t| format_time(*t));
     (d, workloads)

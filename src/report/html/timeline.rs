@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use meshcert_checks::details::{CertDetail, CertRole};
+use meshcert_checks::details::{CertDetail, CertRole, LoadedIssuer};
 use meshcert_checks::margin::{MarginRole, Margins};
 use meshcert_checks::report::{Report, Status};
 
@@ -171,8 +171,24 @@ const TICKS: [(i64, &str); 15] = [
     (10 * 365 * 24, "+10y"),
 ];
 
-/// The timeline of `rows` as an inline SVG (with a `<title>` per bar for hover and screen readers).
-pub fn svg(rows: &[Row<'_>], margins: &Margins, at: DateTime<Utc>) -> String {
+/// The issuers the identity pods have loaded, as the runtime check found them.
+pub fn loaded_issuers(report: &Report) -> Vec<&LoadedIssuer> {
+    report
+        .results()
+        .filter_map(|c| c.details.runtime.as_ref())
+        .flat_map(|d| &d.loaded_issuers)
+        .collect()
+}
+
+/// The timeline of `rows` as an inline SVG (with a `<title>` per bar for hover and screen
+/// readers). Each issuer an identity pod has loaded is a mark on the issuer's row, where the
+/// loaded issuer expires: on the bar's end when it is the stored one, elsewhere when it is not.
+pub fn svg(
+    rows: &[Row<'_>],
+    loaded: &[&LoadedIssuer],
+    margins: &Margins,
+    at: DateTime<Utc>,
+) -> String {
     if rows.is_empty() {
         return "<p class=\"muted\">No certificate could be read.</p>\n".to_string();
     }
@@ -220,6 +236,26 @@ pub fn svg(rows: &[Row<'_>], margins: &Margins, at: DateTime<Utc>) -> String {
     }
     for (i, row) in rows.iter().enumerate() {
         row_svg(&mut out, row, i, margins, at, &x);
+    }
+    if let Some(i) = rows.iter().position(|r| r.role() == CertRole::Issuer) {
+        let y = TOP + ROW_H * i as f64;
+        for l in loaded {
+            let Ok(t) = DateTime::parse_from_rfc3339(&l.loaded_not_after) else {
+                continue;
+            };
+            let lx = x(t.to_utc()).clamp(LABEL_W, LABEL_W + PLOT_W);
+            let state = if l.current { "current" } else { "stale" };
+            let _ = writeln!(
+                out,
+                "<line class=\"loaded-issuer {state}\" data-pod=\"{pod}\" x1=\"{lx:.1}\" y1=\"{:.1}\" x2=\"{lx:.1}\" y2=\"{:.1}\"><title>issuer loaded by pod {ns}/{pod}: expires {} ({state}; the stored issuer expires {})</title></line>",
+                y + 2.0,
+                y + 24.0,
+                esc(&l.loaded_not_after),
+                esc(&l.stored_not_after),
+                ns = esc(&l.namespace),
+                pod = esc(&l.pod),
+            );
+        }
     }
     let now = x(at);
     let _ = writeln!(

@@ -79,5 +79,5 @@ mod clusters;
 mod failures;
 mod parity;
 mod requests;
-mod runtime;
+pub(crate) mod runtime;
 mod secrets;

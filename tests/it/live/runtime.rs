@@ -9,7 +9,7 @@ use super::*;
 use crate::common::stderr as text_of;
 
 /// The healthy issuer's notAfter (fixtures/README.md: the usual pair is valid until 2124).
-fn stored_issuer_not_after() -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn stored_issuer_not_after() -> chrono::DateTime<chrono::Utc> {
     let o = check_json_from(&fixture("dataplane-current"));
     let v = json(&o);
     let certs = result(&v, "l5d-identity-issuer-cert-is-time-valid")["details"]["certificates"]
@@ -27,7 +27,7 @@ const IDENTITY_POD: &str = "linkerd-identity-llsxgzghdk-kf2c5";
 /// `dataplane-current` with runtime evidence: the identity pod labelled as linkerd labels it,
 /// its metrics saying it has loaded an issuer `stale_by` older than the stored one, its Events,
 /// and the proxies' leaf expiries (`web-…-cn42c` expired an hour ago, the rest fresh).
-fn scenario(dir: &Path, stale_by: chrono::TimeDelta, events: &str) {
+pub(crate) fn scenario(dir: &Path, stale_by: chrono::TimeDelta, events: &str) {
     let at = chrono::DateTime::parse_from_rfc3339(AT).unwrap().to_utc();
     for f in ["linkerd-identity.yaml", "webhooks.yaml"] {
         std::fs::copy(fixture("dataplane-current").join(f), dir.join(f)).unwrap();
@@ -142,6 +142,28 @@ fn a_stale_issuer_a_refused_update_and_expired_leaves_are_caught_live_and_offlin
             .unwrap()
             .contains("books/db-0 (sts/db): expires at 2026-11-22T14:00:00Z")
     );
+
+    // The page's timeline marks, on the issuer's row, where the loaded issuer expires.
+    let page = String::from_utf8(
+        meshcert(&[
+            "check",
+            "--from",
+            dir.to_str().unwrap(),
+            "--at",
+            AT,
+            "-o",
+            "html",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let mark = format!("<line class=\"loaded-issuer stale\" data-pod=\"{IDENTITY_POD}\"");
+    assert!(page.contains(&mark), "{page}");
+    assert!(page.contains(&format!(
+        "<title>issuer loaded by pod linkerd/{IDENTITY_POD}: expires {} (stale; the stored issuer expires {})</title>",
+        shown(stored - chrono::TimeDelta::days(30)),
+        shown(stored)
+    )));
 
     // Live, through pods/proxy: the same results.
     let (api, k) = serve(&dir, tmp.path());

@@ -22,6 +22,7 @@ mod crds;
 mod incluster;
 mod paging;
 mod rbac;
+mod runtime;
 mod scenarios;
 mod serve;
 mod shapes;
