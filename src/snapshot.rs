@@ -8,6 +8,10 @@
 //! - `pods.json`: the meshed pods in reduced form (name, namespace, owner, the proxy's trust
 //!   bundle), one per line.
 //!
+//! - the runtime evidence, as `meshcert dump-commands` lays it out: the identity Deployment's
+//!   Events (`<ns>-identity-events.yaml`) and each pod's gauge as read
+//!   (`metrics/<ns>_<pod>_<port>.metrics`, or `.metrics-error` with why it could not be read).
+//!
 //! Objects that could not be read (forbidden) cannot be written; they are named on stderr.
 
 use crate::source::Loaded;
@@ -151,6 +155,81 @@ fn object_json(kind: Kind, namespace: &str, name: &str, object: &Object) -> Valu
     doc
 }
 
+/// The runtime evidence in the layout of `meshcert dump-commands`, so that an offline run of the
+/// snapshot reads what the live run read.
+fn write_runtime(snap: &meshcert_checks::snapshot::Snapshot, dir: &Path) -> anyhow::Result<()> {
+    use meshcert_checks::runtime::{
+        Gathered, IDENTITY_ADMIN_PORT, IDENTITY_DEPLOYMENT, ISSUER_TTL_METRIC, LEAF_EXPIRY_METRIC,
+        PROXY_ADMIN_PORT, Scrape,
+    };
+    let ns = snap.linkerd_namespace.as_str();
+    let runtime = &snap.runtime;
+    if let Gathered::Got(events) = &runtime.events {
+        let items: Vec<Value> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let mut doc = json!({
+                    "apiVersion": "v1", "kind": "Event",
+                    "metadata": { "name": format!("{IDENTITY_DEPLOYMENT}.{i}"), "namespace": ns },
+                    "involvedObject": { "kind": "Deployment", "name": IDENTITY_DEPLOYMENT, "namespace": ns },
+                    "reason": e.reason, "message": e.message,
+                });
+                if let Some(at) = e.at {
+                    doc["lastTimestamp"] = json!(meshcert_checks::cert::format_time(at));
+                }
+                doc
+            })
+            .collect();
+        let list = json!({ "apiVersion": "v1", "kind": "List", "items": items });
+        let yaml = serde_saphyr::to_string(&list).context("cannot write the Events as YAML")?;
+        let path = dir.join(format!(
+            "{ns}{}",
+            crate::source::runtime_files::EVENTS_SUFFIX
+        ));
+        std::fs::write(&path, yaml).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let metrics = dir.join("metrics");
+    let write = |name: String, text: String| -> anyhow::Result<()> {
+        std::fs::create_dir_all(&metrics)
+            .with_context(|| format!("cannot create {}", metrics.display()))?;
+        let path = metrics.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    let scrape = |s: &Scrape, port: u16, metric: &str| -> anyhow::Result<()> {
+        let stem = format!("{}_{}_{port}", s.namespace, s.pod);
+        match &s.value {
+            Ok(v) => write(format!("{stem}.metrics"), format!("{metric} {v}\n")),
+            Err(why) => write(format!("{stem}.metrics-error"), format!("{why}\n")),
+        }
+    };
+    match &runtime.identity {
+        Gathered::Got(scrapes) => {
+            for s in scrapes {
+                scrape(s, IDENTITY_ADMIN_PORT, ISSUER_TTL_METRIC)?;
+            }
+        }
+        // One file says it for every identity pod (whose names a refused run never learnt).
+        Gathered::Forbidden(why) => write(
+            format!("{ns}_forbidden_{IDENTITY_ADMIN_PORT}.metrics-error"),
+            format!("{why}\n"),
+        )?,
+        Gathered::NotGathered(_) => {}
+    }
+    if let Gathered::Got(sample) = &runtime.proxies {
+        for s in &sample.scrapes {
+            scrape(s, PROXY_ADMIN_PORT, LEAF_EXPIRY_METRIC)?;
+        }
+        for (ns, why) in &sample.forbidden {
+            write(
+                format!("{ns}_forbidden_{PROXY_ADMIN_PORT}.metrics-error"),
+                format!("{why}\n"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// What was written, and what could not be.
 pub struct Written {
     pub objects: usize,
@@ -206,6 +285,9 @@ pub fn write(loaded: &Loaded, dir: &Path) -> anyhow::Result<Written> {
         };
         let mut meta = json!({ "name": pod.name, "namespace": dp.namespace(pod),
                                "labels": { "linkerd.io/control-plane-ns": snap.linkerd_namespace } });
+        if let Some(component) = &pod.component {
+            meta["labels"][meshcert_checks::runtime::COMPONENT_LABEL] = json!(component);
+        }
         if let Some(t) = pod.created {
             meta["creationTimestamp"] = json!(meshcert_checks::cert::format_time(t));
         }
@@ -213,13 +295,15 @@ pub fn write(loaded: &Loaded, dir: &Path) -> anyhow::Result<Written> {
             meta["ownerReferences"] = json!([{ "kind": pod.workload.kind, "name": pod.workload.name, "controller": true }]);
         }
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(
-            &mut out,
-            &json!({ "kind": "Pod", "metadata": meta, "spec": spec }),
-        )?;
+        let mut doc = json!({ "kind": "Pod", "metadata": meta, "spec": spec });
+        if pod.running {
+            doc["status"] = json!({ "phase": "Running" });
+        }
+        serde_json::to_writer(&mut out, &doc)?;
     }
     out.write_all(b"\n]}\n")?;
     out.flush()?;
+    write_runtime(snap, dir)?;
     Ok(Written {
         objects,
         pods: dp.pods.len(),

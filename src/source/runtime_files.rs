@@ -127,7 +127,8 @@ pub fn add(paths: &[PathBuf], snap: &mut Snapshot) -> anyhow::Result<()> {
         workload: workload(&s.namespace, &s.pod),
         value: match &s.answer {
             Ok(text) => gauge(text, metric).map_err(|e| format!("{what}: {e}")),
-            Err(said) => Err(format!("{what}: {said}")),
+            // What kubectl (or the live run a snapshot wrote) said names the request.
+            Err(said) => Err(said.clone()),
         },
     };
     let refused = |saved: &[(Saved, String)]| {

@@ -179,6 +179,13 @@ fn a_stale_issuer_a_refused_update_and_expired_leaves_are_caught_live_and_offlin
     assert!(requests.iter().any(|r| r.starts_with(
         "GET /api/v1/namespaces/linkerd/events?fieldSelector=involvedObject.name%3Dlinkerd-identity"
     )));
+
+    // A snapshot keeps the evidence: checked offline, the same results.
+    let snap_dir = tmp.path().join("snapshot");
+    let snap = snapshot_to(&k, &snap_dir);
+    assert_eq!(snap.status.code(), Some(0), "{}", text_of(&snap));
+    let from_snapshot = json(&check_json_from(&snap_dir));
+    assert_eq!(runtime_results(&from_snapshot), runtime_results(&offline));
 }
 
 #[test]
