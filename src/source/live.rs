@@ -188,25 +188,29 @@ pub(super) enum GiveUp {
     Unavailable(String),
 }
 
+/// Only a connection that could not be made (refused, no route, no DNS answer, a TLS handshake
+/// that failed): a connection dropped mid-answer, or one that timed out, is retried. Read from
+/// the error's types, not its text: hyper's client says whether it failed connecting, and the
+/// operating system's error says whether it timed out.
 fn is_connect_error(e: &kube::Error) -> bool {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut connect = false;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
-        text.push_str(&format!(": {s}"));
+        if let Some(client) = s.downcast_ref::<hyper_util::client::legacy::Error>() {
+            connect |= client.is_connect();
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::TimedOut => return false,
+                std::io::ErrorKind::ConnectionRefused
+                | std::io::ErrorKind::HostUnreachable
+                | std::io::ErrorKind::NetworkUnreachable => connect = true,
+                _ => {}
+            }
+        }
         source = s.source();
     }
-    // Only a connection that could not be made: a connection dropped mid-answer is retried.
-    let text = text.to_ascii_lowercase();
-    [
-        "client error (connect)",
-        "tcp connect error",
-        "connection refused",
-        "dns error",
-        "no route to host",
-    ]
-    .iter()
-    .any(|m| text.contains(m))
-        && !text.contains("timed out")
+    connect
 }
 
 /// The most one answer may hold: a page of 500 pods is about 5 MB.
