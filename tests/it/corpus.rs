@@ -76,6 +76,16 @@ fn check_healthy(extra: &[&str]) -> Output {
     meshcert(&args)
 }
 
+/// The error of "certificate config is valid" in a `-o json` report: what a run that read
+/// nothing of the control plane says.
+fn config_error(out: &Output) -> String {
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::common::check_result(&report, "l5d-identity-cert-config-valid")["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn expect_exit_2(out: &Output, file: &str, problem: &str) {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
     let err = stderr(out);
@@ -352,6 +362,10 @@ fn a_50_mb_single_line_file_is_read_or_refused_without_copying_it() {
         "read; the identity objects are missing: {}",
         stderr(&out)
     );
+    assert_eq!(
+        config_error(&out),
+        "ConfigMap linkerd/linkerd-config not found"
+    );
     let dir = Dir::new();
     dir.write("line.yaml", format!("kind: Secret\nmetadata: \"{big}\"\n"));
     let out = check(&dir, &[]);
@@ -373,6 +387,10 @@ fn empty_files() {
         Some(1),
         "an empty YAML stream holds nothing: {}",
         stderr(&out)
+    );
+    assert_eq!(
+        config_error(&out),
+        "ConfigMap linkerd/linkerd-config not found"
     );
     let dir = Dir::new();
     dir.write("empty.json", "");
@@ -410,6 +428,14 @@ fn input_limits_fail_fast_naming_the_flag() {
     expect_exit_2(&out, "more than 3 objects", "--max-objects");
     let out = check_healthy(&["--max-input-bytes", "lots"]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with(
+            "error: invalid value 'lots' for '--max-input-bytes <SIZE>': invalid size \"lots\""
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
     // Raised, the same input passes.
     let out = check_healthy(&["--max-objects", "100", "-o", "short"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
