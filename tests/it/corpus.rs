@@ -76,16 +76,6 @@ fn check_healthy(extra: &[&str]) -> Output {
     meshcert(&args)
 }
 
-/// The error of "certificate config is valid" in a `-o json` report: what a run that read
-/// nothing of the control plane says.
-fn config_error(out: &Output) -> String {
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    crate::common::check_result(&report, "l5d-identity-cert-config-valid")["error"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 fn expect_exit_2(out: &Output, file: &str, problem: &str) {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
     let err = stderr(out);
