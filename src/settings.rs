@@ -133,6 +133,7 @@ pub fn resolve(flags: &Flags<'_>, env: impl Fn(&str) -> Option<String>) -> anyho
     let mut margins = Margins::default();
     // Whether the user chose the issuer's margin (else cert-manager's renewal point may).
     let mut issuer_set = policy.min_validity.is_some() || flags.min_validity.is_some();
+    let mut webhooks_set = issuer_set;
     if let Some(m) = &policy.min_validity {
         margins = Margins::all(parse_margin(m, &in_file("min-validity"))?);
     }
@@ -160,10 +161,12 @@ pub fn resolve(flags: &Flags<'_>, env: impl Fn(&str) -> Option<String>) -> anyho
         if let Some(v) = from_file {
             *margins.get_mut(role) = parse_margin(v, &in_file(&format!("margins.{key}")))?;
             issuer_set |= role == MarginRole::Issuer;
+            webhooks_set |= role == MarginRole::Webhooks;
         }
         if let Some(v) = env(var) {
             *margins.get_mut(role) = parse_margin(&v, var)?;
             issuer_set |= role == MarginRole::Issuer;
+            webhooks_set |= role == MarginRole::Webhooks;
         }
     }
     if let Some(m) = flags.min_validity {
@@ -171,6 +174,7 @@ pub fn resolve(flags: &Flags<'_>, env: impl Fn(&str) -> Option<String>) -> anyho
     }
     cx.margins = margins;
     cx.issuer_margin_set = issuer_set;
+    cx.webhooks_margin_set = webhooks_set;
 
     let mut levels: BTreeMap<String, Level> = BTreeMap::new();
     for (id, level) in &policy.levels {

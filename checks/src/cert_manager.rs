@@ -36,14 +36,25 @@ pub fn issuer_management(snap: &Snapshot) -> Management<'_> {
     if snap.identity_files().is_some() {
         return Management::No;
     }
-    let ns = snap.linkerd_namespace.as_str();
-    let annotated = match snap.secret(ns, ISSUER_SECRET) {
+    management(snap, &snap.linkerd_namespace, ISSUER_SECRET, "the issuer")
+}
+
+/// How cert-manager manages Secret `ns/secret_name` (`what` names it in messages): the
+/// Certificate of that namespace that writes it (the one the Secret's annotation names first),
+/// or the one the annotation names when it is not there.
+pub fn management<'a>(
+    snap: &'a Snapshot,
+    ns: &str,
+    secret_name: &str,
+    what: &str,
+) -> Management<'a> {
+    let annotated = match snap.secret(ns, secret_name) {
         Fetched::Present(s) => s.cert_manager_annotations.get(CERTIFICATE_NAME_ANNOTATION),
         _ => None,
     };
     let mut writers: Vec<(&str, &Certificate)> = snap
         .certificates(ns)
-        .filter(|(_, c)| c.secret_name.as_deref() == Some(ISSUER_SECRET))
+        .filter(|(_, c)| c.secret_name.as_deref() == Some(secret_name))
         .collect();
     // The annotated one first, then by name.
     writers.sort_by_key(|(name, _)| (Some(*name) != annotated.map(String::as_str), *name));
@@ -53,12 +64,12 @@ pub fn issuer_management(snap: &Snapshot) -> Management<'_> {
             certificate: Ok(certificate),
         };
     }
-    let secret = ObjectRef::new(Kind::Secret, ns, ISSUER_SECRET);
+    let secret = ObjectRef::new(Kind::Secret, ns, secret_name);
     if let Some(name) = annotated {
         let object = ObjectRef::new(Kind::Certificate, ns, name.as_str());
         let certificate = match snap.get(&object) {
             _ if snap.certificates_served == Some(false) => Err(format!(
-                "{secret} carries {CERTIFICATE_NAME_ANNOTATION}: {name}, but {NOT_INSTALLED}: cert-manager will not renew the issuer"
+                "{secret} carries {CERTIFICATE_NAME_ANNOTATION}: {name}, but {NOT_INSTALLED}: cert-manager will not renew {what}"
             )),
             Some(ObjectState::Present {
                 object: Object::Certificate(c),
@@ -73,7 +84,7 @@ pub fn issuer_management(snap: &Snapshot) -> Management<'_> {
             )),
             Some(ObjectState::Forbidden(why)) => Err(format!("cannot read {object}: {why}")),
             _ => Err(format!(
-                "{secret} carries {CERTIFICATE_NAME_ANNOTATION}: {name}, but {object} was not found: cert-manager will not renew the issuer"
+                "{secret} carries {CERTIFICATE_NAME_ANNOTATION}: {name}, but {object} was not found: cert-manager will not renew {what}"
             )),
         };
         return Management::Yes {
@@ -81,9 +92,9 @@ pub fn issuer_management(snap: &Snapshot) -> Management<'_> {
             certificate,
         };
     }
-    match snap.get(&ObjectRef::new(Kind::Certificate, ns, ISSUER_SECRET)) {
+    match snap.get(&ObjectRef::new(Kind::Certificate, ns, secret_name)) {
         Some(ObjectState::Forbidden(why)) => Management::Unknown(format!(
-            "cannot tell whether cert-manager manages the issuer: {why}"
+            "cannot tell whether cert-manager manages {what}: {why}"
         )),
         _ => Management::No,
     }
@@ -164,11 +175,42 @@ pub fn issuer_margin(
     if set {
         return (configured, None);
     }
+    margin_of(snap, issuer_management(snap), ISSUER_SECRET, configured)
+}
+
+/// The expiry margin in force for Secret `ns/secret_name`, as for the issuer: the user's when
+/// set, else the renewal point of the cert-manager Certificate that writes it, else
+/// `configured`.
+pub fn secret_margin(
+    snap: &Snapshot,
+    ns: &str,
+    secret_name: &str,
+    configured: MarginSpec,
+    set: bool,
+) -> (MarginSpec, Option<String>) {
+    if set {
+        return (configured, None);
+    }
+    let what = format!("Secret {ns}/{secret_name}");
+    margin_of(
+        snap,
+        management(snap, ns, secret_name, &what),
+        secret_name,
+        configured,
+    )
+}
+
+fn margin_of(
+    snap: &Snapshot,
+    managed: Management<'_>,
+    secret_name: &str,
+    configured: MarginSpec,
+) -> (MarginSpec, Option<String>) {
     let forbidden = |object: &ObjectRef| {
         matches!(snap.get(object), Some(ObjectState::Forbidden(_)))
             .then(|| format!("{object} is forbidden: cert-manager's renewal point is unknown"))
     };
-    match issuer_management(snap) {
+    match managed {
         Management::Yes {
             certificate: Ok(c), ..
         } => {
@@ -188,7 +230,7 @@ pub fn issuer_margin(
         } => (configured, forbidden(&object)),
         Management::Unknown(_) => {
             let ns = snap.linkerd_namespace.as_str();
-            let object = ObjectRef::new(Kind::Certificate, ns, ISSUER_SECRET);
+            let object = ObjectRef::new(Kind::Certificate, ns, secret_name);
             (configured, forbidden(&object))
         }
         Management::No => (configured, None),

@@ -176,6 +176,9 @@ pub struct Context {
     /// The user set the issuer's margin (otherwise a cert-manager Certificate's renewal point
     /// replaces linkerd's default).
     pub issuer_margin_set: bool,
+    /// The user set the webhooks' margin (otherwise a cert-manager Certificate's renewal point
+    /// replaces it for the webhook Secrets it writes).
+    pub webhooks_margin_set: bool,
     pub fail_on: FailOn,
     /// Per-check levels overriding the defaults (policy file, `--skip`, `--only`), by id.
     pub levels: std::collections::BTreeMap<String, Level>,
@@ -189,6 +192,7 @@ impl Context {
             at,
             margins: Margins::default(),
             issuer_margin_set: false,
+            webhooks_margin_set: false,
             fail_on: FailOn::default(),
             levels: Default::default(),
             scope: Scope::default(),

@@ -79,25 +79,37 @@ pub fn object_reads(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> 
     reads
 }
 
-/// What to read once the first reads are in: the Certificate the issuer Secret's
-/// `cert-manager.io/certificate-name` annotation names, when it has another name than the one
-/// already read.
+/// What to read once the first reads are in: the Certificates that the control plane's
+/// cert-manager-written Secrets name in their `cert-manager.io/certificate-name` annotation (the
+/// issuer's, when it has another name than the one already read, and each webhook's), for the
+/// margins that follow cert-manager's renewal point. In the control plane's namespace only, where
+/// meshcert may read Certificates by any name.
 pub fn follow_up_reads(snap: &Snapshot) -> Vec<Read> {
     let ns = snap.linkerd_namespace.as_str();
     if snap.certificates_served == Some(false) {
         return Vec::new();
     }
-    let Fetched::Present(secret) = snap.secret(ns, ISSUER_SECRET) else {
-        return Vec::new();
-    };
-    secret
-        .cert_manager_annotations
-        .get(CERTIFICATE_NAME_ANNOTATION)
-        .map(|name| ObjectRef::new(Kind::Certificate, ns, name.as_str()))
-        .filter(|o| snap.get(o).is_none() && o.name != ISSUER_SECRET)
-        .map(Read::one)
+    let webhook_secrets = components()
         .into_iter()
-        .collect()
+        .filter(|c| matches!(c.home, Home::ControlPlane))
+        .flat_map(|c| std::iter::once(c.secret).chain(c.legacy_secret));
+    let mut out: Vec<Read> = Vec::new();
+    for secret in std::iter::once(ISSUER_SECRET).chain(webhook_secrets) {
+        let Fetched::Present(s) = snap.secret(ns, secret) else {
+            continue;
+        };
+        let Some(name) = s.cert_manager_annotations.get(CERTIFICATE_NAME_ANNOTATION) else {
+            continue;
+        };
+        let object = ObjectRef::new(Kind::Certificate, ns, name.as_str());
+        if snap.get(&object).is_none()
+            && object.name != ISSUER_SECRET
+            && !out.iter().any(|r| r.object == object)
+        {
+            out.push(Read::one(object));
+        }
+    }
+    out
 }
 
 /// One permission the reads need: `verb` on `resource` of `group`, in `namespace` (`None`:

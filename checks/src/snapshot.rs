@@ -469,10 +469,10 @@ impl Snapshot {
     }
 
     /// The cert-manager Certificates in `namespace`, by name.
-    pub fn certificates<'a>(
+    pub fn certificates<'a, 'n>(
         &'a self,
-        namespace: &'a str,
-    ) -> impl Iterator<Item = (&'a str, &'a Certificate)> + 'a {
+        namespace: &'n str,
+    ) -> impl Iterator<Item = (&'a str, &'a Certificate)> + use<'a, 'n> {
         self.objects
             .iter()
             .filter_map(move |(key, state)| match state {

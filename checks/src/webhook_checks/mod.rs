@@ -66,10 +66,13 @@ pub mod tap;
 pub mod tap_injector;
 
 use crate::cert::Cert;
-use crate::check::{Check, CheckMeta, Context, Details, Failure, Input, Outcome, Problem};
+use crate::check::{
+    Check, CheckMeta, Context, Details, Failure, Input, MarginSpec, Outcome, Problem,
+};
 use crate::details::CertRole;
 use crate::identity::Located;
 use crate::rules::{expiring_problem, validity_problem};
+use crate::snapshot::{Fetched, Snapshot};
 use crate::verify::{Options, VerifyError, verify};
 use crate::webhook::{Component, Unusable};
 
@@ -229,9 +232,42 @@ impl Check for WebhookCertValid {
     }
 }
 
+impl WebhookCertNotExpiringSoon {
+    /// The margin in force for the component's serving Secret (the current one, else the legacy
+    /// one that exists), and where it came from when cert-manager's renewal point set it.
+    fn margin(&self, snap: &Snapshot, cx: &Context) -> (MarginSpec, Option<String>) {
+        let comp = self.component;
+        let Some(ns) = comp.namespace(snap, &cx.scope) else {
+            return (cx.margins.webhooks, None);
+        };
+        let secret = match (snap.secret(&ns, comp.secret), comp.legacy_secret) {
+            (Fetched::Missing, Some(legacy)) => legacy,
+            _ => comp.secret,
+        };
+        crate::cert_manager::secret_margin(
+            snap,
+            &ns,
+            secret,
+            cx.margins.webhooks,
+            cx.webhooks_margin_set,
+        )
+    }
+}
+
 impl Check for WebhookCertNotExpiringSoon {
     fn meta(&self) -> &'static CheckMeta {
         self.meta
+    }
+
+    /// The margin in force: cert-manager's renewal point where a Certificate writes the
+    /// serving Secret (a 24-hour certificate renews on its own clock), else the webhooks' margin.
+    fn description(&self, input: &Input<'_>, cx: &Context) -> String {
+        let (margin, from) = self.margin(input.snapshot(), cx);
+        let text = self.meta.description_with_margin(&margin);
+        match from {
+            Some(from) => format!("{text} ({from})"),
+            None => text,
+        }
     }
 
     fn component(&self) -> Option<&'static Component> {
@@ -259,10 +295,11 @@ impl Check for WebhookCertNotExpiringSoon {
             }
         };
         let chain = &serving.chain;
+        let (margin, _) = self.margin(snap, cx);
         let mut details = Details::default();
         let mut soon = Vec::new();
         for c in chain.value.rest() {
-            let p = expiring_problem(c, cx.at, cx.margins.webhooks);
+            let p = expiring_problem(c, cx.at, margin);
             if let Some(p) = &p {
                 soon.push(Problem::at(&chain.origin, format!("{} {p}", c.label())));
             }
@@ -271,7 +308,7 @@ impl Check for WebhookCertNotExpiringSoon {
                 .push(detail(CertRole::ServingChain, chain, c, p));
         }
         let leaf = chain.value.leaf();
-        let leaf_problem = expiring_problem(leaf, cx.at, cx.margins.webhooks);
+        let leaf_problem = expiring_problem(leaf, cx.at, margin);
         details.certificates.insert(
             0,
             detail(CertRole::Serving, chain, leaf, leaf_problem.clone()),

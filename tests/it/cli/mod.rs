@@ -267,6 +267,11 @@ fn scenarios() -> Vec<Scenario> {
         // linkerd-webhooks-and-apisvc-tls and the extensions
         sc("webhooks-cert-manager", vec![], 0),
         sc(
+            "webhooks-cert-manager-renewing",
+            vec![(SP_SOON, "warning")],
+            0,
+        ),
+        sc(
             "proxy-injector-expired",
             vec![(PI_VALID, "error"), (PI_SOON, "warning")],
             1,

@@ -77,3 +77,44 @@ fn webhook_failures_name_object_key_certificate_and_problem() {
         "key crt.pem of Secret linkerd/linkerd-sp-validator-tls"
     );
 }
+
+#[test]
+fn a_webhook_secret_cert_manager_writes_is_judged_at_its_certificates_renewal_point() {
+    // 24-hour certificates: 18 hours left is before cert-manager's renewal point (no warning,
+    // where linkerd's 60 days would warn); 4 hours left is past it.
+    let report = json_of(&check_from(
+        "webhooks-cert-manager-renewing",
+        &["-o", "json"],
+    ));
+    let pi = result_of(&report, "l5d-proxy-injector-webhook-cert-not-expiring-soon");
+    assert_eq!(pi["result"], "success", "{pi}");
+    assert_eq!(
+        pi["description"],
+        "proxy-injector cert is valid for at least 8 hours (cert-manager's renewBefore)"
+    );
+    let sp = result_of(&report, "l5d-sp-validator-webhook-cert-not-expiring-soon");
+    assert_eq!(sp["result"], "warning", "{sp}");
+    assert_eq!(
+        sp["error"],
+        "certificate 212 linkerd-sp-validator.linkerd.svc (notAfter 2026-11-22T16:00:00Z) in key tls.crt of Secret linkerd/linkerd-sp-validator-k8s-tls will expire on 2026-11-22T16:00:00Z"
+    );
+    // A margin the user sets wins over cert-manager's, and the description says it plainly.
+    let report = json_of(&meshcert_with_env(
+        &[
+            "check",
+            "--from",
+            "fixtures/webhooks-cert-manager-renewing",
+            "--at",
+            AT,
+            "-o",
+            "json",
+        ],
+        &[("MESHCERT_MARGIN_WEBHOOKS", "30d")],
+    ));
+    let pi = result_of(&report, "l5d-proxy-injector-webhook-cert-not-expiring-soon");
+    assert_eq!(pi["result"], "warning", "{pi}");
+    assert_eq!(
+        pi["description"],
+        "proxy-injector cert is valid for at least 30 days"
+    );
+}
