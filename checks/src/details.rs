@@ -148,6 +148,10 @@ pub struct CertDetail {
     /// What this check found wrong with it, if anything.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// What meshcert adds about it where linkerd's words stay as they are (an old anchor that
+    /// the rotation in progress removes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl CertDetail {
@@ -166,6 +170,7 @@ impl CertDetail {
             key,
             facts: facts.clone(),
             problem,
+            note: None,
         }
     }
 }

@@ -119,6 +119,46 @@ pub fn fails(status: Status, fail_on: FailOn) -> bool {
     }
 }
 
+/// linkerd warns about an anchor near its expiry even while a rotation is taking it out of the
+/// bundle (linkerd2#5800). The anchor-margin check keeps linkerd's verdict and words; meshcert
+/// adds, in the details of each old anchor the rotation in progress will remove, that it is on
+/// its way out. Assessed only when that check did not pass.
+fn note_superseded_anchors(categories: &mut [CategoryReport], snapshot: &Snapshot, cx: &Context) {
+    const MARGIN_CHECK: &str = "l5d-identity-trustAnchors-not-expiring-soon";
+    let Some(result) = categories
+        .iter_mut()
+        .flat_map(|c| c.checks.iter_mut())
+        .find(|r| r.id == MARGIN_CHECK && matches!(r.result, Status::Warning | Status::Error))
+    else {
+        return;
+    };
+    let Ok(rotation) = crate::rotation::assess(snapshot, &cx.scope, cx.at, None) else {
+        return;
+    };
+    if !rotation.stage.in_progress() || rotation.dangerous {
+        return;
+    }
+    let Some(new) = rotation.anchors.iter().find(|a| a.role == "new") else {
+        return;
+    };
+    for old in rotation
+        .anchors
+        .iter()
+        .filter(|a| a.role == "old" && a.in_bundle)
+    {
+        for d in
+            result.details.certificates.iter_mut().filter(|d| {
+                d.facts.sha256_fingerprint == old.sha256_fingerprint && d.problem.is_some()
+            })
+        {
+            d.note = Some(format!(
+                "superseded by the new anchor {}: the rotation in progress removes it from the bundle at step 6; remove it then (`meshcert rotation`) rather than renewing it",
+                new.common_name
+            ));
+        }
+    }
+}
+
 /// Runs `checks` in order; severity is applied here, and only here.
 pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
     let mut categories: Vec<CategoryReport> = Vec::new();
@@ -164,6 +204,7 @@ pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
             }),
         }
     }
+    note_superseded_anchors(&mut categories, snapshot, cx);
     let success = !categories
         .iter()
         .flat_map(|c| &c.checks)

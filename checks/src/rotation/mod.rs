@@ -315,6 +315,53 @@ mod tests {
     }
 
     #[test]
+    fn an_old_anchor_near_its_expiry_keeps_linkerds_warning_and_gets_meshcerts_note() {
+        let mut spec = Spec::ca("root-old", 1);
+        spec.not_after = "2026-12-20T00:00:00Z";
+        let old = self_signed(spec, p256());
+        let mut spec = Spec::ca("root-new", 2);
+        spec.not_before = "2026-10-01T00:00:00Z";
+        let new = self_signed(spec, p256());
+        let from_old = signed(Spec::ca("identity", 3), p256(), &old);
+        let both = format!("{}{}", new.pem, old.pem);
+        let cx = crate::identity_checks::testutil::cx();
+        let margin_check = |snap: &Snapshot| {
+            let report = crate::report::run(snap, &cx, crate::registry::ALL);
+            report
+                .results()
+                .find(|r| r.id == "l5d-identity-trustAnchors-not-expiring-soon")
+                .unwrap()
+                .clone()
+        };
+        // Mid-rotation (every proxy restarted onto both anchors; the issuer still from the old).
+        let snap = with_pods(&both, &from_old, &both, &[("app", "web", &both)]);
+        let r = margin_check(&snap);
+        assert_eq!(r.result, crate::report::Status::Warning);
+        assert_eq!(
+            r.error.as_deref(),
+            Some("Anchors expiring soon:\n\t* 1 root-old will expire on 2026-12-20T00:00:00Z")
+        );
+        let noted: Vec<_> = r
+            .details
+            .certificates
+            .iter()
+            .filter_map(|d| d.note.as_deref().map(|n| (d.facts.common_name.as_str(), n)))
+            .collect();
+        assert_eq!(
+            noted,
+            [(
+                "root-old",
+                "superseded by the new anchor root-new: the rotation in progress removes it from the bundle at step 6; remove it then (`meshcert rotation`) rather than renewing it"
+            )]
+        );
+        // No rotation: the same warning, no note.
+        let alone = with_pods(&old.pem, &from_old, &old.pem, &[("app", "web", &old.pem)]);
+        let r = margin_check(&alone);
+        assert_eq!(r.result, crate::report::Status::Warning);
+        assert!(r.details.certificates.iter().all(|d| d.note.is_none()));
+    }
+
+    #[test]
     fn step_four_is_judged_from_what_the_identity_pods_have_loaded() {
         use crate::runtime::{Gathered, Scrape};
         let (old, new, _, from_new) = pki();

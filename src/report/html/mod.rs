@@ -363,7 +363,11 @@ fn details(out: &mut String, d: &Details) {
                     c.facts.key_algorithm.clone(),
                     c.facts.signature_algorithm.clone(),
                     c.source.clone(),
-                    c.problem.clone().unwrap_or_default(),
+                    // meshcert's note (a superseded anchor) after linkerd's problem.
+                    match (&c.problem, &c.note) {
+                        (Some(p), Some(n)) => format!("{p} (meshcert: {n})"),
+                        (p, _) => p.clone().unwrap_or_default(),
+                    },
                 ]
             }),
         );
