@@ -86,7 +86,12 @@ fn object_json(kind: Kind, namespace: &str, name: &str, object: &Object) -> Valu
         meta["namespace"] = json!(namespace);
     }
     let mut doc = match object {
-        Object::ConfigMap(cm) => json!({ "apiVersion": "v1", "data": cm.data }),
+        Object::ConfigMap(cm) => {
+            if let Some((label, bundle)) = &cm.written_by_bundle {
+                meta["labels"] = json!({ label: bundle });
+            }
+            json!({ "apiVersion": "v1", "data": cm.data })
+        }
         Object::Secret(s) => {
             let mut d = json!({ "apiVersion": "v1", "data": secret_data(s) });
             if let Some(t) = &s.type_ {

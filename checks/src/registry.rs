@@ -12,8 +12,8 @@
 
 use crate::check::Check;
 use crate::consistency_checks::{
-    CertManagerIssuerReady, CertManagerRenewsIssuer, IssuerExpiresBeforeAnchor, IssuerIsCa,
-    ProxiesTrustIssuerAnchor, TrustAnchorsAgree,
+    CertManagerIssuerReady, CertManagerRenewsIssuer, ExternalCaForTrustManager,
+    IssuerExpiresBeforeAnchor, IssuerIsCa, ProxiesTrustIssuerAnchor, TrustAnchorsAgree,
 };
 use crate::data_plane::ProxiesCertsMatchCa;
 use crate::identity_checks::*;
@@ -52,6 +52,7 @@ pub static ALL: &[&dyn Check] = &[
     &ProxiesTrustIssuerAnchor,
     &CertManagerIssuerReady,
     &CertManagerRenewsIssuer,
+    &ExternalCaForTrustManager,
     &IdentityLoadedCurrentIssuer,
     &ProxiesLeafCertsValid,
     &ProxiesLeafCertsRenewed,

@@ -184,7 +184,14 @@ impl fmt::Debug for SecretBytes {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConfigMap {
     pub data: BTreeMap<String, String>,
+    /// The trust-manager Bundle that writes it, from its `trust.cert-manager.io/bundle`
+    /// (`Bundle`) or `trust-manager.io/bundle` (`ClusterBundle`) label: (label, Bundle name).
+    pub written_by_bundle: Option<(String, String)>,
 }
+
+/// The labels trust-manager puts on the ConfigMaps it writes, naming the Bundle
+/// (`trust.cert-manager.io/v1alpha1`) or ClusterBundle (`trust-manager.io/v1alpha2`).
+pub const BUNDLE_LABELS: [&str; 2] = ["trust.cert-manager.io/bundle", "trust-manager.io/bundle"];
 
 /// One value of a Secret's `data`: decoded bytes, or the reason it could not be decoded (kept so
 /// that the check that needs this key can say so, while every other check still runs).

@@ -10,9 +10,9 @@ use base64::Engine as _;
 use meshcert_checks::reads::MESHED_LABEL;
 use meshcert_checks::runtime::{COMPONENT_LABEL, Gathered, IDENTITY_DEPLOYMENT, IssuerEvent};
 use meshcert_checks::snapshot::{
-    ApiService, BundleRef, CaBundle, Certificate, Condition, ConfigMap, Kind, Namespace, Object,
-    ObjectRef, ObjectState, PodSummary, Secret, SecretBytes, SecretValue, Snapshot,
-    WebhookConfiguration, Workload,
+    ApiService, BUNDLE_LABELS, BundleRef, CaBundle, Certificate, Condition, ConfigMap, Kind,
+    Namespace, Object, ObjectRef, ObjectState, PodSummary, Secret, SecretBytes, SecretValue,
+    Snapshot, WebhookConfiguration, Workload,
 };
 use serde_json::Value;
 use std::io::Read;
@@ -234,6 +234,10 @@ impl Builder {
                 data: string_map(doc.data.as_ref(), "data", &what)?
                     .into_iter()
                     .collect(),
+                written_by_bundle: BUNDLE_LABELS.iter().find_map(|label| {
+                    let name = meta.labels.as_ref()?.get(*label)?.as_str()?;
+                    Some((label.to_string(), name.to_string()))
+                }),
             }),
             Kind::Secret => {
                 let annotations = meta

@@ -4,6 +4,7 @@
 mod anchors_agree;
 mod cert_manager_ready;
 mod cert_manager_renews;
+mod external_ca;
 mod issuer_is_ca;
 mod issuer_outlives_anchor;
 mod proxies_trust_issuer_anchor;
@@ -11,6 +12,7 @@ mod proxies_trust_issuer_anchor;
 pub use anchors_agree::TrustAnchorsAgree;
 pub use cert_manager_ready::CertManagerIssuerReady;
 pub use cert_manager_renews::CertManagerRenewsIssuer;
+pub use external_ca::ExternalCaForTrustManager;
 pub use issuer_is_ca::IssuerIsCa;
 pub use issuer_outlives_anchor::IssuerExpiresBeforeAnchor;
 pub use proxies_trust_issuer_anchor::ProxiesTrustIssuerAnchor;
