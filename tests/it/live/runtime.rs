@@ -78,6 +78,21 @@ pub(crate) fn scenario(dir: &Path, stale_by: chrono::TimeDelta, events: &str) {
     }
 }
 
+/// A folder holding [`scenario`], in a temporary folder that lives as long as the first value.
+fn scenario_dir(
+    stale_by: chrono::TimeDelta,
+    events: &str,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cluster");
+    std::fs::create_dir(&dir).unwrap();
+    scenario(&dir, stale_by, events);
+    (tmp, dir)
+}
+
+/// Events of none.
+const NO_EVENTS: &str = "apiVersion: v1\nkind: List\nitems: []\n";
+
 const EVENTS: &str = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Event\n  metadata: {name: linkerd-identity.1, namespace: linkerd}\n  involvedObject: {kind: Deployment, name: linkerd-identity, namespace: linkerd}\n  reason: IssuerUpdated\n  type: Normal\n  message: Updated identity issuer\n  lastTimestamp: '2026-11-20T10:00:00Z'\n- apiVersion: v1\n  kind: Event\n  metadata: {name: linkerd-identity.2, namespace: linkerd}\n  involvedObject: {kind: Deployment, name: linkerd-identity, namespace: linkerd}\n  reason: IssuerUpdateSkipped\n  type: Warning\n  message: 'Skipping issuer update as certs could not be read from disk: x509: certificate signed by unknown authority'\n  lastTimestamp: '2026-11-21T10:00:00Z'\n- apiVersion: v1\n  kind: Event\n  metadata: {name: web.1, namespace: linkerd}\n  involvedObject: {kind: Pod, name: web, namespace: linkerd}\n  reason: IssuerUpdateSkipped\n  message: not the identity controller's\n";
 
 const RUNTIME_IDS: [&str; 3] = [
@@ -93,10 +108,7 @@ fn runtime_results(v: &Value) -> Vec<Value> {
 #[test]
 fn a_stale_issuer_a_refused_update_and_expired_leaves_are_caught_live_and_offline_alike() {
     let _serial = serial();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cluster");
-    std::fs::create_dir(&dir).unwrap();
-    scenario(&dir, chrono::TimeDelta::days(30), EVENTS);
+    let (tmp, dir) = scenario_dir(chrono::TimeDelta::days(30), EVENTS);
     let offline = check_json_from(&dir);
     assert_eq!(offline.status.code(), Some(1), "{}", text_of(&offline));
     let offline = json(&offline);
@@ -191,15 +203,8 @@ fn a_stale_issuer_a_refused_update_and_expired_leaves_are_caught_live_and_offlin
 #[test]
 fn the_current_issuer_passes_and_forbidden_or_absent_evidence_skips() {
     let _serial = serial();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cluster");
-    std::fs::create_dir(&dir).unwrap();
     // Loaded 2 minutes "off" (scrape delay): the same issuer.
-    scenario(
-        &dir,
-        chrono::TimeDelta::minutes(2),
-        "apiVersion: v1\nkind: List\nitems: []\n",
-    );
+    let (tmp, dir) = scenario_dir(chrono::TimeDelta::minutes(2), NO_EVENTS);
     let offline = json(&check_json_from(&dir));
     assert_eq!(result(&offline, RUNTIME_IDS[0])["result"], "success");
 
@@ -257,14 +262,7 @@ fn the_current_issuer_passes_and_forbidden_or_absent_evidence_skips() {
 #[test]
 fn a_metrics_endpoint_that_answers_garbage_or_nothing_is_named_and_nothing_else_is_lost() {
     let _serial = serial();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cluster");
-    std::fs::create_dir(&dir).unwrap();
-    scenario(
-        &dir,
-        chrono::TimeDelta::zero(),
-        "apiVersion: v1\nkind: List\nitems: []\n",
-    );
+    let (tmp, dir) = scenario_dir(chrono::TimeDelta::zero(), NO_EVENTS);
     std::fs::write(
         dir.join("metrics")
             .join(format!("linkerd_{IDENTITY_POD}_9990.metrics")),
