@@ -86,6 +86,7 @@ fn object_json(kind: Kind, namespace: &str, name: &str, object: &Object) -> Valu
         meta["namespace"] = json!(namespace);
     }
     let mut doc = match object {
+        Object::TrustBundle(b) => trust_bundle_json(kind, b),
         Object::ConfigMap(cm) => {
             if let Some((label, bundle)) = &cm.written_by_bundle {
                 meta["labels"] = json!({ label: bundle });
@@ -233,6 +234,58 @@ fn write_runtime(snap: &meshcert_checks::snapshot::Snapshot, dir: &Path) -> anyh
         }
     }
     Ok(())
+}
+
+/// A Bundle (v1alpha1) or ClusterBundle (v1alpha2) as trust-manager's API writes it, holding
+/// what meshcert read of it.
+fn trust_bundle_json(kind: Kind, b: &meshcert_checks::snapshot::TrustBundle) -> Value {
+    let mut target = json!({});
+    if let Some(s) = &b.namespace_selector {
+        target["namespaceSelector"] = json!({ "matchLabels": s.match_labels });
+        if s.has_expressions {
+            // What the expressions were is not kept; that there were some is.
+            target["namespaceSelector"]["matchExpressions"] =
+                json!([{ "key": "meshcert.io/not-kept", "operator": "Exists" }]);
+        }
+    }
+    let mut doc = if kind == Kind::ClusterBundle {
+        let refs: Vec<Value> = b
+            .sources
+            .iter()
+            .map(|s| json!({ "kind": s.kind, "name": s.name, "key": s.key }))
+            .collect();
+        if !b.target_keys.is_empty() {
+            let data: Vec<Value> = b.target_keys.iter().map(|k| json!({ "key": k })).collect();
+            target["configMap"] = json!({ "data": data });
+        }
+        json!({ "apiVersion": "trust-manager.io/v1alpha2", "spec": { "sourceRefs": refs, "target": target } })
+    } else {
+        let sources: Vec<Value> = b
+            .sources
+            .iter()
+            .map(|s| match s.kind.as_str() {
+                "Secret" => json!({ "secret": { "name": s.name, "key": s.key } }),
+                "ConfigMap" => json!({ "configMap": { "name": s.name, "key": s.key } }),
+                "useDefaultCAs" => json!({ "useDefaultCAs": true }),
+                other => json!({ other: "" }),
+            })
+            .collect();
+        if let Some(key) = b.target_keys.first() {
+            target["configMap"] = json!({ "key": key });
+        }
+        json!({ "apiVersion": "trust.cert-manager.io/v1alpha1", "spec": { "sources": sources, "target": target } })
+    };
+    if let Some(c) = &b.synced {
+        let mut cond = json!({ "type": "Synced", "status": c.status });
+        if let Some(r) = &c.reason {
+            cond["reason"] = json!(r);
+        }
+        if let Some(m) = &c.message {
+            cond["message"] = json!(m);
+        }
+        doc["status"] = json!({ "conditions": [cond] });
+    }
+    doc
 }
 
 /// What was written, and what could not be.

@@ -56,6 +56,12 @@ pub fn object_reads(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> 
         // cert-manager's Certificate for the issuer, by the name Linkerd's guide gives it; a
         // 404 (no such Certificate, or no cert-manager CRDs) means "not managed".
         Read::one(ObjectRef::new(Kind::Certificate, linkerd_ns, ISSUER_SECRET)),
+        // The control plane's namespace (its labels), and trust-manager's Bundle and
+        // ClusterBundle named after the trust-roots ConfigMap (the name Linkerd's guide gives
+        // them); a 404 (none, or no trust-manager CRDs) means trust-manager does not write it.
+        Read::one(ObjectRef::cluster(Kind::Namespace, linkerd_ns)),
+        Read::one(ObjectRef::cluster(Kind::Bundle, TRUST_ROOTS)),
+        Read::one(ObjectRef::cluster(Kind::ClusterBundle, TRUST_ROOTS)),
     ];
     for comp in components() {
         let ns = match comp.home {
@@ -194,6 +200,8 @@ fn resource(kind: Kind) -> &'static str {
         Kind::ValidatingWebhookConfiguration => "validatingwebhookconfiguration",
         Kind::APIService => "apiservice",
         Kind::Certificate => "certificates.cert-manager.io",
+        Kind::Bundle => "bundles.trust.cert-manager.io",
+        Kind::ClusterBundle => "clusterbundles.trust-manager.io",
     }
 }
 
@@ -257,16 +265,27 @@ pub fn dump_script(linkerd_ns: &str, data_plane_ns: Option<&str>) -> String {
         } else {
             format!(" -n {}", quote(&ns))
         };
-        let file = if ns.is_empty() {
-            format!("{}s.yaml", resource(kind))
-        } else {
-            format!("{ns}-{}s.yaml", resource(kind))
+        let file = match kind {
+            // namespaces.yaml holds the extensions' namespaces (above).
+            Kind::Namespace => "control-plane-namespace.yaml".to_string(),
+            Kind::Bundle => "trust-manager-bundles.yaml".to_string(),
+            Kind::ClusterBundle => "trust-manager-clusterbundles.yaml".to_string(),
+            _ if ns.is_empty() => format!("{}s.yaml", resource(kind)),
+            _ => format!("{ns}-{}s.yaml", resource(kind)),
         };
-        out.push_str(&format!(
-            "$kubectl get {}{scope} {} --ignore-not-found -o yaml > \"$out/{file}\"\n",
+        let get = format!(
+            "$kubectl get {}{scope} {} --ignore-not-found -o yaml > \"$out/{file}\"",
             resource(kind),
             names.join(" ")
-        ));
+        );
+        out.push_str(&match kind {
+            // A cluster without trust-manager's CRDs has no such resource type.
+            Kind::Bundle | Kind::ClusterBundle => format!(
+                "{get} \\\n  || {{ rm -f \"$out/{file}\"; echo 'no {} read (trust-manager not installed, or an older one?)' >&2; }}\n",
+                kind.as_str()
+            ),
+            _ => format!("{get}\n"),
+        });
     }
     let extension_secrets: Vec<&str> = components()
         .into_iter()

@@ -14,6 +14,7 @@ use crate::check::Check;
 use crate::consistency_checks::{
     CertManagerIssuerReady, CertManagerRenewsIssuer, ExternalCaForTrustManager,
     IssuerExpiresBeforeAnchor, IssuerIsCa, ProxiesTrustIssuerAnchor, TrustAnchorsAgree,
+    TrustManagerDistributesBundle,
 };
 use crate::data_plane::ProxiesCertsMatchCa;
 use crate::identity_checks::*;
@@ -52,6 +53,7 @@ pub static ALL: &[&dyn Check] = &[
     &ProxiesTrustIssuerAnchor,
     &CertManagerIssuerReady,
     &CertManagerRenewsIssuer,
+    &TrustManagerDistributesBundle,
     &ExternalCaForTrustManager,
     &IdentityLoadedCurrentIssuer,
     &ProxiesLeafCertsValid,

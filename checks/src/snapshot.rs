@@ -19,6 +19,10 @@ pub enum Kind {
     APIService,
     /// cert-manager's `Certificate` (`cert-manager.io/v1`).
     Certificate,
+    /// trust-manager's `Bundle` (`trust.cert-manager.io/v1alpha1`, cluster-scoped).
+    Bundle,
+    /// trust-manager's `ClusterBundle` (`trust-manager.io/v1alpha2`), which replaces `Bundle`.
+    ClusterBundle,
 }
 
 impl Kind {
@@ -38,6 +42,8 @@ impl Kind {
             ),
             Kind::APIService => ("apiregistration.k8s.io", "apiservices"),
             Kind::Certificate => ("cert-manager.io", "certificates"),
+            Kind::Bundle => ("trust.cert-manager.io", "bundles"),
+            Kind::ClusterBundle => ("trust-manager.io", "clusterbundles"),
         }
     }
 
@@ -50,6 +56,8 @@ impl Kind {
             Kind::ValidatingWebhookConfiguration => "ValidatingWebhookConfiguration",
             Kind::APIService => "APIService",
             Kind::Certificate => "Certificate",
+            Kind::Bundle => "Bundle",
+            Kind::ClusterBundle => "ClusterBundle",
         }
     }
 
@@ -67,6 +75,8 @@ impl Kind {
             "ValidatingWebhookConfiguration" => Kind::ValidatingWebhookConfiguration,
             "APIService" => Kind::APIService,
             "Certificate" => Kind::Certificate,
+            "Bundle" => Kind::Bundle,
+            "ClusterBundle" => Kind::ClusterBundle,
             _ => return None,
         })
     }
@@ -189,6 +199,52 @@ pub struct ConfigMap {
     pub written_by_bundle: Option<(String, String)>,
 }
 
+/// A trust-manager `Bundle` or `ClusterBundle`, reduced to what the checks read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrustBundle {
+    /// Where it takes certificates from.
+    pub sources: Vec<BundleSource>,
+    /// The keys it writes in its target ConfigMaps (`target.configMap.key`, or each
+    /// `target.configMap.data[].key`); empty when it writes no ConfigMap.
+    pub target_keys: Vec<String>,
+    /// `target.namespaceSelector`: `None` when there is none (no namespace gets the target).
+    pub namespace_selector: Option<Selector>,
+    /// Its `Synced` condition, when it has one.
+    pub synced: Option<Condition>,
+}
+
+/// One source of a Bundle: `Secret` or `ConfigMap` (by name, or a label selector), or another
+/// kind (`inLine`, `useDefaultCAs`, `defaultCAs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleSource {
+    pub kind: String,
+    pub name: Option<String>,
+    pub key: Option<String>,
+}
+
+/// A label selector: its `matchLabels`, and whether it has `matchExpressions` too.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Selector {
+    pub match_labels: BTreeMap<String, String>,
+    pub has_expressions: bool,
+}
+
+impl Selector {
+    /// Whether namespace labels `labels` match; `None` when expressions decide, which meshcert
+    /// does not evaluate.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> Option<bool> {
+        let by_labels = self
+            .match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v));
+        match (by_labels, self.has_expressions) {
+            (false, _) => Some(false),
+            (true, true) => None,
+            (true, false) => Some(true),
+        }
+    }
+}
+
 /// The labels trust-manager puts on the ConfigMaps it writes, naming the Bundle
 /// (`trust.cert-manager.io/v1alpha1`) or ClusterBundle (`trust-manager.io/v1alpha2`).
 pub const BUNDLE_LABELS: [&str; 2] = ["trust.cert-manager.io/bundle", "trust-manager.io/bundle"];
@@ -263,6 +319,8 @@ pub enum Object {
     WebhookConfiguration(WebhookConfiguration),
     ApiService(ApiService),
     Certificate(Certificate),
+    /// A `Bundle` or a `ClusterBundle`: the ObjectRef's kind says which.
+    TrustBundle(TrustBundle),
 }
 
 /// What a source found for one object it read.

@@ -40,7 +40,11 @@ pub(crate) fn certificate(doc: &Manifest, what: &str) -> anyhow::Result<Certific
             "{what}: status.conditions[Ready].{name} is not a string"
         )),
     };
-    let ready = match doc.status.as_ref().and_then(|s| s.ready.as_ref()) {
+    let ready = match doc
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.ready.as_ref())
+    {
         None => None,
         Some(c) => Some(Condition {
             status: text(&c.status, "status")?.unwrap_or_else(|| "Unknown".into()),
@@ -214,12 +218,14 @@ impl Builder {
         let Some(kind) = Kind::from_name(kind) else {
             return Ok(());
         };
-        // Only cert-manager's Certificate, not another group's kind of that name.
+        // Only cert-manager's Certificate and trust-manager's bundles, not another group's kind
+        // of that name.
         if kind == Kind::Certificate
             && !doc
                 .api_version
                 .as_deref()
                 .is_some_and(|v| v.starts_with("cert-manager.io/"))
+            || !super::trust_bundle::is_trust_managers(kind, doc.api_version.as_deref())
         {
             return Ok(());
         }
@@ -294,6 +300,9 @@ impl Builder {
                 ca_bundle: ca_bundle(doc.spec.as_ref().and_then(|s| s.ca_bundle.as_ref())),
             }),
             Kind::Certificate => Object::Certificate(certificate(&doc, &what)?),
+            Kind::Bundle | Kind::ClusterBundle => {
+                Object::TrustBundle(super::trust_bundle::trust_bundle(&doc))
+            }
         };
         let state = ObjectState::Present {
             object: object.clone(),

@@ -118,6 +118,13 @@ pub(crate) struct Spec {
     pub(crate) renew_before: Option<Value>,
     #[serde(rename = "renewBeforePercentage")]
     pub(crate) renew_before_percentage: Option<Value>,
+    /// A trust-manager Bundle's sources (`trust.cert-manager.io/v1alpha1`).
+    pub(crate) sources: Option<Value>,
+    /// A trust-manager ClusterBundle's sources (`trust-manager.io/v1alpha2`).
+    #[serde(rename = "sourceRefs")]
+    pub(crate) source_refs: Option<Value>,
+    /// A trust-manager Bundle's or ClusterBundle's target.
+    pub(crate) target: Option<Value>,
 }
 
 /// A status as meshcert reads it: only its `Ready` condition, for cert-manager Certificates.
@@ -126,7 +133,7 @@ pub(crate) struct Spec {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Status {
     #[serde(default, rename = "conditions", deserialize_with = "ready_condition")]
-    pub(crate) ready: Option<ReadyCondition>,
+    pub(crate) conditions: Conditions,
     /// A pod's phase.
     #[serde(default)]
     pub(crate) phase: Text,
@@ -204,29 +211,45 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
-/// Whether a condition's `type` is `Ready`, compared where it lies.
-pub(crate) struct IsReady(pub(crate) bool);
+/// The conditions meshcert reads: cert-manager's `Ready`, trust-manager's `Synced`.
+#[derive(Debug, Default)]
+pub(crate) struct Conditions {
+    pub(crate) ready: Option<ReadyCondition>,
+    pub(crate) synced: Option<ReadyCondition>,
+}
 
-impl<'de> Deserialize<'de> for IsReady {
+/// Which of those a condition's `type` is, compared where it lies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConditionType {
+    Ready,
+    Synced,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for ConditionType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Visit;
         impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = IsReady;
+            type Value = ConditionType;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a condition type")
             }
-            fn visit_str<E>(self, v: &str) -> Result<IsReady, E> {
-                Ok(IsReady(v == "Ready"))
+            fn visit_str<E>(self, v: &str) -> Result<ConditionType, E> {
+                Ok(match v {
+                    "Ready" => ConditionType::Ready,
+                    "Synced" => ConditionType::Synced,
+                    _ => ConditionType::Other,
+                })
             }
         }
         d.deserialize_str(Visit)
     }
 }
 
-/// The first condition of type `Ready` in a `conditions` list.
+/// The first condition of type `Ready`, and of type `Synced`, in a `conditions` list.
 pub(crate) fn ready_condition<'de, D: serde::Deserializer<'de>>(
     d: D,
-) -> Result<Option<ReadyCondition>, D::Error> {
+) -> Result<Conditions, D::Error> {
     #[derive(Deserialize)]
     #[serde(field_identifier, rename_all = "lowercase")]
     enum Key {
@@ -237,7 +260,7 @@ pub(crate) fn ready_condition<'de, D: serde::Deserializer<'de>>(
         #[serde(other)]
         Other,
     }
-    struct Entry(Option<ReadyCondition>);
+    struct Entry(ConditionType, ReadyCondition);
     impl<'de> Deserialize<'de> for Entry {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             struct Visit;
@@ -250,10 +273,10 @@ pub(crate) fn ready_condition<'de, D: serde::Deserializer<'de>>(
                     self,
                     mut m: A,
                 ) -> Result<Entry, A::Error> {
-                    let (mut ready, mut c) = (false, ReadyCondition::default());
+                    let (mut kind, mut c) = (ConditionType::Other, ReadyCondition::default());
                     while let Some(key) = m.next_key::<Key>()? {
                         match key {
-                            Key::Type => ready = m.next_value::<IsReady>()?.0,
+                            Key::Type => kind = m.next_value::<ConditionType>()?,
                             Key::Status => c.status = m.next_value()?,
                             Key::Reason => c.reason = m.next_value()?,
                             Key::Message => c.message = m.next_value()?,
@@ -262,7 +285,7 @@ pub(crate) fn ready_condition<'de, D: serde::Deserializer<'de>>(
                             }
                         }
                     }
-                    Ok(Entry(ready.then_some(c)))
+                    Ok(Entry(kind, c))
                 }
             }
             d.deserialize_map(Visit)
@@ -270,7 +293,7 @@ pub(crate) fn ready_condition<'de, D: serde::Deserializer<'de>>(
     }
     struct Visit;
     impl<'de> serde::de::Visitor<'de> for Visit {
-        type Value = Option<ReadyCondition>;
+        type Value = Conditions;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a list of conditions")
         }
@@ -278,16 +301,21 @@ pub(crate) fn ready_condition<'de, D: serde::Deserializer<'de>>(
             self,
             mut s: A,
         ) -> Result<Self::Value, A::Error> {
-            let mut found = None;
-            while let Some(Entry(c)) = s.next_element::<Entry>()? {
-                if found.is_none() {
-                    found = c;
+            let mut found = Conditions::default();
+            while let Some(Entry(kind, c)) = s.next_element::<Entry>()? {
+                let slot = match kind {
+                    ConditionType::Ready => &mut found.ready,
+                    ConditionType::Synced => &mut found.synced,
+                    ConditionType::Other => continue,
+                };
+                if slot.is_none() {
+                    *slot = Some(c);
                 }
             }
             Ok(found)
         }
         fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
+            Ok(Conditions::default())
         }
     }
     d.deserialize_any(Visit)

@@ -391,6 +391,17 @@ fn collection(kind: Kind, namespace: &str) -> String {
             "certificates",
             Some(namespace),
         ),
+        Kind::Bundle => {
+            let gvk = GroupVersionKind::gvk("trust.cert-manager.io", "v1alpha1", "Bundle");
+            DynamicObject::url_path(&ApiResource::from_gvk_with_plural(&gvk, "bundles"), None)
+        }
+        Kind::ClusterBundle => {
+            let gvk = GroupVersionKind::gvk("trust-manager.io", "v1alpha2", "ClusterBundle");
+            DynamicObject::url_path(
+                &ApiResource::from_gvk_with_plural(&gvk, "clusterbundles"),
+                None,
+            )
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod live;
 pub mod manifests;
 pub mod pem_files;
 mod runtime;
+mod trust_bundle;
 pub use runtime::ProxyMetrics;
 pub mod runtime_files;
 

@@ -8,6 +8,7 @@ mod external_ca;
 mod issuer_is_ca;
 mod issuer_outlives_anchor;
 mod proxies_trust_issuer_anchor;
+mod trust_manager;
 
 pub use anchors_agree::TrustAnchorsAgree;
 pub use cert_manager_ready::CertManagerIssuerReady;
@@ -16,6 +17,7 @@ pub use external_ca::ExternalCaForTrustManager;
 pub use issuer_is_ca::IssuerIsCa;
 pub use issuer_outlives_anchor::IssuerExpiresBeforeAnchor;
 pub use proxies_trust_issuer_anchor::ProxiesTrustIssuerAnchor;
+pub use trust_manager::TrustManagerDistributesBundle;
 
 use crate::cert::Cert;
 use crate::snapshot::Snapshot;

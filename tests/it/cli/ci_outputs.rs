@@ -22,9 +22,9 @@ fn fail_on_warning_turns_warnings_into_a_failing_run() {
 #[test]
 fn junit_reports_failures_warnings_and_skips_as_ci_systems_expect() {
     let healthy = stdout(&check_from("healthy", &["-o", "junit"]));
-    assert!(healthy.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"meshcert\" tests=\"23\" failures=\"0\" errors=\"0\" skipped=\"4\""), "{healthy}");
+    assert!(healthy.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"meshcert\" tests=\"24\" failures=\"0\" errors=\"0\" skipped=\"5\""), "{healthy}");
     let counts = xml_elements(&healthy);
-    assert_eq!((counts["testsuite"], counts["testcase"]), (5, 23));
+    assert_eq!((counts["testsuite"], counts["testcase"]), (5, 24));
     assert!(!counts.contains_key("failure"));
 
     let out = check_from("expired-anchor", &["-o", "junit"]);
@@ -52,9 +52,9 @@ fn junit_reports_failures_warnings_and_skips_as_ci_systems_expect() {
     assert!(xml.contains("<failure type=\"warning\""), "{xml}");
 
     let xml = stdout(&check_from("missing-issuer-secret", &["-o", "junit"]));
-    // 7, and the 3 runtime checks without evidence in a fixture.
-    assert_eq!(xml_elements(&xml)["skipped"], 11);
-    assert!(xml.contains("skipped=\"11\""));
+    // 7, the 3 runtime checks without evidence in a fixture, and the 2 trust-manager checks.
+    assert_eq!(xml_elements(&xml)["skipped"], 12);
+    assert!(xml.contains("skipped=\"12\""));
 }
 
 #[test]
@@ -101,7 +101,7 @@ fn prometheus_exposition_parses_and_carries_results_and_expiries() {
         s.iter()
             .filter(|x| x.metric == "meshcert_check_result")
             .count(),
-        23 * 4
+        24 * 4
     );
     let anchor = sample(
         &s,
@@ -152,6 +152,7 @@ fn prometheus_exposition_parses_and_carries_results_and_expiries() {
             .all(|x| x.labels["result"]
                 == if x.labels["category"] == "meshcert-runtime"
                     || x.labels["check"] == "meshcert-external-ca-for-trust-manager"
+                    || x.labels["check"] == "meshcert-trust-manager-distributes-bundle"
                 {
                     "skipped" // no runtime evidence, no trust-manager in the fixture
                 } else {

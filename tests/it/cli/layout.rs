@@ -128,7 +128,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
     );
     let coloured = check_from("healthy", &["--color", "always"]);
     assert!(stdout(&coloured).contains("\x1b["), "{}", stdout(&coloured));
-    assert_eq!(marks(&stdout(&plain)).len(), 23);
+    assert_eq!(marks(&stdout(&plain)).len(), 24);
     let never = meshcert_with_env(
         &["check", "--from", "fixtures/healthy", "--at", AT],
         &[("NO_COLOR", "1")],
@@ -148,7 +148,7 @@ fn checks_lists_the_registry_and_explain_prints_a_page() {
     let list = json_of(&out);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), meshcert_checks::registry::ALL.len());
-    assert_eq!(list.len(), 31);
+    assert_eq!(list.len(), 32);
     assert_eq!(list[0]["id"], CONFIG);
     assert_eq!(list[0]["category"], "linkerd-identity");
     assert_eq!(list[0]["severity"], "error");

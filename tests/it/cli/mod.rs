@@ -36,6 +36,7 @@ const JI_VALID: &str = "l5d-jaeger-injector-webhook-cert-valid";
 const DP: &str = "l5d-identity-data-plane-proxies-certs-match-ca";
 const C_AGREE: &str = "meshcert-trust-anchors-agree";
 const EXTERNAL_CA: &str = "meshcert-external-ca-for-trust-manager";
+const TM_BUNDLE: &str = "meshcert-trust-manager-distributes-bundle";
 const C_CA: &str = "meshcert-issuer-cert-is-ca";
 const C_EXPIRY: &str = "meshcert-issuer-cert-expires-before-anchor";
 const C_PROXIES: &str = "meshcert-proxies-trust-issuer-anchor";
@@ -267,6 +268,7 @@ fn scenarios() -> Vec<Scenario> {
         ),
         // linkerd-webhooks-and-apisvc-tls and the extensions
         sc("trust-manager-external-ca", vec![], 0),
+        sc("trust-manager-bundle-broken", vec![(TM_BUNDLE, "error")], 1),
         sc("trust-manager-helm-ca", vec![(EXTERNAL_CA, "warning")], 0),
         sc("webhooks-cert-manager", vec![], 0),
         sc(

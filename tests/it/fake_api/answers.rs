@@ -48,10 +48,11 @@ pub(super) fn discovery(path: &str, store: &Store) -> Option<Value> {
                "verbs": ["get", "list"], "shortNames": short})
     };
     let has_certificates = store.cert_manager;
-    let group = |name: &str| {
-        json!({"name": name, "versions": [{"groupVersion": format!("{name}/v1"), "version": "v1"}],
-               "preferredVersion": {"groupVersion": format!("{name}/v1"), "version": "v1"}})
+    let group_v = |name: &str, v: &str| {
+        json!({"name": name, "versions": [{"groupVersion": format!("{name}/{v}"), "version": v}],
+               "preferredVersion": {"groupVersion": format!("{name}/{v}"), "version": v}})
     };
+    let group = |name: &str| group_v(name, "v1");
     let list = |gv: &str, resources: Vec<Value>| json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources});
     Some(match path {
         "/version" => json!({"major": "1", "minor": "32", "gitVersion": "v1.32.0",
@@ -66,12 +67,16 @@ pub(super) fn discovery(path: &str, store: &Store) -> Option<Value> {
             if has_certificates {
                 groups.push(group("cert-manager.io"));
             }
+            // trust-manager's CRDs, as where it is installed (a GET of a missing one is a 404).
+            groups.push(group_v("trust.cert-manager.io", "v1alpha1"));
+            groups.push(group_v("trust-manager.io", "v1alpha2"));
             json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
         }
         "/api/v1" => list(
             "v1",
             vec![
                 resource("configmaps", "configmap", "ConfigMap", true, &["cm"]),
+                resource("events", "event", "Event", true, &["ev"]),
                 resource("namespaces", "namespace", "Namespace", false, &["ns"]),
                 resource("pods", "pod", "Pod", true, &["po"]),
                 resource("secrets", "secret", "Secret", true, &[]),
@@ -95,6 +100,20 @@ pub(super) fn discovery(path: &str, store: &Store) -> Option<Value> {
                     &[],
                 ),
             ],
+        ),
+        "/apis/trust.cert-manager.io/v1alpha1" => list(
+            "trust.cert-manager.io/v1alpha1",
+            vec![resource("bundles", "bundle", "Bundle", false, &[])],
+        ),
+        "/apis/trust-manager.io/v1alpha2" => list(
+            "trust-manager.io/v1alpha2",
+            vec![resource(
+                "clusterbundles",
+                "clusterbundle",
+                "ClusterBundle",
+                false,
+                &[],
+            )],
         ),
         "/apis/apiregistration.k8s.io/v1" => list(
             "apiregistration.k8s.io/v1",

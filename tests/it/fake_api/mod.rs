@@ -92,6 +92,8 @@ fn path_of(obj: &Value) -> Option<String> {
         "APIService" => format!("/apis/apiregistration.k8s.io/v1/apiservices/{name}"),
         "Certificate" => format!("/apis/cert-manager.io/v1/namespaces/{ns}/certificates/{name}"),
         "Event" => format!("/api/v1/namespaces/{ns}/events/{name}"),
+        "Bundle" => format!("/apis/trust.cert-manager.io/v1alpha1/bundles/{name}"),
+        "ClusterBundle" => format!("/apis/trust-manager.io/v1alpha2/clusterbundles/{name}"),
         _ => return None,
     })
 }
@@ -426,6 +428,21 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
     }
     if let Some(obj) = store.objects.get(&path) {
         return Ok(ok(obj.clone()));
+    }
+    // A namespace that holds objects exists, as on a real server, whether or not the fixture
+    // wrote its Namespace object.
+    if let Some(ns) = path
+        .strip_prefix("/api/v1/namespaces/")
+        .filter(|ns| !ns.contains('/'))
+        && (store.pods.iter().any(|p| p["metadata"]["namespace"] == ns)
+            || store
+                .objects
+                .values()
+                .any(|o| o["metadata"]["namespace"] == ns))
+    {
+        return Ok(ok(json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})));
     }
     // A collection (kubectl lists, e.g. a namespace's Certificates): the objects just below it,
     // an empty list when there are none.

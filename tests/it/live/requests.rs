@@ -256,6 +256,11 @@ fn a_healthy_run_makes_exactly_the_documented_requests() {
         // here, so no pods/proxy request; the fixture has no meshed pods either).
         "GET /api/v1/namespaces/linkerd/events?fieldSelector=involvedObject.name%3Dlinkerd-identity",
         "GET /api/v1/namespaces/linkerd/pods?labelSelector=linkerd.io%2Fcontrol-plane-component%3Didentity",
+        // The control plane's namespace, and trust-manager's bundles named after the trust roots
+        // (404s here: the fixture has neither).
+        "GET /api/v1/namespaces/linkerd",
+        "GET /apis/trust.cert-manager.io/v1alpha1/bundles/linkerd-identity-trust-roots",
+        "GET /apis/trust-manager.io/v1alpha2/clusterbundles/linkerd-identity-trust-roots",
     ];
     expected.sort();
     assert_eq!(requests, expected);
@@ -279,7 +284,7 @@ fn extensions_and_legacy_secrets_add_their_reads() {
             "{path} not in {requests:#?}"
         );
     }
-    assert_eq!(requests.len(), 15 + 6);
+    assert_eq!(requests.len(), 18 + 6);
 
     let tmp = tempfile::tempdir().unwrap();
     let (api, k) = serve(&fixture("legacy-secrets"), tmp.path());
@@ -288,7 +293,7 @@ fn extensions_and_legacy_secrets_add_their_reads() {
     assert!(requests.contains(
         &"GET /api/v1/namespaces/linkerd/secrets/linkerd-proxy-injector-tls".to_string()
     ));
-    assert_eq!(requests.len(), 15 + 2, "{requests:#?}");
+    assert_eq!(requests.len(), 18 + 2, "{requests:#?}");
 }
 
 #[test]

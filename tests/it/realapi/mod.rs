@@ -116,6 +116,29 @@ fn start() -> Option<Cluster> {
         c.kubectl_ok(&["apply", "--server-side", "-f", path.to_str().unwrap()]);
     }
     c.install_certificate_crd();
+    // trust-manager's Bundle and ClusterBundle, with open schemas.
+    c.apply(&[
+        crd(
+            "trust.cert-manager.io",
+            "v1alpha1",
+            "Bundle",
+            "bundles",
+            "Cluster",
+        ),
+        crd(
+            "trust-manager.io",
+            "v1alpha2",
+            "ClusterBundle",
+            "clusterbundles",
+            "Cluster",
+        ),
+    ]);
+    for name in [
+        "crd/bundles.trust.cert-manager.io",
+        "crd/clusterbundles.trust-manager.io",
+    ] {
+        c.kubectl_ok(&["wait", "--for=condition=Established", "--timeout=60s", name]);
+    }
     Some(c)
 }
 
@@ -274,9 +297,10 @@ impl Cluster {
             .collect();
         self.apply(&plain_namespaces);
         self.apply(&namespaces);
-        let (with_status, rest): (Vec<&Value>, Vec<&Value>) = objects
-            .iter()
-            .partition(|o| o["kind"] == "Certificate" && o.get("status").is_some());
+        let (with_status, rest): (Vec<&Value>, Vec<&Value>) = objects.iter().partition(|o| {
+            ["Certificate", "Bundle", "ClusterBundle"].contains(&o["kind"].as_str().unwrap_or(""))
+                && o.get("status").is_some()
+        });
         let plain: Vec<Value> = objects
             .iter()
             .map(|o| {
@@ -287,24 +311,29 @@ impl Cluster {
             .collect();
         self.apply(&plain);
         let _ = rest;
-        // cert-manager writes a Certificate's status through the status subresource.
+        // cert-manager and trust-manager write their objects' status through the status
+        // subresource.
         for c in with_status {
-            let (ns, name) = (
-                c["metadata"]["namespace"].as_str().unwrap_or("default"),
-                c["metadata"]["name"].as_str().unwrap(),
-            );
+            let name = c["metadata"]["name"].as_str().unwrap();
+            let resource = match c["kind"].as_str().unwrap() {
+                "Certificate" => "certificates.cert-manager.io",
+                "Bundle" => "bundles.trust.cert-manager.io",
+                _ => "clusterbundles.trust-manager.io",
+            };
             let patch = json!({"status": c["status"]}).to_string();
-            self.kubectl_ok(&[
+            let mut args = vec![
                 "patch",
-                "certificates.cert-manager.io",
+                resource,
                 name,
-                "-n",
-                ns,
                 "--subresource=status",
                 "--type=merge",
                 "-p",
                 &patch,
-            ]);
+            ];
+            if let Some(ns) = c["metadata"]["namespace"].as_str() {
+                args.extend(["-n", ns]);
+            }
+            self.kubectl_ok(&args);
         }
         Applied {
             cluster: self,
@@ -388,18 +417,30 @@ pub fn fixture_objects(dir: &Path) -> (Vec<Value>, Vec<Value>) {
 }
 
 fn certificate_crd() -> Value {
+    let mut c = crd(
+        "cert-manager.io",
+        "v1",
+        "Certificate",
+        "certificates",
+        "Namespaced",
+    );
+    c["spec"]["names"]["shortNames"] = json!(["cert", "certs"]);
+    c
+}
+
+/// A CustomResourceDefinition with an open schema and a status subresource.
+fn crd(group: &str, version: &str, kind: &str, plural: &str, scope: &str) -> Value {
     json!({
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
-        "metadata": {"name": "certificates.cert-manager.io"},
+        "metadata": {"name": format!("{plural}.{group}")},
         "spec": {
-            "group": "cert-manager.io",
-            "names": {"kind": "Certificate", "listKind": "CertificateList",
-                      "plural": "certificates", "singular": "certificate",
-                      "shortNames": ["cert", "certs"]},
-            "scope": "Namespaced",
+            "group": group,
+            "names": {"kind": kind, "listKind": format!("{kind}List"),
+                      "plural": plural, "singular": kind.to_lowercase()},
+            "scope": scope,
             "versions": [{
-                "name": "v1", "served": true, "storage": true,
+                "name": version, "served": true, "storage": true,
                 "schema": {"openAPIV3Schema": {"type": "object",
                                                "x-kubernetes-preserve-unknown-fields": true}},
                 "subresources": {"status": {}}

@@ -98,10 +98,13 @@ fn each_permission_of_deploy_base_taken_away_meets_a_real_403_reported_where_it_
     for (i, atom) in all.iter().enumerate() {
         // A scenario that reads what the permission allows: viz and jaeger installed for the
         // named reads; an issuer that cert-manager manages for Certificates.
-        let scenario = if atom.resource == "certificates" {
-            "cert-manager-renewing"
-        } else {
-            "viz-tap-expired"
+        let scenario = match (atom.verb.as_str(), atom.resource.as_str()) {
+            (_, "certificates") => "cert-manager-renewing",
+            // trust-manager's bundles, and the control plane's namespace their selector matches.
+            (_, "bundles" | "clusterbundles") | ("get", "namespaces") => {
+                "trust-manager-external-ca"
+            }
+            _ => "viz-tap-expired",
         };
         let _applied = c.load(&fixture(scenario));
         // A legacy Secret is read only when the current one does not exist.
