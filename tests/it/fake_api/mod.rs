@@ -440,9 +440,11 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
                 .values()
                 .any(|o| o["metadata"]["namespace"] == ns))
     {
-        return Ok(ok(json!({"apiVersion": "v1", "kind": "Namespace",
+        return Ok(ok(as_stored(
+            json!({"apiVersion": "v1", "kind": "Namespace",
             "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
-            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})));
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}),
+        )));
     }
     // A collection (kubectl lists, e.g. a namespace's Certificates): the objects just below it,
     // an empty list when there are none.
