@@ -414,6 +414,9 @@ mod tests {
                 "ConfigMap linkerd/linkerd-identity-trust-roots",
                 "Secret linkerd/linkerd-identity-issuer",
                 "Certificate linkerd/linkerd-identity-issuer",
+                "Namespace linkerd",
+                "Bundle linkerd-identity-trust-roots",
+                "ClusterBundle linkerd-identity-trust-roots",
                 "Secret linkerd/linkerd-proxy-injector-k8s-tls",
                 "MutatingWebhookConfiguration linkerd-proxy-injector-webhook-config",
                 "Secret linkerd/linkerd-sp-validator-k8s-tls",
@@ -423,7 +426,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            core[4].fallback.as_ref().unwrap().to_string(),
+            core[7].fallback.as_ref().unwrap().to_string(),
             "Secret linkerd/linkerd-proxy-injector-tls"
         );
         let mut ext = BTreeMap::new();
