@@ -164,6 +164,7 @@ fn object_json(kind: Kind, namespace: &str, name: &str, object: &Object) -> Valu
 /// The runtime evidence in the layout of `meshcert dump-commands`, so that an offline run of the
 /// snapshot reads what the live run read.
 fn write_runtime(snap: &meshcert_checks::snapshot::Snapshot, dir: &Path) -> anyhow::Result<()> {
+    use crate::source::runtime_files as files;
     use meshcert_checks::runtime::{
         Gathered, IDENTITY_ADMIN_PORT, IDENTITY_DEPLOYMENT, ISSUER_TTL_METRIC, LEAF_EXPIRY_METRIC,
         PROXY_ADMIN_PORT, Scrape,
@@ -189,10 +190,7 @@ fn write_runtime(snap: &meshcert_checks::snapshot::Snapshot, dir: &Path) -> anyh
             .collect();
         let list = json!({ "apiVersion": "v1", "kind": "List", "items": items });
         let yaml = serde_saphyr::to_string(&list).context("cannot write the Events as YAML")?;
-        let path = dir.join(format!(
-            "{ns}{}",
-            crate::source::runtime_files::EVENTS_SUFFIX
-        ));
+        let path = dir.join(format!("{ns}{}", files::EVENTS_SUFFIX));
         std::fs::write(&path, yaml).with_context(|| format!("cannot write {}", path.display()))?;
     }
     let metrics = dir.join("metrics");
@@ -203,10 +201,13 @@ fn write_runtime(snap: &meshcert_checks::snapshot::Snapshot, dir: &Path) -> anyh
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
     };
     let scrape = |s: &Scrape, port: u16, metric: &str| -> anyhow::Result<()> {
-        let stem = format!("{}_{}_{port}", s.namespace, s.pod);
+        let stem = files::stem(&s.namespace, &s.pod, port);
         match &s.value {
-            Ok(v) => write(format!("{stem}.metrics"), format!("{metric} {v}\n")),
-            Err(why) => write(format!("{stem}.metrics-error"), format!("{why}\n")),
+            Ok(v) => write(
+                format!("{stem}{}", files::METRICS_SUFFIX),
+                format!("{metric} {v}\n"),
+            ),
+            Err(why) => write(format!("{stem}{}", files::ERROR_SUFFIX), format!("{why}\n")),
         }
     };
     match &runtime.identity {
@@ -217,7 +218,11 @@ fn write_runtime(snap: &meshcert_checks::snapshot::Snapshot, dir: &Path) -> anyh
         }
         // One file says it for every identity pod (whose names a refused run never learnt).
         Gathered::Forbidden(why) => write(
-            format!("{ns}_forbidden_{IDENTITY_ADMIN_PORT}.metrics-error"),
+            format!(
+                "{}{}",
+                files::stem(ns, "forbidden", IDENTITY_ADMIN_PORT),
+                files::ERROR_SUFFIX
+            ),
             format!("{why}\n"),
         )?,
         Gathered::NotGathered(_) => {}
@@ -228,7 +233,11 @@ fn write_runtime(snap: &meshcert_checks::snapshot::Snapshot, dir: &Path) -> anyh
         }
         for (ns, why) in &sample.forbidden {
             write(
-                format!("{ns}_forbidden_{PROXY_ADMIN_PORT}.metrics-error"),
+                format!(
+                    "{}{}",
+                    files::stem(ns, "forbidden", PROXY_ADMIN_PORT),
+                    files::ERROR_SUFFIX
+                ),
                 format!("{why}\n"),
             )?;
         }

@@ -175,7 +175,8 @@ pub fn issuer_margin(
     if set {
         return (configured, None);
     }
-    margin_of(snap, issuer_management(snap), ISSUER_SECRET, configured)
+    let ns = snap.linkerd_namespace.as_str();
+    margin_of(snap, issuer_management(snap), ns, ISSUER_SECRET, configured)
 }
 
 /// The expiry margin in force for Secret `ns/secret_name`, as for the issuer: the user's when
@@ -195,14 +196,17 @@ pub fn secret_margin(
     margin_of(
         snap,
         management(snap, ns, secret_name, &what),
+        ns,
         secret_name,
         configured,
     )
 }
 
+/// The margin of Secret `ns/secret_name`, which `managed` says how cert-manager manages.
 fn margin_of(
     snap: &Snapshot,
     managed: Management<'_>,
+    ns: &str,
     secret_name: &str,
     configured: MarginSpec,
 ) -> (MarginSpec, Option<String>) {
@@ -229,7 +233,6 @@ fn margin_of(
             certificate: Err(_),
         } => (configured, forbidden(&object)),
         Management::Unknown(_) => {
-            let ns = snap.linkerd_namespace.as_str();
             let object = ObjectRef::new(Kind::Certificate, ns, secret_name);
             (configured, forbidden(&object))
         }

@@ -215,21 +215,17 @@ fn runtime_families(out: &mut String, reports: &[(Option<&str>, &Report)]) {
             .map(|t| t.timestamp())
             .ok()
     };
-    let runtime = |r: &Report| -> Vec<RuntimeDetail> {
-        r.results()
-            .filter_map(|c| c.details.runtime.clone())
-            .collect()
-    };
+    fn runtime(r: &Report) -> impl Iterator<Item = &RuntimeDetail> {
+        r.results().filter_map(|c| c.details.runtime.as_ref())
+    }
     let mut loaded = Vec::new();
     for (cluster, r) in reports {
-        for d in runtime(r) {
-            for l in &d.loaded_issuers {
-                if let Some(t) = seconds(&l.loaded_not_after) {
-                    let labels = labels(*cluster, &[("namespace", &l.namespace), ("pod", &l.pod)]);
-                    loaded.push(format!(
-                        "meshcert_identity_loaded_issuer_expiry_timestamp_seconds{labels} {t}"
-                    ));
-                }
+        for l in runtime(r).flat_map(|d| &d.loaded_issuers) {
+            if let Some(t) = seconds(&l.loaded_not_after) {
+                let labels = labels(*cluster, &[("namespace", &l.namespace), ("pod", &l.pod)]);
+                loaded.push(format!(
+                    "meshcert_identity_loaded_issuer_expiry_timestamp_seconds{labels} {t}"
+                ));
             }
         }
     }
@@ -239,38 +235,37 @@ fn runtime_families(out: &mut String, reports: &[(Option<&str>, &Report)]) {
         "notAfter of the issuer an identity pod has loaded (the evaluation instant plus its issuer_cert_ttl_seconds), in seconds since the epoch.",
         &loaded,
     );
-    let leaves: Vec<(Option<&str>, LeafDistribution)> = reports
+    let leaves: Vec<(Option<&str>, &LeafDistribution)> = reports
         .iter()
         .filter_map(|(cluster, r)| {
             runtime(r)
-                .into_iter()
-                .find_map(|d| d.proxy_leaves)
+                .find_map(|d| d.proxy_leaves.as_ref())
                 .map(|d| (*cluster, d))
         })
         .collect();
-    let bound = |name: &str, pick: fn(&LeafDistribution) -> Option<&String>| -> Vec<String> {
-        leaves
+    type Bound = fn(&LeafDistribution) -> &Option<String>;
+    let bounds: [(&str, Bound); 2] = [
+        ("earliest", |d| &d.earliest_not_after),
+        ("latest", |d| &d.latest_not_after),
+    ];
+    for (which, pick) in bounds {
+        let name = format!("meshcert_proxy_leaf_expiry_{which}_timestamp_seconds");
+        let samples: Vec<String> = leaves
             .iter()
             .filter_map(|(cluster, d)| {
-                let t = pick(d).and_then(|t| seconds(t))?;
+                let t = pick(d).as_deref().and_then(seconds)?;
                 Some(format!("{name}{} {t}", labels(*cluster, &[])))
             })
-            .collect()
-    };
-    let earliest = "meshcert_proxy_leaf_expiry_earliest_timestamp_seconds";
-    family(
-        out,
-        earliest,
-        "The earliest notAfter of the sampled proxies' leaf certificates, in seconds since the epoch.",
-        &bound(earliest, |d| d.earliest_not_after.as_ref()),
-    );
-    let latest = "meshcert_proxy_leaf_expiry_latest_timestamp_seconds";
-    family(
-        out,
-        latest,
-        "The latest notAfter of the sampled proxies' leaf certificates, in seconds since the epoch.",
-        &bound(latest, |d| d.latest_not_after.as_ref()),
-    );
+            .collect();
+        family(
+            out,
+            &name,
+            &format!(
+                "The {which} notAfter of the sampled proxies' leaf certificates, in seconds since the epoch."
+            ),
+            &samples,
+        );
+    }
     let counts: Vec<String> = leaves
         .iter()
         .flat_map(|(cluster, d)| {

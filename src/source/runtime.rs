@@ -142,7 +142,9 @@ async fn identity(
             Err(e) => return Gathered::NotGathered(format!("{e:#}")),
         }
     };
-    let needs = "a ClusterRole (or a Role in namespace {ns}) with apiGroups: [\"\"], resources: [\"pods\"], verbs: [\"list\"]".replace("{ns}", ns);
+    let needs = format!(
+        "a ClusterRole (or a Role in namespace {ns}) with apiGroups: [\"\"], resources: [\"pods\"], verbs: [\"list\"]"
+    );
     let pods = match evidence(get(cluster, &pods_path, deadline, verbose).await, &needs) {
         Ok(text) => items(&text),
         Err(gathered) => return gathered,

@@ -21,6 +21,11 @@ pub const EVENTS_SUFFIX: &str = "-identity-events.yaml";
 pub const METRICS_SUFFIX: &str = ".metrics";
 pub const ERROR_SUFFIX: &str = ".metrics-error";
 
+/// The name of the files for pod `ns/pod`'s port, without the suffix.
+pub fn stem(namespace: &str, pod: &str, port: u16) -> String {
+    format!("{namespace}_{pod}_{port}")
+}
+
 /// One saved file: whose metrics, and the answer or kubectl's complaint.
 struct Saved {
     namespace: String,

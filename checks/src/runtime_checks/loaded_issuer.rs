@@ -146,47 +146,44 @@ impl Check for IdentityLoadedCurrentIssuer {
         let unjudged = match (&runtime.identity, &stored) {
             (Gathered::Got(scrapes), Ok(stored)) if !scrapes.is_empty() => {
                 for s in scrapes {
-                    let ttl = match &s.value {
-                        Ok(ttl) if ttl.is_finite() => *ttl,
-                        Ok(ttl) => {
-                            problems.push(Problem::named(
-                                "Pod",
-                                &s.namespace,
-                                &s.pod,
-                                format!(
-                                    "pod {}/{} reports {} {ttl}",
-                                    s.namespace,
-                                    s.pod,
-                                    crate::runtime::ISSUER_TTL_METRIC
-                                ),
-                            ));
-                            continue;
+                    match judge(s, *stored, cx.at) {
+                        Judged::Loaded {
+                            loaded,
+                            ttl,
+                            current,
+                        } => {
+                            detail.loaded_issuers.push(LoadedIssuer {
+                                namespace: s.namespace.clone(),
+                                pod: s.pod.clone(),
+                                ttl_seconds: ttl.round() as i64,
+                                loaded_not_after: format_time(loaded),
+                                stored_not_after: format_time(*stored),
+                                current,
+                            });
+                            if !current {
+                                problems.push(stale(s, loaded, *stored, ns, &summary));
+                            }
                         }
-                        Err(why) => {
-                            problems.push(Problem::named(
-                                "Pod",
-                                &s.namespace,
-                                &s.pod,
-                                format!(
-                                    "cannot read which issuer pod {}/{} has loaded: {why}",
-                                    s.namespace, s.pod
-                                ),
-                            ));
-                            continue;
-                        }
-                    };
-                    let loaded = loaded_not_after(cx.at, ttl);
-                    let current = (loaded - *stored).abs() <= TOLERANCE;
-                    detail.loaded_issuers.push(LoadedIssuer {
-                        namespace: s.namespace.clone(),
-                        pod: s.pod.clone(),
-                        ttl_seconds: ttl.round() as i64,
-                        loaded_not_after: format_time(loaded),
-                        stored_not_after: format_time(*stored),
-                        current,
-                    });
-                    if !current {
-                        problems.push(stale(&s.namespace, &s.pod, loaded, *stored, ns, &summary));
+                        Judged::NotANumber(ttl) => problems.push(Problem::named(
+                            "Pod",
+                            &s.namespace,
+                            &s.pod,
+                            format!(
+                                "pod {}/{} reports {} {ttl}",
+                                s.namespace,
+                                s.pod,
+                                crate::runtime::ISSUER_TTL_METRIC
+                            ),
+                        )),
+                        Judged::Unreadable(why) => problems.push(Problem::named(
+                            "Pod",
+                            &s.namespace,
+                            &s.pod,
+                            format!(
+                                "cannot read which issuer pod {}/{} has loaded: {why}",
+                                s.namespace, s.pod
+                            ),
+                        )),
                     }
                 }
                 None
@@ -252,15 +249,10 @@ pub fn loaded(
     };
     let (mut current, mut stale) = (Vec::new(), Vec::new());
     for s in scrapes {
-        match &s.value {
-            Ok(ttl) if ttl.is_finite() => {
-                if (loaded_not_after(at, *ttl) - stored).abs() <= TOLERANCE {
-                    current.push(s.pod.clone());
-                } else {
-                    stale.push(s.pod.clone());
-                }
-            }
-            Ok(_) | Err(_) => {
+        match judge(s, stored, at) {
+            Judged::Loaded { current: true, .. } => current.push(s.pod.clone()),
+            Judged::Loaded { current: false, .. } => stale.push(s.pod.clone()),
+            Judged::NotANumber(_) | Judged::Unreadable(_) => {
                 return Loaded::Unknown(format!("the metrics of pod {} could not be read", s.pod));
             }
         }
@@ -272,6 +264,34 @@ pub fn loaded(
     }
 }
 
+/// What one identity pod's gauge says of the issuer it has loaded, against the stored one's
+/// notAfter: the one rule of the check and of `meshcert rotation`'s step 4.
+enum Judged {
+    Loaded {
+        loaded: DateTime<Utc>,
+        ttl: f64,
+        /// The same certificate, within [`TOLERANCE`].
+        current: bool,
+    },
+    NotANumber(f64),
+    Unreadable(String),
+}
+
+fn judge(s: &crate::runtime::Scrape, stored: DateTime<Utc>, at: DateTime<Utc>) -> Judged {
+    match &s.value {
+        Ok(ttl) if ttl.is_finite() => {
+            let loaded = loaded_not_after(at, *ttl);
+            Judged::Loaded {
+                loaded,
+                ttl: *ttl,
+                current: (loaded - stored).abs() <= TOLERANCE,
+            }
+        }
+        Ok(ttl) => Judged::NotANumber(*ttl),
+        Err(why) => Judged::Unreadable(why.clone()),
+    }
+}
+
 /// When the loaded issuer expires: the evaluation instant plus its TTL (whole milliseconds).
 fn loaded_not_after(at: DateTime<Utc>, ttl_seconds: f64) -> DateTime<Utc> {
     let millis = (ttl_seconds * 1000.0).clamp(-1e15, 1e15) as i64;
@@ -279,8 +299,7 @@ fn loaded_not_after(at: DateTime<Utc>, ttl_seconds: f64) -> DateTime<Utc> {
 }
 
 fn stale(
-    pod_ns: &str,
-    pod: &str,
+    scrape: &crate::runtime::Scrape,
     loaded: DateTime<Utc>,
     stored: DateTime<Utc>,
     ns: &str,
@@ -291,6 +310,7 @@ fn stale(
     } else {
         "the identity service is signing with an issuer that outlives the stored one (the Secret was replaced by an older certificate?)"
     };
+    let (pod_ns, pod) = (&scrape.namespace, &scrape.pod);
     Problem::named(
         "Pod",
         pod_ns,

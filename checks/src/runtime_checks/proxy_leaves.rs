@@ -12,7 +12,7 @@ use crate::data_plane::workload_label;
 use crate::details::{LeafDistribution, ProxyLeaf, RuntimeDetail, UnreadablePod};
 use crate::identity::{LINKERD_CONFIG, parse_values};
 use crate::runtime::{Gathered, ProxySample};
-use crate::snapshot::{Fetched, Snapshot, Workload};
+use crate::snapshot::{Fetched, Snapshot};
 
 pub struct ProxiesLeafCertsValid;
 pub struct ProxiesLeafCertsRenewed;
@@ -75,7 +75,7 @@ pub fn distribution(
     sample: &ProxySample,
     at: DateTime<Utc>,
     lifetime: TimeDelta,
-) -> (LeafDistribution, Vec<Workload>) {
+) -> LeafDistribution {
     let renew_left = lifetime * (100 - RENEWAL_POINT_PERCENT) / 100;
     let mut d = LeafDistribution {
         running_pods: sample.running,
@@ -83,7 +83,6 @@ pub fn distribution(
         expiring_within_hours: BUCKET_HOURS.iter().map(|h| (*h, 0)).collect(),
         ..LeafDistribution::default()
     };
-    let mut workloads = Vec::new();
     let mut expiries = Vec::new();
     for s in &sample.scrapes {
         let not_after = match &s.value {
@@ -118,10 +117,8 @@ pub fn distribution(
         }
         if left <= TimeDelta::zero() {
             d.expired.push(leaf);
-            workloads.push(s.workload.clone());
         } else if left < renew_left {
             d.past_renewal.push(leaf);
-            workloads.push(s.workload.clone());
         }
     }
     d.read = expiries.len();
@@ -133,7 +130,7 @@ pub fn distribution(
         .sort_by_key(|u| (u.namespace.clone(), u.name.clone()));
     d.earliest_not_after = expiries.iter().min().map(|t| format_time(*t));
     d.latest_not_after = expiries.iter().max().map(|t| format_time(*t));
-    (d, workloads)
+    d
 }
 
 /// The distribution of the snapshot's sample, or why the checks cannot judge.
@@ -145,7 +142,7 @@ fn judged(input: &Input<'_>, cx: &Context) -> Result<LeafDistribution, String> {
             return Err(super::not_gathered("the proxies' metrics", other).unwrap_or_default());
         }
     };
-    let (d, _) = distribution(sample, cx.at, issuance_lifetime(snap));
+    let d = distribution(sample, cx.at, issuance_lifetime(snap));
     if d.read > 0 {
         return Ok(d);
     }
@@ -207,7 +204,19 @@ fn failure(heading: &str, leaves: &[ProxyLeaf], verb: &str) -> Failure {
     )
 }
 
-fn outcome(d: LeafDistribution, failure: Option<Failure>) -> Outcome {
+/// Both checks: the sample's distribution, failing with the leaves `pick` takes from it.
+fn leaves_outcome(
+    input: &Input<'_>,
+    cx: &Context,
+    pick: fn(&LeafDistribution) -> &[ProxyLeaf],
+    heading: &str,
+    verb: &str,
+) -> Outcome {
+    let d = match judged(input, cx) {
+        Ok(d) => d,
+        Err(why) => return Outcome::Skip(why),
+    };
+    let failure = (!pick(&d).is_empty()).then(|| failure(heading, pick(&d), verb));
     let details = Details {
         runtime: Some(RuntimeDetail {
             proxy_leaves: Some(d),
@@ -227,19 +236,13 @@ impl Check for ProxiesLeafCertsValid {
     }
 
     fn run(&self, input: &Input<'_>, cx: &Context) -> Outcome {
-        match judged(input, cx) {
-            Err(why) => Outcome::Skip(why),
-            Ok(d) => {
-                let failure = (!d.expired.is_empty()).then(|| {
-                    failure(
-                        "Some proxies hold an expired leaf certificate and cannot take part in mTLS:",
-                        &d.expired,
-                        "expired at",
-                    )
-                });
-                outcome(d, failure)
-            }
-        }
+        leaves_outcome(
+            input,
+            cx,
+            |d| &d.expired,
+            "Some proxies hold an expired leaf certificate and cannot take part in mTLS:",
+            "expired at",
+        )
     }
 }
 
@@ -249,19 +252,13 @@ impl Check for ProxiesLeafCertsRenewed {
     }
 
     fn run(&self, input: &Input<'_>, cx: &Context) -> Outcome {
-        match judged(input, cx) {
-            Err(why) => Outcome::Skip(why),
-            Ok(d) => {
-                let failure = (!d.past_renewal.is_empty()).then(|| {
-                    failure(
-                        "Some proxies have not renewed their leaf certificate (past its renewal point; can they reach the identity service?):",
-                        &d.past_renewal,
-                        "expires at",
-                    )
-                });
-                outcome(d, failure)
-            }
-        }
+        leaves_outcome(
+            input,
+            cx,
+            |d| &d.past_renewal,
+            "Some proxies have not renewed their leaf certificate (past its renewal point; can they reach the identity service?):",
+            "expires at",
+        )
     }
 }
 

@@ -8,6 +8,11 @@ use std::path::Path;
 use super::*;
 use crate::common::stderr as text_of;
 
+/// The pinned evaluation instant.
+fn at_instant() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(AT).unwrap().to_utc()
+}
+
 /// The healthy issuer's notAfter (fixtures/README.md: the usual pair is valid until 2124).
 pub(crate) fn stored_issuer_not_after() -> chrono::DateTime<chrono::Utc> {
     let o = check_json_from(&fixture("dataplane-current"));
@@ -154,6 +159,38 @@ fn a_stale_issuer_a_refused_update_and_expired_leaves_are_caught_live_and_offlin
             .unwrap()
             .contains("books/db-0 (sts/db): expires at 2026-11-22T14:00:00Z")
     );
+
+    // The metrics: the loaded issuer's expiry per pod, and the sampled leaves.
+    let metrics = String::from_utf8(
+        meshcert(&[
+            "check",
+            "--from",
+            dir.to_str().unwrap(),
+            "--at",
+            AT,
+            "-o",
+            "prometheus",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let line = |l: String| assert!(metrics.lines().any(|m| m == l), "{l} not in\n{metrics}");
+    line(format!(
+        "meshcert_identity_loaded_issuer_expiry_timestamp_seconds{{namespace=\"linkerd\",pod=\"{IDENTITY_POD}\"}} {}",
+        (stored - chrono::TimeDelta::days(30)).timestamp()
+    ));
+    line(format!(
+        "meshcert_proxy_leaf_expiry_earliest_timestamp_seconds {}",
+        (at_instant() - chrono::TimeDelta::hours(1)).timestamp()
+    ));
+    for (state, n) in [
+        ("read", 6),
+        ("expired", 1),
+        ("past-renewal", 1),
+        ("unreadable", 0),
+    ] {
+        line(format!("meshcert_proxy_leaves{{state=\"{state}\"}} {n}"));
+    }
 
     // The page's timeline marks, on the issuer's row, where the loaded issuer expires.
     let page = String::from_utf8(
