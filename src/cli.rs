@@ -43,6 +43,9 @@ pub enum Command {
             default_value = "linkerd"
         )]
         linkerd_namespace: String,
+        /// trust-manager's trust namespace (the anchor's Secrets and Certificate).
+        #[arg(long, value_name = "NS", default_value = meshcert_checks::snapshot::TRUST_NAMESPACE)]
+        trust_namespace: String,
         /// Dump the meshed pods of one namespace only (default: all namespaces).
         #[arg(short = 'n', long, value_name = "NS")]
         namespace: Option<String>,
@@ -90,6 +93,11 @@ pub struct ClusterArgs {
     /// Namespace of the Linkerd control plane.
     #[arg(short = 'L', long, value_name = "NS", default_value = "linkerd")]
     pub linkerd_namespace: String,
+
+    /// trust-manager's trust namespace, where the trust bundle's sources (the anchor's Secrets
+    /// and cert-manager Certificate) live.
+    #[arg(long, value_name = "NS", default_value = meshcert_checks::snapshot::TRUST_NAMESPACE)]
+    pub trust_namespace: String,
 
     /// Scope the data-plane check to the meshed pods of one namespace (default: all namespaces).
     #[arg(short = 'n', long = "namespace", value_name = "NS")]

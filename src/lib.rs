@@ -98,10 +98,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Rotation(args) => rotation(&args, &mut out)?,
         Command::DumpCommands {
             linkerd_namespace,
+            trust_namespace,
             namespace,
         } => {
-            let script =
-                meshcert_checks::reads::dump_script(&linkerd_namespace, namespace.as_deref());
+            let script = meshcert_checks::reads::dump_script(
+                &linkerd_namespace,
+                &trust_namespace,
+                namespace.as_deref(),
+            );
             out.write_all(script.as_bytes())?;
             ExitStatus::Success
         }

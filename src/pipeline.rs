@@ -236,6 +236,7 @@ pub fn request_of(
         source,
         scope: source::Scope {
             linkerd_namespace: cluster.linkerd_namespace.clone(),
+            trust_namespace: cluster.trust_namespace.clone(),
             data_plane_namespace: cluster.data_plane_namespace.clone(),
             viz_namespace: cluster.viz_namespace.clone(),
             jaeger_namespace: cluster.jaeger_namespace.clone(),

@@ -142,7 +142,11 @@ fn object_json(kind: Kind, namespace: &str, name: &str, object: &Object) -> Valu
                     spec[field] = json!(v);
                 }
             }
+            if let Some(policy) = &c.rotation_policy {
+                spec["privateKey"] = json!({ "rotationPolicy": policy });
+            }
             let mut d = json!({ "apiVersion": "cert-manager.io/v1", "spec": spec });
+            let mut status = json!({});
             if let Some(ready) = &c.ready {
                 let mut cond = json!({ "type": "Ready", "status": ready.status });
                 if let Some(r) = &ready.reason {
@@ -151,7 +155,13 @@ fn object_json(kind: Kind, namespace: &str, name: &str, object: &Object) -> Valu
                 if let Some(m) = &ready.message {
                     cond["message"] = json!(m);
                 }
-                d["status"] = json!({ "conditions": [cond] });
+                status["conditions"] = json!([cond]);
+            }
+            if let Some(t) = &c.renewal_time {
+                status["renewalTime"] = json!(t);
+            }
+            if status != json!({}) {
+                d["status"] = status;
             }
             d
         }

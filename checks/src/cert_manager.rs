@@ -275,7 +275,7 @@ pub(crate) mod testutil {
             snap.insert(
                 ObjectRef::new(Kind::Certificate, "linkerd", "issuer-cert"),
                 ObjectState::Present {
-                    object: Object::Certificate(c),
+                    object: Object::Certificate(Box::new(c)),
                     from: "t".into(),
                 },
             );
@@ -294,6 +294,7 @@ pub(crate) mod testutil {
                 reason: Some("Ready".into()),
                 message: None,
             }),
+            ..Default::default()
         }
     }
 

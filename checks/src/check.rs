@@ -220,6 +220,20 @@ pub enum Outcome {
     Skip(String),
 }
 
+impl Outcome {
+    /// A pass when nothing was found, else a failure listing `problems`; `details` either way.
+    pub fn of_problems(problems: Vec<Problem>, details: Details) -> Outcome {
+        if problems.is_empty() {
+            Outcome::Pass(details)
+        } else {
+            Outcome::Fail {
+                error: Failure::problems(problems),
+                details,
+            }
+        }
+    }
+}
+
 /// What a check reads: the snapshot, and what the runner derives from it once for every check
 /// (the identity material). It reads as the snapshot itself.
 pub struct Input<'a> {

@@ -196,6 +196,9 @@ pub struct Details {
     pub data_plane: Option<DataPlaneDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<RuntimeDetail>,
+    /// When cert-manager renews the trust anchor by itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renewal: Option<RenewalDetail>,
 }
 
 impl Details {
@@ -204,7 +207,28 @@ impl Details {
             && self.issuer_key.is_none()
             && self.data_plane.is_none()
             && self.runtime.is_none()
+            && self.renewal.is_none()
     }
+}
+
+/// When cert-manager will renew a certificate unattended, and how that was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenewalDetail {
+    /// The Certificate that renews it (`Certificate ns/name`).
+    pub certificate: String,
+    /// The Secret it writes (`Secret ns/name`).
+    pub secret: String,
+    /// The instant (RFC 3339).
+    pub renewal_time: String,
+    /// Where the instant comes from: `status.renewalTime`, or notAfter less the renewal margin.
+    pub basis: String,
+    /// `spec.privateKey.rotationPolicy`, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_policy: Option<String>,
+    /// The SHA-256 fingerprint of the certificate it renews, when it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256_fingerprint: Option<String>,
 }
 
 /// The issuer one identity pod has loaded, beside the one stored.

@@ -27,6 +27,7 @@ pub mod runtime;
 pub mod runtime_checks;
 pub mod scope;
 pub mod snapshot;
+pub mod trust_manager;
 pub mod units;
 pub mod verify;
 pub mod webhook;

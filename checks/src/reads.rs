@@ -85,16 +85,54 @@ pub fn object_reads(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> 
     reads
 }
 
-/// What to read once the first reads are in: the Certificates that the control plane's
-/// cert-manager-written Secrets name in their `cert-manager.io/certificate-name` annotation (the
-/// issuer's, when it has another name than the one already read, and each webhook's), for the
-/// margins that follow cert-manager's renewal point. In the control plane's namespace only, where
-/// meshcert may read Certificates by any name.
-pub fn follow_up_reads(snap: &Snapshot) -> Vec<Read> {
-    let ns = snap.linkerd_namespace.as_str();
-    if snap.certificates_served == Some(false) {
-        return Vec::new();
+/// What to read once the first reads are in, and again once those are in, until it is empty:
+/// - the Certificates that the control plane's cert-manager-written Secrets name in their
+///   `cert-manager.io/certificate-name` annotation (the issuer's, when it has another name than
+///   the one already read, and each webhook's), for the margins that follow cert-manager's
+///   renewal point;
+/// - when trust-manager distributes the trust roots, the sources its bundle names in the trust
+///   namespace, and for each source Secret the Certificate of its name (the guide's) or of its
+///   annotation.
+///
+/// Each read once: `attempted` holds those already made (a 404 leaves no trace in `snap`).
+pub fn follow_up_reads(snap: &Snapshot, attempted: &[ObjectRef]) -> Vec<Read> {
+    let mut out: Vec<Read> = Vec::new();
+    let mut add = |object: ObjectRef| {
+        if snap.get(&object).is_none()
+            && !attempted.contains(&object)
+            && !out.iter().any(|r| r.object == object)
+        {
+            out.push(Read::one(object));
+        }
+    };
+    let served = snap.certificates_served != Some(false);
+    if let Some(d) = crate::trust_manager::distribution(snap) {
+        for source in crate::trust_manager::named_sources(d.bundle, &snap.trust_namespace) {
+            let object = source.object;
+            if served && object.kind == Kind::Secret {
+                add(ObjectRef::new(
+                    Kind::Certificate,
+                    &object.namespace,
+                    object.name.as_str(),
+                ));
+                if let Some(c) = crate::trust_manager::annotated_certificate(snap, &object) {
+                    add(c);
+                }
+            }
+            add(object);
+        }
     }
+    if served {
+        for read in control_plane_certificates(snap) {
+            add(read.object);
+        }
+    }
+    out
+}
+
+/// The Certificates that the control plane's cert-manager-written Secrets name.
+fn control_plane_certificates(snap: &Snapshot) -> Vec<Read> {
+    let ns = snap.linkerd_namespace.as_str();
     let webhook_secrets = components()
         .into_iter()
         .filter(|c| matches!(c.home, Home::ControlPlane))
@@ -172,11 +210,15 @@ pub fn rbac_grants(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> V
     out
 }
 
-/// The opt-in grants of the runtime checks, by the file of `deploy/base/opt-in/` that holds
-/// them: `pods/proxy` reaches every port of a pod, so it is not in the default Role. The identity
-/// pods' metrics need it in the control plane's namespace; the proxies' metrics wherever meshed
-/// pods run (a ClusterRole, or a Role per meshed namespace).
-pub fn opt_in_grants(linkerd_ns: &str) -> Vec<(&'static str, Grant)> {
+/// The opt-in grants, by the file of `deploy/base/opt-in/` that holds them:
+/// - the runtime checks' `pods/proxy`, which reaches every port of a pod, so it is not in the
+///   default Role: the identity pods' metrics need it in the control plane's namespace; the
+///   proxies' metrics wherever meshed pods run (a ClusterRole, or a Role per meshed namespace);
+/// - trust-manager's sources in the trust namespace (the guide's anchor Secrets by name, whose
+///   `tls.crt` alone meshcert keeps, and the Certificates there): a namespace that may not exist,
+///   so not in the default set either.
+pub fn opt_in_grants(linkerd_ns: &str, trust_ns: &str) -> Vec<(&'static str, Grant)> {
+    use crate::trust_manager::{ANCHOR_SECRET, PREVIOUS_ANCHOR_SECRET};
     let proxy = |namespace: Option<String>| Grant {
         namespace,
         group: "",
@@ -184,9 +226,28 @@ pub fn opt_in_grants(linkerd_ns: &str) -> Vec<(&'static str, Grant)> {
         verb: "get",
         name: None,
     };
+    let trust = |kind: Kind, name: Option<&str>| {
+        let (group, resource) = kind.group_resource();
+        Grant {
+            namespace: Some(trust_ns.to_string()),
+            group,
+            resource,
+            verb: "get",
+            name: name.map(String::from),
+        }
+    };
     vec![
         ("identity-metrics.yaml", proxy(Some(linkerd_ns.to_string()))),
         ("proxy-metrics.yaml", proxy(None)),
+        (
+            "trust-namespace.yaml",
+            trust(Kind::Secret, Some(ANCHOR_SECRET)),
+        ),
+        (
+            "trust-namespace.yaml",
+            trust(Kind::Secret, Some(PREVIOUS_ANCHOR_SECRET)),
+        ),
+        ("trust-namespace.yaml", trust(Kind::Certificate, None)),
     ]
 }
 
@@ -230,7 +291,7 @@ fn names_by_kind(reads: &[Read]) -> Vec<(Kind, String, Vec<String>)> {
 /// (Secrets by name, so no other Secret leaves the cluster), the extensions' Secrets in every
 /// namespace labelled `linkerd.io/extension`, the cert-manager Certificates of the control
 /// plane's namespace, and the meshed pods (of `data_plane_ns`, or all namespaces).
-pub fn dump_script(linkerd_ns: &str, data_plane_ns: Option<&str>) -> String {
+pub fn dump_script(linkerd_ns: &str, trust_ns: &str, data_plane_ns: Option<&str>) -> String {
     let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     let mut out = String::from(
         "#!/bin/sh\n\
@@ -310,9 +371,35 @@ pub fn dump_script(linkerd_ns: &str, data_plane_ns: Option<&str>) -> String {
     out.push_str(&format!(
         "$kubectl get pods {pods_scope} -l {MESHED_LABEL} -o json > \"$out/pods.json\"\n"
     ));
+    out.push_str(&trust_script(trust_ns));
     out.push_str(&runtime_script(linkerd_ns, &pods_scope));
     out.push_str("echo \"now: meshcert check --from $out\" >&2\n");
     out
+}
+
+/// When a trust-manager bundle was dumped, its sources in the trust namespace: the guide's two
+/// anchor Secrets, reduced by a kubectl template to their `tls.crt`/`ca.crt` and `cert-manager.io/`
+/// annotations (no private key leaves the cluster), and the Certificates there. A 403 (no
+/// `deploy/base/opt-in/trust-namespace.yaml`) leaves them out, as the live run then skips.
+fn trust_script(trust_ns: &str) -> String {
+    use crate::trust_manager::{ANCHOR_SECRET, PREVIOUS_ANCHOR_SECRET};
+    let quoted = format!("'{}'", trust_ns.replace('\'', r"'\''"));
+    // Two names: kubectl answers with a List, whose items the template reduces.
+    let template = "{{range .items}}---\n\
+        apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{.metadata.name}}\n  namespace: {{.metadata.namespace}}\n  annotations:\n\
+        {{- range $k, $v := .metadata.annotations}}{{if ge (len $k) 16}}{{if eq (slice $k 0 16) \"cert-manager.io/\"}}\n    {{printf \"%q\" $k}}: {{printf \"%q\" $v}}{{end}}{{end}}{{end}}\n\
+        type: {{.type}}\ndata:\n\
+        {{- range $k, $v := .data}}{{if or (eq $k \"tls.crt\") (eq $k \"ca.crt\")}}\n  {{$k}}: {{$v}}{{end}}{{end}}\n{{end}}";
+    let secrets = format!("{trust_ns}-trust-sources.yaml");
+    let certificates = format!("{trust_ns}-certificates.yaml");
+    format!(
+        "if [ -s \"$out/trust-manager-bundles.yaml\" ] || [ -s \"$out/trust-manager-clusterbundles.yaml\" ]; then\n\
+         \x20 $kubectl get secret -n {quoted} {ANCHOR_SECRET} {PREVIOUS_ANCHOR_SECRET} --ignore-not-found -o go-template='{template}' > \"$out/{secrets}\" \\\n\
+         \x20   || {{ rm -f \"$out/{secrets}\"; echo 'no trust-manager sources read (grant deploy/base/opt-in/trust-namespace.yaml)' >&2; }}\n\
+         \x20 $kubectl get certificates.cert-manager.io -n {quoted} -o yaml > \"$out/{certificates}\" \\\n\
+         \x20   || {{ rm -f \"$out/{certificates}\"; echo 'no cert-manager Certificates read in {trust_ns}' >&2; }}\n\
+         fi\n"
+    )
 }
 
 /// The dump's runtime evidence: the identity Deployment's Events, and where `pods/proxy` is
@@ -442,7 +529,7 @@ mod tests {
 
     #[test]
     fn the_dump_script_reads_every_object_the_live_source_reads() {
-        let script = dump_script("linkerd", None);
+        let script = dump_script("linkerd", "cert-manager", None);
         let mut ext = BTreeMap::new();
         ext.insert("viz".to_string(), "linkerd-viz".to_string());
         ext.insert("jaeger".to_string(), "linkerd-jaeger".to_string());
@@ -460,10 +547,53 @@ mod tests {
                 .lines()
                 .any(|l| l.contains("get secret") && !l.contains("--ignore-not-found"))
         );
-        let scoped = dump_script("l5d", Some("emojivoto"));
+        let scoped = dump_script("l5d", "cert-manager", Some("emojivoto"));
         assert!(
             scoped.contains("get configmap -n 'l5d' linkerd-config linkerd-identity-trust-roots")
         );
         assert!(scoped.contains("get pods -n 'emojivoto' -l"));
+    }
+
+    #[test]
+    fn trust_managers_sources_are_read_once_a_bundle_names_them_then_their_certificates() {
+        use crate::trust_manager::testutil::*;
+        let (anchor, issuer) = crate::identity_checks::testutil::healthy_pair();
+        let full = guide(&anchor, &issuer);
+        let mut snap = Snapshot::new("linkerd");
+        for (o, s) in full.objects() {
+            if o.namespace != "cert-manager" {
+                snap.insert(o.clone(), s.clone());
+            }
+        }
+        let names = |reads: Vec<Read>| -> Vec<String> {
+            reads.into_iter().map(|r| r.object.to_string()).collect()
+        };
+        let first = follow_up_reads(&snap, &[]);
+        assert_eq!(
+            names(first.clone()),
+            [
+                "Certificate cert-manager/linkerd-trust-anchor",
+                "Secret cert-manager/linkerd-trust-anchor",
+                "Certificate cert-manager/linkerd-previous-anchor",
+                "Secret cert-manager/linkerd-previous-anchor",
+            ]
+        );
+        // Once made (the Certificates 404), nothing more, unless an annotation names another.
+        let attempted: Vec<ObjectRef> = first.into_iter().map(|r| r.object).collect();
+        let mut secret = secret(&anchor.pem, false);
+        if let crate::snapshot::Object::Secret(s) = &mut secret {
+            s.cert_manager_annotations.insert(
+                crate::cert_manager::CERTIFICATE_NAME_ANNOTATION.into(),
+                "anchor-cert".into(),
+            );
+        }
+        put(&mut snap, anchor_secret(), secret);
+        assert_eq!(
+            names(follow_up_reads(&snap, &attempted)),
+            ["Certificate cert-manager/anchor-cert"]
+        );
+        // No bundle, no trust-namespace reads.
+        let plain = crate::identity_checks::testutil::installed(&anchor.pem, &issuer);
+        assert!(follow_up_reads(&plain, &[]).is_empty());
     }
 }

@@ -13,8 +13,8 @@
 use crate::check::Check;
 use crate::consistency_checks::{
     CertManagerIssuerReady, CertManagerRenewsIssuer, ExternalCaForTrustManager,
-    IssuerExpiresBeforeAnchor, IssuerIsCa, ProxiesTrustIssuerAnchor, TrustAnchorsAgree,
-    TrustManagerDistributesBundle,
+    IssuerExpiresBeforeAnchor, IssuerIsCa, PreviousAnchorPlainCopy, ProxiesTrustIssuerAnchor,
+    TrustAnchorNotRenewedUnattended, TrustAnchorsAgree, TrustManagerDistributesBundle,
 };
 use crate::data_plane::ProxiesCertsMatchCa;
 use crate::identity_checks::*;
@@ -55,6 +55,8 @@ pub static ALL: &[&dyn Check] = &[
     &CertManagerRenewsIssuer,
     &TrustManagerDistributesBundle,
     &ExternalCaForTrustManager,
+    &PreviousAnchorPlainCopy,
+    &TrustAnchorNotRenewedUnattended,
     &IdentityLoadedCurrentIssuer,
     &ProxiesLeafCertsValid,
     &ProxiesLeafCertsRenewed,

@@ -280,6 +280,10 @@ pub struct Certificate {
     pub renew_before_percentage: Option<String>,
     /// `status.conditions[type=Ready]`, if the Certificate has one.
     pub ready: Option<Condition>,
+    /// `spec.privateKey.rotationPolicy` (`Always`, `Never`), as written.
+    pub rotation_policy: Option<String>,
+    /// `status.renewalTime`: when cert-manager will renew it (RFC 3339), as written.
+    pub renewal_time: Option<String>,
 }
 
 /// A status condition.
@@ -318,7 +322,8 @@ pub enum Object {
     /// Mutating or Validating: the ObjectRef's kind says which.
     WebhookConfiguration(WebhookConfiguration),
     ApiService(ApiService),
-    Certificate(Certificate),
+    /// Boxed: the largest variant.
+    Certificate(Box<Certificate>),
     /// A `Bundle` or a `ClusterBundle`: the ObjectRef's kind says which.
     TrustBundle(TrustBundle),
 }
@@ -449,11 +454,17 @@ pub struct IdentityFiles {
     pub issuer_key: (String, SecretBytes),
 }
 
+/// trust-manager's default trust namespace (its `--trust-namespace`), where Linkerd's guide puts
+/// the anchor's Secrets.
+pub const TRUST_NAMESPACE: &str = "cert-manager";
+
 /// Everything the checks read.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     /// The Linkerd control-plane namespace (`-L`).
     pub linkerd_namespace: String,
+    /// trust-manager's trust namespace (`--trust-namespace`), where its Bundles' sources live.
+    pub trust_namespace: String,
     objects: BTreeMap<ObjectRef, ObjectState>,
     identity_files: Option<IdentityFiles>,
     /// The meshed pods.
@@ -473,6 +484,7 @@ impl Snapshot {
     pub fn new(linkerd_namespace: impl Into<String>) -> Self {
         Snapshot {
             linkerd_namespace: linkerd_namespace.into(),
+            trust_namespace: TRUST_NAMESPACE.to_string(),
             ..Default::default()
         }
     }
@@ -545,7 +557,7 @@ impl Snapshot {
                     object: Object::Certificate(c),
                     ..
                 } if key.kind == Kind::Certificate && key.namespace == namespace => {
-                    Some((key.name.as_str(), c))
+                    Some((key.name.as_str(), &**c))
                 }
                 _ => None,
             })

@@ -19,7 +19,9 @@
 //!   `meshcert_certificate_expiry_timestamp_seconds{role="issuer"}`;
 //! - `meshcert_proxy_leaf_expiry_{earliest,latest}_timestamp_seconds` and
 //!   `meshcert_proxy_leaves{state}` (`read`, `expired`, `past-renewal`, `unreadable`): the sampled
-//!   proxies' leaf certificates (only where they were read).
+//!   proxies' leaf certificates (only where they were read);
+//! - `meshcert_trust_anchor_renewal_timestamp_seconds{certificate,secret}`: when cert-manager
+//!   renews the trust anchor unattended (only where it manages the anchor trust-manager bundles).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -136,6 +138,7 @@ pub fn render_with_up(run: &Run, up: impl Fn(&ClusterOutcome) -> bool) -> String
     }
     rotation_families(&mut out, run);
     runtime_families(&mut out, &reports);
+    renewal_family(&mut out, &reports);
     header(
         &mut out,
         "meshcert_cluster_up",
@@ -288,6 +291,34 @@ fn runtime_families(out: &mut String, reports: &[(Option<&str>, &Report)]) {
         "meshcert_proxy_leaves",
         "Sampled proxies by the state of their leaf certificate: read, expired, past-renewal, unreadable.",
         &counts,
+    );
+}
+
+/// When cert-manager renews the trust anchor by itself, per cluster where it does.
+fn renewal_family(out: &mut String, reports: &[(Option<&str>, &Report)]) {
+    let samples: Vec<String> = reports
+        .iter()
+        .flat_map(|(cluster, r)| {
+            r.results()
+                .filter_map(|c| c.details.renewal.as_ref())
+                .filter_map(move |d| {
+                    let t = chrono::DateTime::parse_from_rfc3339(&d.renewal_time).ok()?;
+                    let labels = labels(
+                        *cluster,
+                        &[("certificate", &d.certificate), ("secret", &d.secret)],
+                    );
+                    Some(format!(
+                        "meshcert_trust_anchor_renewal_timestamp_seconds{labels} {}",
+                        t.timestamp()
+                    ))
+                })
+        })
+        .collect();
+    family(
+        out,
+        "meshcert_trust_anchor_renewal_timestamp_seconds",
+        "When cert-manager renews the trust anchor unattended (its Certificate's status.renewalTime, else notAfter less the renewal margin), in seconds since the epoch.",
+        &samples,
     );
 }
 

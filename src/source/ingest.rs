@@ -10,62 +10,13 @@ use base64::Engine as _;
 use meshcert_checks::reads::MESHED_LABEL;
 use meshcert_checks::runtime::{COMPONENT_LABEL, Gathered, IDENTITY_DEPLOYMENT, IssuerEvent};
 use meshcert_checks::snapshot::{
-    ApiService, BUNDLE_LABELS, BundleRef, CaBundle, Certificate, Condition, ConfigMap, Kind,
-    Namespace, Object, ObjectRef, ObjectState, PodSummary, Secret, SecretBytes, SecretValue,
-    Snapshot, WebhookConfiguration, Workload,
+    ApiService, BUNDLE_LABELS, BundleRef, CaBundle, ConfigMap, Kind, Namespace, Object, ObjectRef,
+    ObjectState, PodSummary, Secret, SecretBytes, SecretValue, Snapshot, WebhookConfiguration,
+    Workload,
 };
 use serde_json::Value;
 use std::io::Read;
 use std::sync::{Arc, Mutex, mpsc};
-
-/// A scalar field kept as text (a number as written, a string as is); anything else is named.
-pub(crate) fn scalar(v: Option<&Value>, field: &str, what: &str) -> anyhow::Result<Option<String>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-        Some(_) => bail!("{what}: {field} is not a string"),
-    }
-}
-
-/// A cert-manager Certificate as the checks read it.
-pub(crate) fn certificate(doc: &Manifest, what: &str) -> anyhow::Result<Certificate> {
-    let spec = doc.spec.as_ref();
-    let field = |v: Option<&Value>, name: &str| scalar(v, name, what);
-    let text = |t: &Text, name: &str| match t {
-        Text::Absent => Ok(None),
-        Text::Is(s) => Ok(Some(s.to_string())),
-        Text::NotScalar => Err(anyhow!(
-            "{what}: status.conditions[Ready].{name} is not a string"
-        )),
-    };
-    let ready = match doc
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.ready.as_ref())
-    {
-        None => None,
-        Some(c) => Some(Condition {
-            status: text(&c.status, "status")?.unwrap_or_else(|| "Unknown".into()),
-            reason: text(&c.reason, "reason")?,
-            message: text(&c.message, "message")?,
-        }),
-    };
-    Ok(Certificate {
-        secret_name: field(spec.and_then(|s| s.secret_name.as_ref()), "spec.secretName")?,
-        duration: field(spec.and_then(|s| s.duration.as_ref()), "spec.duration")?,
-        renew_before: field(
-            spec.and_then(|s| s.renew_before.as_ref()),
-            "spec.renewBefore",
-        )?,
-        renew_before_percentage: field(
-            spec.and_then(|s| s.renew_before_percentage.as_ref()),
-            "spec.renewBeforePercentage",
-        )?,
-        ready,
-    })
-}
 
 pub(crate) fn string_map(
     value: Option<&Value>,
@@ -274,6 +225,13 @@ impl Builder {
                         .data
                         .insert(k, SecretValue::Bytes(SecretBytes::new(v.into_bytes())));
                 }
+                // Only the issuer's and the webhooks' keys are checked (as linkerd does); any
+                // other Secret's private key (the trust anchor's) is dropped as it is read.
+                if !super::secret_keys::keys_checked(&oref) {
+                    secret
+                        .data
+                        .retain(|k, v| !super::secret_keys::holds_private_key(k, v));
+                }
                 Object::Secret(secret)
             }
             Kind::Namespace => {
@@ -299,7 +257,9 @@ impl Builder {
             Kind::APIService => Object::ApiService(ApiService {
                 ca_bundle: ca_bundle(doc.spec.as_ref().and_then(|s| s.ca_bundle.as_ref())),
             }),
-            Kind::Certificate => Object::Certificate(certificate(&doc, &what)?),
+            Kind::Certificate => {
+                Object::Certificate(Box::new(super::certificate::certificate(&doc, &what)?))
+            }
             Kind::Bundle | Kind::ClusterBundle => {
                 Object::TrustBundle(super::trust_bundle::trust_bundle(&doc))
             }
@@ -650,11 +610,11 @@ pub fn redact(message: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::source::limits::Limits;
 
-    fn built(yaml: &str) -> anyhow::Result<Snapshot> {
+    pub(crate) fn built(yaml: &str) -> anyhow::Result<Snapshot> {
         let mut b = Builder::new(Snapshot::new("linkerd"), Limits::default());
         for doc in serde_saphyr::from_multiple::<Manifest>(yaml).unwrap() {
             b.add(doc, "t.yaml")?;
@@ -746,7 +706,7 @@ mod tests {
         assert_eq!(c.renew_before_percentage.as_deref(), Some("40"));
         assert_eq!(
             c.ready,
-            Some(Condition {
+            Some(meshcert_checks::snapshot::Condition {
                 status: "False".into(),
                 reason: Some("Pending".into()),
                 message: Some("waiting".into()),

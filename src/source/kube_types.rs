@@ -118,6 +118,9 @@ pub(crate) struct Spec {
     pub(crate) renew_before: Option<Value>,
     #[serde(rename = "renewBeforePercentage")]
     pub(crate) renew_before_percentage: Option<Value>,
+    /// A cert-manager Certificate's `privateKey` (its `rotationPolicy`).
+    #[serde(rename = "privateKey")]
+    pub(crate) private_key: Option<Value>,
     /// A trust-manager Bundle's sources (`trust.cert-manager.io/v1alpha1`).
     pub(crate) sources: Option<Value>,
     /// A trust-manager ClusterBundle's sources (`trust-manager.io/v1alpha2`).
@@ -137,6 +140,9 @@ pub(crate) struct Status {
     /// A pod's phase.
     #[serde(default)]
     pub(crate) phase: Text,
+    /// A cert-manager Certificate's renewal instant.
+    #[serde(rename = "renewalTime")]
+    pub(crate) renewal_time: Option<Value>,
 }
 
 #[derive(Debug, Default)]

@@ -480,6 +480,8 @@ fn thousands(n: usize) -> String {
 
 pub struct Options<'a> {
     pub linkerd_namespace: &'a str,
+    /// trust-manager's trust namespace.
+    pub trust_namespace: &'a str,
     /// `-n` and the extension namespaces given outright, as the checks see them.
     pub scope: &'a meshcert_checks::scope::Scope,
     pub timeout: Duration,
@@ -509,7 +511,8 @@ fn serves_certificates(json: &str) -> bool {
 pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loaded> {
     let deadline = Instant::now() + opts.timeout;
     let ns = opts.linkerd_namespace;
-    let snap = Snapshot::new(ns);
+    let mut snap = Snapshot::new(ns);
+    snap.trust_namespace = opts.trust_namespace.to_string();
     let mut builder = Builder::new(snap, opts.limits);
     let fail = |e: GiveUp| give_up(cluster, e);
 
@@ -595,14 +598,23 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
             unavailable_as_data(found).map_err(fail)?,
         )?;
     }
-    // What the first answers point at (the Certificate named by the issuer's annotation).
-    for read in follow_up_reads(&builder.snap) {
-        let found = get(cluster, &api_path(&read.object), deadline, opts.verbose).await;
-        record(
-            &mut builder,
-            read.object,
-            unavailable_as_data(found).map_err(fail)?,
-        )?;
+    // What the answers point at (the Certificates the Secrets' annotations name, trust-manager's
+    // sources), round after round until nothing new is named.
+    let mut attempted: Vec<ObjectRef> = Vec::new();
+    loop {
+        let reads = follow_up_reads(&builder.snap, &attempted);
+        if reads.is_empty() {
+            break;
+        }
+        for read in reads {
+            let found = get(cluster, &api_path(&read.object), deadline, opts.verbose).await;
+            attempted.push(read.object.clone());
+            record(
+                &mut builder,
+                read.object,
+                unavailable_as_data(found).map_err(fail)?,
+            )?;
+        }
     }
     Ok(Loaded {
         snapshot: builder.snap,

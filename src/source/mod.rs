@@ -1,5 +1,6 @@
 //! Sources: the only code that reads input. Each turns what it reads into a Snapshot.
 
+mod certificate;
 mod discovery;
 mod ingest;
 pub mod json_stream;
@@ -9,6 +10,7 @@ pub mod live;
 pub mod manifests;
 pub mod pem_files;
 mod runtime;
+mod secret_keys;
 mod trust_bundle;
 pub use runtime::ProxyMetrics;
 pub mod runtime_files;
@@ -25,6 +27,8 @@ pub use limits::Limits;
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     pub linkerd_namespace: String,
+    /// trust-manager's trust namespace (`--trust-namespace`).
+    pub trust_namespace: String,
     /// `-n`: the data-plane namespace (all namespaces when `None`).
     pub data_plane_namespace: Option<String>,
     pub viz_namespace: Option<String>,
@@ -99,11 +103,13 @@ impl Request {
     /// The Snapshot of offline inputs (manifests or PEM files).
     pub fn load_offline(&self) -> anyhow::Result<Loaded> {
         let ns = self.scope.linkerd_namespace.as_str();
-        match &self.source {
+        let mut loaded = match &self.source {
             Source::PemFiles { anchors, cert, key } => pem_files::load(anchors, cert, key, ns),
             Source::Manifests(paths) => manifests::load(paths, ns, self.limits),
             Source::Live { .. } => bail!("internal error: a live request read as files"),
-        }
+        }?;
+        loaded.snapshot.trust_namespace = self.scope.trust_namespace.clone();
+        Ok(loaded)
     }
 
     /// Several clusters were asked for (`--context` repeated, `--all-contexts`): the run reports
@@ -180,6 +186,7 @@ impl Request {
         let scope = self.scope.checks_scope();
         let opts = live::Options {
             linkerd_namespace: &self.scope.linkerd_namespace,
+            trust_namespace: &self.scope.trust_namespace,
             scope: &scope,
             timeout: *timeout,
             page_size: *page_size,

@@ -1,6 +1,6 @@
 use crate::cert_manager::{Management, Renewal, duration, issuer_management, renewal};
 use crate::check::{
-    Category, Check, CheckMeta, Context, Failure, Input, MarginSpec, Outcome, Problem, Severity,
+    Category, Check, CheckMeta, Context, Input, MarginSpec, Outcome, Problem, Severity,
 };
 use crate::snapshot::Snapshot;
 
@@ -63,14 +63,7 @@ impl Check for CertManagerRenewsIssuer {
                 }
             }
         }
-        if problems.is_empty() {
-            Outcome::Pass(Default::default())
-        } else {
-            Outcome::Fail {
-                error: Failure::problems(problems),
-                details: Default::default(),
-            }
-        }
+        Outcome::of_problems(problems, Default::default())
     }
 }
 

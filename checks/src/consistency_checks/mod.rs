@@ -1,21 +1,25 @@
 //! Category `meshcert-consistency`: meshcert's own checks of how the identity pieces fit together,
 //! the mistakes a trust-anchor rotation makes possible.
 
+mod anchor_renewal;
 mod anchors_agree;
 mod cert_manager_ready;
 mod cert_manager_renews;
 mod external_ca;
 mod issuer_is_ca;
 mod issuer_outlives_anchor;
+mod previous_anchor;
 mod proxies_trust_issuer_anchor;
 mod trust_manager;
 
+pub use anchor_renewal::{TrustAnchorNotRenewedUnattended, renewal_instant};
 pub use anchors_agree::TrustAnchorsAgree;
 pub use cert_manager_ready::CertManagerIssuerReady;
 pub use cert_manager_renews::CertManagerRenewsIssuer;
 pub use external_ca::ExternalCaForTrustManager;
 pub use issuer_is_ca::IssuerIsCa;
 pub use issuer_outlives_anchor::IssuerExpiresBeforeAnchor;
+pub use previous_anchor::PreviousAnchorPlainCopy;
 pub use proxies_trust_issuer_anchor::ProxiesTrustIssuerAnchor;
 pub use trust_manager::TrustManagerDistributesBundle;
 

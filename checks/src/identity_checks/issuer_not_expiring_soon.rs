@@ -80,7 +80,7 @@ mod tests {
         snap.insert(
             ObjectRef::new(Kind::Certificate, "linkerd", "linkerd-identity-issuer"),
             ObjectState::Present {
-                object: Object::Certificate(writes_issuer()),
+                object: Object::Certificate(Box::new(writes_issuer())),
                 from: "t".into(),
             },
         );

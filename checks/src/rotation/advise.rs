@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::anchor::{fingerprint, label};
-use super::observe::Facts;
+use super::observe::{Automation, Facts};
 use super::{NextStep, Refusal, Stage};
 use crate::cert::{Cert, format_time};
 use crate::data_plane::{TRUST_ROOTS, WorkloadRestart};
@@ -91,6 +91,62 @@ impl Commands {
 
 const RERUN: &str = "then run `meshcert rotation` again";
 
+/// `cmctl renew` of Certificate `c`.
+fn cmctl_renew(c: &crate::snapshot::ObjectRef) -> String {
+    format!("cmctl renew -n {} {}", c.namespace, c.name)
+}
+
+/// Where the guide's recipe keeps the previous anchor, or how to add it.
+fn previous_of(a: &Automation) -> Result<&crate::snapshot::ObjectRef, String> {
+    a.previous_secret.as_ref().ok_or_else(|| {
+        format!(
+            "the trust bundle takes no second Secret to keep the current anchor in while {} is renewed: add the guide's source (Secret {}/{}, key tls.crt) to it first",
+            a.anchor_certificate,
+            a.anchor_secret.namespace,
+            crate::trust_manager::PREVIOUS_ANCHOR_SECRET
+        )
+    })
+}
+
+/// Step 1 where cert-manager renews the anchor and trust-manager bundles it.
+fn automated_step_one(a: &Automation, f: &Facts<'_>) -> NextStep {
+    let ns = f.ns;
+    if let Some(fp) = &a.anchor_in_secret
+        && !f.in_bundle.contains(fp)
+    {
+        // cert-manager renewed it already: copying it now would drop the anchor in use.
+        return NextStep {
+            description: format!(
+                "Step 1 is half done: cert-manager has already renewed the anchor ({} holds sha256 {}…, which the trust roots lack). Do not copy it over the previous anchor; wait until trust-manager has bundled it with the one in use (`meshcert explain meshcert-trust-manager-distributes-bundle`), then run `meshcert rotation` again",
+                a.anchor_secret,
+                &fp[..16]
+            ),
+            commands: vec![format!(
+                "kubectl -n {ns} get cm {TRUST_ROOTS} -o jsonpath='{{.data.ca-bundle\\.crt}}' | grep -c 'BEGIN CERTIFICATE'"
+            )],
+        };
+    }
+    match previous_of(a) {
+        Ok(previous) => NextStep {
+            description: format!(
+                "Step 1: keep the current anchor in {previous} (a plain copy: its certificate, no cert-manager annotations), have cert-manager issue a new anchor ({}), and check that trust-manager has written both into the trust roots",
+                a.anchor_certificate
+            ),
+            commands: vec![
+                crate::trust_manager::copy_command(&a.anchor_secret, previous),
+                cmctl_renew(&a.anchor_certificate),
+                format!(
+                    "kubectl -n {ns} get cm {TRUST_ROOTS} -o jsonpath='{{.data.ca-bundle\\.crt}}' | grep -c 'BEGIN CERTIFICATE'"
+                ),
+            ],
+        },
+        Err(why) => NextStep {
+            description: format!("Step 1: {why}"),
+            commands: Vec::new(),
+        },
+    }
+}
+
 fn old_labels(f: &Facts<'_>) -> String {
     f.olds().map(label).collect::<Vec<_>>().join(", ")
 }
@@ -111,14 +167,26 @@ fn dangerous(stage: Stage, f: &Facts<'_>, cmd: &Commands) -> Advice {
             "The issuer is signed by {}, which the bundle no longer holds: every proxy that starts from now on rejects the certificates the identity service issues.",
             label(signer)
         );
-        next_steps.push(NextStep {
-            description: format!(
-                "Put {} back into the bundle, with the new anchor, before any workload restarts (bundle.crt: both anchors, as in step 1)",
-                label(signer)
-            ),
-            commands: vec![format!(
-                "{upgrade} --identity-trust-anchors-file=./bundle.crt | kubectl apply -f -"
-            )],
+        next_steps.push(match f.automation.as_ref().and_then(|a| a.previous_secret.as_ref()) {
+            Some(previous) => NextStep {
+                description: format!(
+                    "Put {} back into the bundle before any workload restarts: write its certificate (ca-old.crt) into {previous}, which trust-manager bundles with the new anchor",
+                    label(signer)
+                ),
+                commands: vec![format!(
+                    "kubectl -n {} create secret generic {} --from-file=tls.crt=./ca-old.crt --dry-run=client -o yaml | kubectl apply -f -",
+                    previous.namespace, previous.name
+                )],
+            },
+            None => NextStep {
+                description: format!(
+                    "Put {} back into the bundle, with the new anchor, before any workload restarts (bundle.crt: both anchors, as in step 1)",
+                    label(signer)
+                ),
+                commands: vec![format!(
+                    "{upgrade} --identity-trust-anchors-file=./bundle.crt | kubectl apply -f -"
+                )],
+            },
         });
         refused.push(Refusal {
             step: "restarting meshed workloads".into(),
@@ -190,12 +258,13 @@ fn before(f: &Facts<'_>, cmd: &Commands, at: DateTime<Utc>) -> Advice {
     let roots = format!(
         "kubectl -n {ns} get cm {TRUST_ROOTS} -o jsonpath='{{.data.ca-bundle\\.crt}}' > original-trust.crt"
     );
+    let step_one = f.automation.as_ref().map(|a| automated_step_one(a, f));
     Advice {
         summary: format!(
             "One trust anchor, {}, signs the issuer and every proxy trusts it: no rotation is in progress (a finished rotation looks the same). {expiry}",
             label(signer)
         ),
-        next_steps: vec![NextStep {
+        next_steps: vec![step_one.unwrap_or_else(|| NextStep {
             description: "Step 1: create a new trust anchor, bundle it with the current one and deploy the bundle".into(),
             commands: vec![
                 format!(
@@ -209,7 +278,7 @@ fn before(f: &Facts<'_>, cmd: &Commands, at: DateTime<Utc>) -> Advice {
                     cmd.upgrade
                 ),
             ],
-        }],
+        })],
         refused: vec![Refusal {
             step: "deploying an issuer signed by a new anchor".into(),
             reason: "no proxy trusts a new anchor yet: every proxy would reject the certificates it signs (bundle and restart first, steps 1 and 2)".into(),
@@ -292,6 +361,23 @@ fn workloads_restarted(f: &Facts<'_>, cmd: &Commands, at: DateTime<Utc>) -> Advi
         refused.push(Refusal {
             step: format!("issuing an issuer from the new anchor {}", label(new_cert)),
             reason: format!("it is {problem}; the issuer would not verify"),
+        });
+    } else if let Some(issuer) = f
+        .automation
+        .as_ref()
+        .and_then(|a| Some((a, a.issuer_certificate.as_ref()?)))
+    {
+        let (a, certificate) = issuer;
+        next_steps.push(NextStep {
+            description: format!(
+                "Step 3: have cert-manager re-issue the issuer ({certificate}): its CA Issuer signs with {}, which now holds the new anchor",
+                a.anchor_secret
+            ),
+            commands: vec![cmctl_renew(certificate)],
+        });
+        next_steps.push(NextStep {
+            description: "Step 4: check that the identity service loaded it".into(),
+            commands: vec![cmd.events.clone()],
         });
     } else {
         next_steps.push(NextStep {
@@ -394,14 +480,26 @@ fn old_anchor_unused(f: &Facts<'_>, cmd: &Commands) -> Advice {
     let carrying = &f.proxies.carrying_old;
     let workloads = f.restarts(carrying);
     let who = pods_in(carrying.len(), workloads.len());
-    let mut next_steps = vec![NextStep {
-        description: "Step 6: deploy a bundle of the new anchor alone (ca-new.crt of step 1)"
-            .into(),
+    let automated = f.automation.as_ref().and_then(|a| {
+        let previous = a.previous_secret.as_ref()?;
+        Some(NextStep {
+            description: format!(
+                "Step 6: copy the new anchor over the old one in {previous} (a plain copy), so that trust-manager bundles the new anchor alone"
+            ),
+            commands: vec![crate::trust_manager::copy_command(
+                &a.anchor_secret,
+                previous,
+            )],
+        })
+    });
+    let mut next_steps = vec![automated.unwrap_or_else(|| NextStep {
+        description:
+            "Step 6: deploy a bundle of the new anchor alone (ca-new.crt of step 1)".into(),
         commands: vec![format!(
             "{} --identity-trust-anchors-file=./ca-new.crt | kubectl apply -f -",
             cmd.upgrade
         )],
-    }];
+    })];
     next_steps.extend(restart_step(
         format!("Then restart the workloads whose proxies still carry the old anchor ({who})"),
         &workloads,

@@ -535,4 +535,132 @@ mod tests {
         assert_eq!(signer.common_name, "root-old");
         assert!(!signer.in_bundle);
     }
+
+    /// `snap` with Linkerd's automatic-rotation guide around it: the Bundle, the labelled
+    /// namespace, the anchor's Certificate, and its Secret holding `current`, the copy `previous`;
+    /// the issuer written by cert-manager when `issuer_managed`.
+    fn automated(
+        mut snap: Snapshot,
+        current: &Made,
+        previous: &Made,
+        issuer_managed: bool,
+    ) -> Snapshot {
+        use crate::snapshot::{Kind, Object, ObjectRef};
+        use crate::trust_manager::testutil::*;
+        let (a, i) = crate::identity_checks::testutil::healthy_pair();
+        for (o, state) in guide(&a, &i).objects() {
+            if matches!(o.kind, Kind::Bundle | Kind::Namespace) || o.namespace == "cert-manager" {
+                snap.insert(o.clone(), state.clone());
+            }
+        }
+        put(&mut snap, anchor_secret(), secret(&current.pem, true));
+        put(&mut snap, previous_secret(), secret(&previous.pem, false));
+        if issuer_managed {
+            put(
+                &mut snap,
+                ObjectRef::new(Kind::Certificate, "linkerd", "linkerd-identity-issuer"),
+                Object::Certificate(Box::new(crate::cert_manager::testutil::writes_issuer())),
+            );
+        }
+        snap
+    }
+
+    #[test]
+    fn with_cert_manager_and_trust_manager_the_steps_are_cmctl_renew_and_plain_copies() {
+        let (old, new, from_old, from_new) = pki();
+        let at = crate::identity_checks::testutil::cx().at;
+        // Before: copy the anchor, renew it, check the bundle.
+        let snap = automated(
+            with_pods(&old.pem, &from_old, &old.pem, &[("app", "web", &old.pem)]),
+            &old,
+            &old,
+            true,
+        );
+        let r = assess(&snap, &Scope::default(), at, None).unwrap();
+        assert_eq!(r.stage, Stage::Before);
+        let commands = &r.next_steps[0].commands;
+        assert!(
+            commands[0].starts_with(
+                "kubectl -n cert-manager get secret linkerd-trust-anchor -o json | jq"
+            ),
+            "{commands:?}"
+        );
+        assert_eq!(
+            commands[1],
+            "cmctl renew -n cert-manager linkerd-trust-anchor"
+        );
+        // Every proxy trusts both: step 3 is cert-manager re-issuing the issuer.
+        let both = format!("{}{}", new.pem, old.pem);
+        let snap = automated(
+            with_pods(&both, &from_old, &both, &[("app", "web", &both)]),
+            &new,
+            &old,
+            true,
+        );
+        let r = assess(&snap, &Scope::default(), at, None).unwrap();
+        assert_eq!(r.stage, Stage::WorkloadsRestarted);
+        assert_eq!(
+            r.next_steps[0].commands,
+            vec!["cmctl renew -n linkerd linkerd-identity-issuer".to_string()]
+        );
+        assert!(r.next_steps[0].description.starts_with("Step 3: have cert-manager re-issue the issuer (Certificate linkerd/linkerd-identity-issuer)"));
+        // Nothing in use chains to the old anchor: step 6 copies the new one over it.
+        let mut snap = automated(
+            with_pods(&both, &from_new, &both, &[("app", "web", &both)]),
+            &new,
+            &old,
+            true,
+        );
+        snap.data_plane.pods[0].created = Some(
+            chrono::DateTime::parse_from_rfc3339("2026-11-22T11:00:00Z")
+                .unwrap()
+                .to_utc(),
+        );
+        let r = assess(&snap, &Scope::default(), at, None).unwrap();
+        assert_eq!(r.stage, Stage::OldAnchorUnused);
+        assert!(r.next_steps[0].description.starts_with("Step 6: copy the new anchor over the old one in Secret cert-manager/linkerd-previous-anchor"));
+        assert!(r.next_steps[0].commands[0].contains("name: \"linkerd-previous-anchor\""));
+        // "previous-anchor Secret is a plain copy" says the same.
+        let cx = crate::identity_checks::testutil::cx();
+        let outcome = crate::check::Check::run(
+            &crate::consistency_checks::PreviousAnchorPlainCopy,
+            &crate::check::Input::new(&snap),
+            &cx,
+        );
+        let crate::check::Outcome::Fail { error, .. } = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert!(
+            error
+                .text()
+                .starts_with("the rotation is done but for its last step"),
+            "{}",
+            error.text()
+        );
+    }
+
+    #[test]
+    fn an_anchor_cert_manager_renewed_before_trust_manager_bundled_it_is_not_copied() {
+        let (old, new, from_old, _) = pki();
+        let snap = automated(
+            with_pods(&old.pem, &from_old, &old.pem, &[("app", "web", &old.pem)]),
+            &new,
+            &old,
+            true,
+        );
+        let at = crate::identity_checks::testutil::cx().at;
+        let r = assess(&snap, &Scope::default(), at, None).unwrap();
+        let step = &r.next_steps[0];
+        assert!(
+            step.description
+                .starts_with("Step 1 is half done: cert-manager has already renewed the anchor"),
+            "{}",
+            step.description
+        );
+        assert!(
+            !step.commands.iter().any(|c| c.contains("kubectl apply")),
+            "{:?}",
+            step.commands
+        );
+    }
 }

@@ -36,6 +36,56 @@ pub(super) struct Proxies<'a> {
     pub lacking_signer_hold_removed: bool,
 }
 
+/// cert-manager and trust-manager as Linkerd's automatic-rotation guide sets them up: the
+/// rotation's steps are `cmctl renew` and Secret copies instead of `step` and `linkerd upgrade`.
+#[derive(Debug, Clone)]
+pub(super) struct Automation {
+    /// The Certificate that writes the anchor, and its Secret.
+    pub anchor_certificate: ObjectRef,
+    pub anchor_secret: ObjectRef,
+    /// The fingerprint of the anchor that Secret holds, when it was read.
+    pub anchor_in_secret: Option<String>,
+    /// The bundle's copy of the previous anchor (the guide's `linkerd-previous-anchor`).
+    pub previous_secret: Option<ObjectRef>,
+    /// The Certificate that writes the issuer, when cert-manager manages it.
+    pub issuer_certificate: Option<ObjectRef>,
+}
+
+impl Automation {
+    fn of(snap: &Snapshot) -> Option<Automation> {
+        use crate::cert_manager::Management;
+        let (anchor_secret, Management::Yes { object, .. }) =
+            crate::trust_manager::anchor_management(snap)?
+        else {
+            return None;
+        };
+        let previous_secret = crate::trust_manager::source_secrets(snap)
+            .into_iter()
+            .find(|s| *s != anchor_secret);
+        let issuer_certificate = match crate::cert_manager::issuer_management(snap) {
+            Management::Yes { object, .. } => Some(object),
+            _ => None,
+        };
+        let source = crate::trust_manager::NamedSource {
+            object: anchor_secret.clone(),
+            key: None,
+        };
+        let anchor_in_secret = match crate::trust_manager::source_text(snap, &source) {
+            crate::trust_manager::SourceText::Text(pem) => crate::pem::decode_certificates(pem)
+                .ok()
+                .and_then(|certs| certs.first().map(fingerprint)),
+            _ => None,
+        };
+        Some(Automation {
+            anchor_certificate: object,
+            anchor_secret,
+            anchor_in_secret,
+            previous_secret,
+            issuer_certificate,
+        })
+    }
+}
+
 /// Everything the assessment reads, gathered once.
 pub(super) struct Facts<'a> {
     pub ns: &'a str,
@@ -58,6 +108,8 @@ pub(super) struct Facts<'a> {
     pub proxies: Proxies<'a>,
     /// What is running: which issuer the identity pods have loaded.
     pub runtime: &'a crate::runtime::Runtime,
+    /// cert-manager renews the anchor and trust-manager bundles it, when they do.
+    pub automation: Option<Automation>,
 }
 
 impl Facts<'_> {
@@ -306,5 +358,6 @@ pub(super) fn observe<'a>(
         signer,
         proxies,
         runtime: &snap.runtime,
+        automation: Automation::of(snap),
     })
 }

@@ -57,6 +57,7 @@ svg.timeline .now { stroke: #0969da; stroke-width: 2; stroke-dasharray: 4 3; }
 svg.timeline .loaded-issuer { stroke-width: 3; }
 svg.timeline .loaded-issuer.current { stroke: #1f6feb; }
 svg.timeline .loaded-issuer.stale { stroke: #cf222e; }
+svg.timeline .anchor-renewal { stroke: #8250df; stroke-width: 3; stroke-dasharray: 3 2; }
 svg.timeline .expiry { font-size: 12px; } svg.timeline .expiry.success { fill: #1f2328; }
 svg.timeline .expiry.warning { fill: var(--warn); } svg.timeline .expiry.error { fill: var(--err); }
 .legend span { margin-right: 14px; font-size: 12px; }
@@ -214,12 +215,14 @@ fn section(out: &mut String, run: &Run, cluster: &ClusterOutcome, i: usize) {
         }
         Ok(report) => {
             out.push_str("<h2>Certificate timeline</h2>\n");
-            out.push_str("<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#4ac26b\"></span>valid</span><span><span class=\"swatch\" style=\"background:#d4a72c\"></span>inside its expiry margin</span><span><span class=\"swatch\" style=\"background:#e5534b\"></span>expired, not yet valid, or failing a check</span><span><span class=\"swatch\" style=\"background:repeating-linear-gradient(45deg,#fff4d6 0 3px,#d4a72c 3px 5px)\"></span>expiry margin</span><span><span class=\"swatch\" style=\"background:#cf222e;width:3px\"></span>where the issuer an identity pod has loaded expires, when it is not the stored one (blue when it is)</span><span>dashed line: the evaluation instant. The axis is logarithmic in the distance from it.</span></p>\n");
+            out.push_str("<p class=\"legend\"><span><span class=\"swatch\" style=\"background:#4ac26b\"></span>valid</span><span><span class=\"swatch\" style=\"background:#d4a72c\"></span>inside its expiry margin</span><span><span class=\"swatch\" style=\"background:#e5534b\"></span>expired, not yet valid, or failing a check</span><span><span class=\"swatch\" style=\"background:repeating-linear-gradient(45deg,#fff4d6 0 3px,#d4a72c 3px 5px)\"></span>expiry margin</span><span><span class=\"swatch\" style=\"background:#cf222e;width:3px\"></span>where the issuer an identity pod has loaded expires, when it is not the stored one (blue when it is)</span><span><span class=\"swatch\" style=\"background:#8250df;width:3px\"></span>when cert-manager renews a trust anchor unattended</span><span>dashed line: the evaluation instant. The axis is logarithmic in the distance from it.</span></p>\n");
             let rows = timeline::rows(report);
             let loaded = timeline::loaded_issuers(report);
+            let renewals = timeline::renewals(report);
             out.push_str(&timeline::svg(
                 &rows,
                 &loaded,
+                &renewals,
                 &report.margins,
                 report.evaluated_at,
             ));

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use meshcert_checks::details::{CertDetail, CertRole, LoadedIssuer};
+use meshcert_checks::details::{CertDetail, CertRole, LoadedIssuer, RenewalDetail};
 use meshcert_checks::margin::{MarginRole, Margins};
 use meshcert_checks::report::{Report, Status};
 
@@ -180,12 +180,22 @@ pub fn loaded_issuers(report: &Report) -> Vec<&LoadedIssuer> {
         .collect()
 }
 
+/// When cert-manager renews a trust anchor by itself, as the check found it.
+pub fn renewals(report: &Report) -> Vec<&RenewalDetail> {
+    report
+        .results()
+        .filter_map(|c| c.details.renewal.as_ref())
+        .collect()
+}
+
 /// The timeline of `rows` as an inline SVG (with a `<title>` per bar for hover and screen
 /// readers). Each issuer an identity pod has loaded is a mark on the issuer's row, where the
 /// loaded issuer expires: on the bar's end when it is the stored one, elsewhere when it is not.
+/// cert-manager's unattended renewal of an anchor is a mark on that anchor's row.
 pub fn svg(
     rows: &[Row<'_>],
     loaded: &[&LoadedIssuer],
+    renewals: &[&RenewalDetail],
     margins: &Margins,
     at: DateTime<Utc>,
 ) -> String {
@@ -256,6 +266,25 @@ pub fn svg(
                 pod = esc(&l.pod),
             );
         }
+    }
+    for r in renewals {
+        let row = rows.iter().position(|row| {
+            r.sha256_fingerprint.as_deref() == Some(row.detail.facts.sha256_fingerprint.as_str())
+        });
+        let (Some(i), Ok(t)) = (row, DateTime::parse_from_rfc3339(&r.renewal_time)) else {
+            continue;
+        };
+        let y = TOP + ROW_H * i as f64;
+        let rx = x(t.to_utc()).clamp(LABEL_W, LABEL_W + PLOT_W);
+        let _ = writeln!(
+            out,
+            "<line class=\"anchor-renewal\" x1=\"{rx:.1}\" y1=\"{:.1}\" x2=\"{rx:.1}\" y2=\"{:.1}\"><title>{} renews this anchor unattended at {} ({})</title></line>",
+            y + 2.0,
+            y + 24.0,
+            esc(&r.certificate),
+            esc(&r.renewal_time),
+            esc(&r.basis),
+        );
     }
     let now = x(at);
     let _ = writeln!(

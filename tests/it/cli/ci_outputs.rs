@@ -442,3 +442,52 @@ fn the_exposition_parser_rejects_what_prometheus_rejects() {
         );
     }
 }
+
+/// cert-manager's unattended renewal of the trust anchor, the same in every output: the JSON
+/// details, the Prometheus family (for the alert rule), and the HTML timeline's mark on the
+/// anchor's row.
+#[test]
+fn the_anchors_unattended_renewal_is_exported_in_json_prometheus_and_html() {
+    let json = json_of(&check_from("trust-manager-external-ca", &["-o", "json"]));
+    let check = json["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["checks"].as_array().unwrap())
+        .find(|c| c["id"] == "meshcert-trust-anchor-not-renewed-unattended")
+        .unwrap()
+        .clone();
+    assert_eq!(check["result"], "warning");
+    let renewal = &check["details"]["renewal"];
+    assert_eq!(renewal["renewalTime"], "2026-11-30T00:00:00Z");
+    assert_eq!(
+        renewal["certificate"],
+        "Certificate cert-manager/linkerd-trust-anchor"
+    );
+    assert_eq!(renewal["rotationPolicy"], "Always");
+    let fingerprint = renewal["sha256Fingerprint"].as_str().unwrap().to_string();
+
+    let prom = stdout(&check_from(
+        "trust-manager-external-ca",
+        &["-o", "prometheus"],
+    ));
+    assert!(
+        prom.contains("meshcert_trust_anchor_renewal_timestamp_seconds{certificate=\"Certificate cert-manager/linkerd-trust-anchor\",secret=\"Secret cert-manager/linkerd-trust-anchor\"} 1795996800\n"),
+        "{prom}"
+    );
+    // Only where cert-manager renews the anchor.
+    let healthy = stdout(&check_from("healthy", &["-o", "prometheus"]));
+    assert!(!healthy.contains("meshcert_trust_anchor_renewal_timestamp_seconds"));
+
+    let html = stdout(&check_from("trust-manager-external-ca", &["-o", "html"]));
+    let row = html
+        .find(&format!("data-fingerprint=\"{fingerprint}\""))
+        .expect("the anchor's row");
+    let mark = html
+        .find("<line class=\"anchor-renewal\"")
+        .expect("the renewal mark");
+    assert!(mark > row, "the mark follows the rows");
+    assert!(html.contains(
+        "<title>Certificate cert-manager/linkerd-trust-anchor renews this anchor unattended at 2026-11-30T00:00:00Z (Certificate cert-manager/linkerd-trust-anchor status.renewalTime)</title>"
+    ));
+}

@@ -345,3 +345,41 @@ fn json_and_yaml_lists_and_single_pods_read_alike() {
         .collect();
     assert_eq!(unreadable, ["a-1", "c-1"], "{dp}");
 }
+
+/// `--trust-namespace` says where trust-manager's sources are: elsewhere, the guide's Secrets in
+/// `cert-manager` are not its sources, and the check says what it could not verify.
+#[test]
+fn the_trust_namespace_is_where_trust_managers_sources_are_looked_for() {
+    let default = result_in(
+        "trust-manager-attended",
+        "meshcert-trust-manager-distributes-bundle",
+    );
+    assert_eq!(default["result"], "success");
+    assert_eq!(
+        default["description"],
+        "trust bundle is distributed by trust-manager as Linkerd expects"
+    );
+    let other = json_of(&check_from(
+        "trust-manager-attended",
+        &["--trust-namespace", "trust", "-o", "json"],
+    ));
+    let check = other["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["checks"].as_array().unwrap())
+        .find(|c| c["id"] == "meshcert-trust-manager-distributes-bundle")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        check["description"],
+        "trust bundle is distributed by trust-manager as Linkerd expects (not verified: its sources (nothing of namespace trust was read: grant deploy/base/opt-in/trust-namespace.yaml, or --trust-namespace))"
+    );
+    let script = stdout(&meshcert(&["dump-commands", "--trust-namespace", "trust"]));
+    assert!(
+        script.contains(
+            "$kubectl get secret -n 'trust' linkerd-trust-anchor linkerd-previous-anchor"
+        ),
+        "{script}"
+    );
+}

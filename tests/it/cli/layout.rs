@@ -148,7 +148,7 @@ fn checks_lists_the_registry_and_explain_prints_a_page() {
     let list = json_of(&out);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), meshcert_checks::registry::ALL.len());
-    assert_eq!(list.len(), 32);
+    assert_eq!(list.len(), 34);
     assert_eq!(list[0]["id"], CONFIG);
     assert_eq!(list[0]["category"], "linkerd-identity");
     assert_eq!(list[0]["severity"], "error");

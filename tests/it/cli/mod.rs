@@ -37,6 +37,8 @@ const DP: &str = "l5d-identity-data-plane-proxies-certs-match-ca";
 const C_AGREE: &str = "meshcert-trust-anchors-agree";
 const EXTERNAL_CA: &str = "meshcert-external-ca-for-trust-manager";
 const TM_BUNDLE: &str = "meshcert-trust-manager-distributes-bundle";
+const TM_COPY: &str = "meshcert-previous-anchor-plain-copy";
+const TM_RENEWAL: &str = "meshcert-trust-anchor-not-renewed-unattended";
 const C_CA: &str = "meshcert-issuer-cert-is-ca";
 const C_EXPIRY: &str = "meshcert-issuer-cert-expires-before-anchor";
 const C_PROXIES: &str = "meshcert-proxies-trust-issuer-anchor";
@@ -159,6 +161,14 @@ struct Scenario {
     extensions: &'static [&'static str],
 }
 
+/// A trust-manager scenario: the issuer is cert-manager's too.
+fn tm(name: &'static str, non_success: Vec<(&'static str, &'static str)>, code: i32) -> Scenario {
+    Scenario {
+        extensions: &["cert-manager"],
+        ..sc(name, non_success, code)
+    }
+}
+
 fn sc(name: &'static str, non_success: Vec<(&'static str, &'static str)>, code: i32) -> Scenario {
     Scenario {
         name,
@@ -267,9 +277,31 @@ fn scenarios() -> Vec<Scenario> {
             1,
         ),
         // linkerd-webhooks-and-apisvc-tls and the extensions
-        sc("trust-manager-external-ca", vec![], 0),
-        sc("trust-manager-bundle-broken", vec![(TM_BUNDLE, "error")], 1),
-        sc("trust-manager-helm-ca", vec![(EXTERNAL_CA, "warning")], 0),
+        // Linkerd's automatic-rotation guide (cert-manager writes the issuer and the anchor,
+        // trust-manager the trust roots), and each way of breaking it.
+        tm(
+            "trust-manager-external-ca",
+            vec![(TM_RENEWAL, "warning")],
+            0,
+        ),
+        tm("trust-manager-attended", vec![], 0),
+        tm(
+            "trust-manager-bundle-broken",
+            vec![(TM_BUNDLE, "error"), (TM_COPY, "skipped")],
+            1,
+        ),
+        tm("trust-manager-helm-ca", vec![(EXTERNAL_CA, "warning")], 0),
+        tm(
+            "trust-manager-previous-annotated",
+            vec![(TM_COPY, "warning")],
+            0,
+        ),
+        tm("trust-manager-roots-lag", vec![(TM_BUNDLE, "error")], 1),
+        tm(
+            "trust-manager-renewal-unset-policy",
+            vec![(TM_RENEWAL, "warning")],
+            0,
+        ),
         sc("webhooks-cert-manager", vec![], 0),
         sc(
             "webhooks-cert-manager-renewing",

@@ -440,6 +440,23 @@ fn deploy_rbac_allows_every_request_of_a_full_run_and_nothing_more() {
                 && r.ends_with(":4191/proxy/metrics"))
     );
     requests.extend(api.requests());
+    // The opt-in trust-namespace permissions: trust-manager's sources and the anchor's
+    // Certificate, read once a bundle names them.
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("trust-manager-attended"), tmp.path());
+    live(&k, &[]);
+    let trust = api.requests();
+    for expected in [
+        "GET /api/v1/namespaces/cert-manager/secrets/linkerd-trust-anchor",
+        "GET /api/v1/namespaces/cert-manager/secrets/linkerd-previous-anchor",
+        "GET /apis/cert-manager.io/v1/namespaces/cert-manager/certificates/linkerd-trust-anchor",
+    ] {
+        assert!(
+            trust.iter().any(|r| r.starts_with(expected)),
+            "{expected} not in {trust:#?}"
+        );
+    }
+    requests.extend(trust);
 
     let rules = rbac::rules_of(&deploy, &sa, &ns);
     for r in &rules {

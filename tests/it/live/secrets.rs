@@ -44,6 +44,47 @@ fn snapshots_hold_no_private_key_material() {
     }
 }
 
+/// trust-manager's sources hold the trust anchor's key (as cert-manager writes them, and as a
+/// plain copy of that Secret does): meshcert reads them live and keeps their certificate only.
+#[test]
+fn the_trust_anchors_key_in_trust_managers_sources_never_leaves_the_cluster() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_api, k) = serve(&fixture("trust-manager-attended"), tmp.path());
+    let out_dir = tmp.path().join("snap");
+    let snap = snapshot_to(&k, &out_dir);
+    assert_eq!(snap.status.code(), Some(0), "{}", stderr(&snap));
+    let written = std::fs::read_to_string(out_dir.join("objects.yaml")).unwrap();
+    assert!(
+        written.contains("linkerd-previous-anchor") && written.contains("tls.crt"),
+        "the sources' certificates are kept: {written}"
+    );
+    let forms = crate::fake_api::key_material();
+    for form in &forms {
+        assert!(
+            !written.contains(form.as_str()),
+            "key material in the snapshot"
+        );
+    }
+    let check = crate::common::meshcert(&[
+        "check",
+        "--from",
+        out_dir.to_str().unwrap(),
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    let live = live(&k, &["-o", "json"]);
+    for out in [&check, &live] {
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out));
+        for form in &forms {
+            assert!(!text.contains(form.as_str()), "key material in an output");
+        }
+    }
+    // The snapshot gives the live verdicts.
+    assert_eq!(check.status.code(), live.status.code());
+}
+
 #[test]
 fn no_live_output_log_or_snapshot_contains_private_key_material() {
     let forms = fake_api::key_material();

@@ -29,7 +29,7 @@ mod shapes;
 
 /// The namespaces every scenario may use; made once, never deleted (no namespace controller
 /// runs, so a deleted namespace would stay Terminating).
-const NAMESPACES: [&str; 3] = ["linkerd", "linkerd-viz", "linkerd-jaeger"];
+const NAMESPACES: [&str; 4] = ["linkerd", "linkerd-viz", "linkerd-jaeger", "cert-manager"];
 /// The field manager of the objects the tests apply.
 const MANAGER: &str = "meshcert-tests";
 
@@ -111,6 +111,11 @@ fn start() -> Option<Cluster> {
         c.kubectl_ok(&["create", "namespace", ns]);
     }
     c.apply_rbac(&std::fs::read_to_string(root().join("deploy/base/rbac.yaml")).unwrap());
+    // trust-manager's sources in the trust namespace: opt-in, granted here as a user of the
+    // guide's setup would.
+    c.apply_rbac(
+        &std::fs::read_to_string(root().join("deploy/base/opt-in/trust-namespace.yaml")).unwrap(),
+    );
     for file in ["namespace.yaml", "serviceaccount.yaml"] {
         let path = root().join("deploy/base").join(file);
         c.kubectl_ok(&["apply", "--server-side", "-f", path.to_str().unwrap()]);

@@ -140,12 +140,35 @@ fn each_permission_of_deploy_base_taken_away_meets_a_real_403_reported_where_it_
             "{atom:?}: the run must complete: {stderr}"
         );
         let got = report(&o, &format!("{atom:?}"));
-        let changed: Vec<Value> = checks(&got)
-            .into_iter()
-            .zip(checks(&expected))
-            .filter(|(g, e)| g != e)
-            .map(|(g, _)| g)
+        let got_checks = checks(&got);
+        let changed: Vec<Value> = got_checks
+            .iter()
+            .filter(|g| !checks(&expected).contains(g))
+            .cloned()
             .collect();
+        // Checks that are in a report only where trust-manager's bundle was read leave it when
+        // the bundle may not be read (its check names the 403); no other check leaves.
+        let gone: Vec<Value> = checks(&expected)
+            .into_iter()
+            .filter(|e| !got_checks.iter().any(|g| g["id"] == e["id"]))
+            .map(|e| e["id"].clone())
+            .collect();
+        let only_trust_managers = gone.iter().all(|id| {
+            [
+                "meshcert-previous-anchor-plain-copy",
+                "meshcert-trust-anchor-not-renewed-unattended",
+            ]
+            .contains(&id.as_str().unwrap_or_default())
+        });
+        // Without listing namespaces, the extensions are not found and their checks leave too
+        // (documented below).
+        let listing_namespaces = atom.verb == "list" && atom.resource == "namespaces";
+        assert!(
+            gone.is_empty()
+                || listing_namespaces
+                || (only_trust_managers && atom.resource.ends_with("bundles")),
+            "{atom:?}: checks left the report: {gone:?}"
+        );
         match (atom.verb.as_str(), atom.resource.as_str()) {
             ("list", "namespaces") => {
                 // Documented: a warning naming the rule, and the extensions are not found.
