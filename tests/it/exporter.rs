@@ -118,7 +118,7 @@ fn the_alert_rules_pass_promtool_check_and_their_unit_tests() {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("- alert: "))
         .collect();
-    assert_eq!(alerts.len(), 11);
+    assert_eq!(alerts.len(), 12);
     for alert in alerts {
         let fires = tests.split("alertname: ").skip(1).any(|t| {
             t.starts_with(&format!("{alert}\n"))
