@@ -56,16 +56,35 @@ impl Plan {
             at: at.unwrap_or(self.cx.at),
             ..self.cx.clone()
         };
-        let clusters = read(&self.request)?
+        let reads = read(&self.request)?;
+        // The clusters read, for the checks of linked clusters.
+        let peers: Vec<meshcert_checks::multicluster::Peer<'_>> = reads
+            .iter()
+            .filter_map(|r| {
+                let loaded = r.loaded.as_ref().ok()?;
+                Some(meshcert_checks::multicluster::Peer {
+                    name: r.context.clone().unwrap_or_else(|| "this cluster".into()),
+                    server: loaded.server.clone(),
+                    snapshot: &loaded.snapshot,
+                })
+            })
+            .collect();
+        let reports: Vec<Option<meshcert_checks::report::Report>> = reads
+            .iter()
+            .map(|r| {
+                r.loaded.as_ref().ok().map(|loaded| {
+                    meshcert_checks::report::run_among(&loaded.snapshot, &peers, cx, registry::ALL)
+                })
+            })
+            .collect();
+        drop(peers);
+        let clusters = reads
             .into_iter()
-            .map(|read| match read.loaded {
-                Ok(loaded) => ClusterOutcome {
+            .zip(reports)
+            .map(|(read, report)| match (read.loaded, report) {
+                (Ok(loaded), Some(report)) => ClusterOutcome {
                     context: read.context,
-                    outcome: Ok(meshcert_checks::report::run(
-                        &loaded.snapshot,
-                        cx,
-                        registry::ALL,
-                    )),
+                    outcome: Ok(report),
                     rotation: rotation
                         .then(|| {
                             meshcert_checks::rotation::assess(
@@ -79,12 +98,13 @@ impl Plan {
                         .flatten(),
                     source: Some(loaded.source),
                 },
-                Err(e) => ClusterOutcome {
+                (Err(e), _) => ClusterOutcome {
                     context: read.context,
                     source: None,
                     outcome: Err(format!("{e:#}")),
                     rotation: None,
                 },
+                (Ok(_), None) => unreachable!("every cluster read has a report"),
             })
             .collect();
         Ok(Run {
@@ -107,10 +127,15 @@ pub struct Read {
 /// of the others. On a terminal, a progress line counts them when there are several.
 pub fn read(request: &Request) -> anyhow::Result<Vec<Read>> {
     let source::Source::Live { parallel, .. } = &request.source else {
-        return Ok(vec![Read {
-            context: None,
-            loaded: request.load_offline(),
-        }]);
+        // Files: one cluster, or each dump of several clusters, named by its folder.
+        return Ok(request
+            .clusters()?
+            .into_iter()
+            .map(|name| Read {
+                loaded: request.load_offline(name.as_deref()),
+                context: name,
+            })
+            .collect());
     };
     let names = request.clusters()?;
     let rt = runtime()?;

@@ -77,6 +77,13 @@ fn secret_data(secret: &Secret) -> serde_json::Map<String, Value> {
             };
             (k.clone(), Value::String(written))
         })
+        .chain(match &secret.kubeconfig {
+            Some(Ok(k)) => Some((
+                "kubeconfig".to_string(),
+                Value::String(b64(kubeconfig_text(k).as_bytes())),
+            )),
+            _ => None,
+        })
         .collect()
 }
 
@@ -87,6 +94,7 @@ fn object_json(kind: Kind, namespace: &str, name: &str, object: &Object) -> Valu
     }
     let mut doc = match object {
         Object::TrustBundle(b) => trust_bundle_json(kind, b),
+        Object::Link(l) => link_json(l),
         Object::ConfigMap(cm) => {
             if let Some((label, bundle)) = &cm.written_by_bundle {
                 meta["labels"] = json!({ label: bundle });
@@ -169,6 +177,64 @@ fn object_json(kind: Kind, namespace: &str, name: &str, object: &Object) -> Valu
     doc["kind"] = json!(kind.as_str());
     doc["metadata"] = meta;
     doc
+}
+
+/// A Link as the checks read it, in its own API version.
+fn link_json(l: &meshcert_checks::snapshot::Link) -> Value {
+    let mut spec = json!({});
+    let fields = [
+        ("targetClusterName", &l.target_cluster_name),
+        ("targetClusterDomain", &l.target_cluster_domain),
+        ("targetClusterLinkerdNamespace", &l.target_linkerd_namespace),
+        ("clusterCredentialsSecret", &l.credentials_secret),
+        ("gatewayIdentity", &l.gateway_identity),
+    ];
+    for (field, value) in fields {
+        if let Some(v) = value {
+            spec[field] = json!(v);
+        }
+    }
+    json!({ "apiVersion": l.api_version, "spec": spec })
+}
+
+/// A Link's credentials as a kubeconfig holding what meshcert kept: the server, the CA and
+/// client certificate, and for a token only a stand-in carrying its expiry (no signature, no
+/// claim but `exp`), so that an offline run of the snapshot reads what the live run read.
+fn kubeconfig_text(k: &meshcert_checks::snapshot::RemoteKubeconfig) -> String {
+    use base64::Engine as _;
+    use meshcert_checks::snapshot::TokenExpiry;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let url = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let cluster_name = k.cluster.clone().unwrap_or_else(|| "target".into());
+    let mut cluster = json!({});
+    if let Some(s) = &k.server {
+        cluster["server"] = json!(s);
+    }
+    if let Some(ca) = &k.ca {
+        cluster["certificate-authority-data"] = json!(b64(ca));
+    }
+    let mut user = json!({});
+    if let Some(c) = &k.client_certificate {
+        user["client-certificate-data"] = json!(b64(c));
+    }
+    match k.token {
+        TokenExpiry::NoToken => {}
+        TokenExpiry::NoExpiry => user["token"] = json!("redacted-by-meshcert"),
+        TokenExpiry::Expires(exp) => {
+            user["token"] = json!(format!(
+                "{}.{}.redacted-by-meshcert",
+                url("{\"alg\":\"none\"}"),
+                url(&format!("{{\"exp\":{exp}}}"))
+            ))
+        }
+    }
+    json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "meshcert",
+        "contexts": [{"name": "meshcert", "context": {"cluster": cluster_name, "user": "meshcert"}}],
+        "clusters": [{"name": cluster_name, "cluster": cluster}],
+        "users": [{"name": "meshcert", "user": user}],
+    })
+    .to_string()
 }
 
 /// The runtime evidence in the layout of `meshcert dump-commands`, so that an offline run of the

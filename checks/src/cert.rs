@@ -205,6 +205,11 @@ impl Cert {
         &self.der
     }
 
+    /// The signature bits (what linkerd's multicluster check matches anchors by).
+    pub fn signature(&self) -> &[u8] {
+        &self.go.signature
+    }
+
     /// `<serial> <CN>`, the way linkerd names a certificate in a list.
     pub fn label(&self) -> String {
         format!("{} {}", self.facts.serial, self.facts.common_name)

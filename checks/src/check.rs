@@ -23,6 +23,8 @@ pub enum Category {
     LinkerdIdentityDataPlane,
     LinkerdViz,
     LinkerdJaeger,
+    /// Linked clusters: linkerd's "clusters share trust anchors" and meshcert's own.
+    LinkerdMulticluster,
     MeshcertConsistency,
     /// What is running: the issuer the identity service has loaded, the proxies' leaves.
     MeshcertRuntime,
@@ -36,6 +38,7 @@ impl Category {
             Category::LinkerdIdentityDataPlane => "linkerd-identity-data-plane",
             Category::LinkerdViz => "linkerd-viz",
             Category::LinkerdJaeger => "linkerd-jaeger",
+            Category::LinkerdMulticluster => "linkerd-multicluster",
             Category::MeshcertConsistency => "meshcert-consistency",
             Category::MeshcertRuntime => "meshcert-runtime",
         }
@@ -48,6 +51,13 @@ impl Category {
         match self {
             Category::LinkerdViz => scope.extension_namespace(snapshot, "viz").is_some(),
             Category::LinkerdJaeger => scope.extension_namespace(snapshot, "jaeger").is_some(),
+            // Where the multicluster extension is installed, or Links were read.
+            Category::LinkerdMulticluster => {
+                scope
+                    .extension_namespace(snapshot, "multicluster")
+                    .is_some()
+                    || snapshot.links().next().is_some()
+            }
             // The PEM-file form holds only the identity material.
             Category::LinkerdWebhooksAndApisvcTls
             | Category::LinkerdIdentityDataPlane
@@ -238,6 +248,8 @@ impl Outcome {
 /// (the identity material). It reads as the snapshot itself.
 pub struct Input<'a> {
     snapshot: &'a Snapshot,
+    /// The run's clusters (this one among them), for the checks of linked clusters.
+    peers: &'a [crate::multicluster::Peer<'a>],
     identity: IdentityMaterial,
     /// Each distinct proxy trust bundle decoded, by the Snapshot's bundle id: once per run,
     /// when a check first asks.
@@ -251,6 +263,7 @@ impl<'a> Input<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Input<'a> {
         Input {
             snapshot,
+            peers: &[],
             identity: IdentityMaterial::derive(snapshot),
             proxy_bundles: std::sync::OnceLock::new(),
             issuer_margin: std::sync::OnceLock::new(),
@@ -291,6 +304,19 @@ impl<'a> Input<'a> {
 
     pub fn snapshot(&self) -> &'a Snapshot {
         self.snapshot
+    }
+
+    /// This cluster's input among the run's clusters `peers`.
+    pub fn with_peers(snapshot: &'a Snapshot, peers: &'a [crate::multicluster::Peer<'a>]) -> Self {
+        Input {
+            peers,
+            ..Input::new(snapshot)
+        }
+    }
+
+    /// The run's clusters (empty when the run reads one cluster alone).
+    pub fn peers(&self) -> &'a [crate::multicluster::Peer<'a>] {
+        self.peers
     }
 }
 

@@ -16,6 +16,8 @@ pub mod identity;
 pub mod identity_checks;
 pub mod key;
 pub mod margin;
+pub mod multicluster;
+pub mod multicluster_checks;
 pub mod pem;
 pub mod problem;
 pub mod reads;

@@ -263,6 +263,7 @@ fn resource(kind: Kind) -> &'static str {
         Kind::Certificate => "certificates.cert-manager.io",
         Kind::Bundle => "bundles.trust.cert-manager.io",
         Kind::ClusterBundle => "clusterbundles.trust-manager.io",
+        Kind::Link => "links.multicluster.linkerd.io",
     }
 }
 

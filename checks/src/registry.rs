@@ -18,6 +18,10 @@ use crate::consistency_checks::{
 };
 use crate::data_plane::ProxiesCertsMatchCa;
 use crate::identity_checks::*;
+use crate::multicluster_checks::{
+    ClustersShareAnchors, GatewayIdentityInTrustDomain, LinkCredentialsNotExpiring,
+    LinkedIssuersTrusted, LinkedRotationSafe,
+};
 use crate::runtime_checks::{
     IdentityLoadedCurrentIssuer, ProxiesLeafCertsRenewed, ProxiesLeafCertsValid,
 };
@@ -47,6 +51,11 @@ pub static ALL: &[&dyn Check] = &[
     &tap_injector::CERT_NOT_EXPIRING_SOON,
     &jaeger_injector::CERT_VALID,
     &jaeger_injector::CERT_NOT_EXPIRING_SOON,
+    &ClustersShareAnchors,
+    &LinkedIssuersTrusted,
+    &LinkedRotationSafe,
+    &GatewayIdentityInTrustDomain,
+    &LinkCredentialsNotExpiring,
     &TrustAnchorsAgree,
     &IssuerIsCa,
     &IssuerExpiresBeforeAnchor,

@@ -161,8 +161,19 @@ fn note_superseded_anchors(categories: &mut [CategoryReport], snapshot: &Snapsho
 
 /// Runs `checks` in order; severity is applied here, and only here.
 pub fn run(snapshot: &Snapshot, cx: &Context, checks: &[&dyn Check]) -> Report {
+    run_among(snapshot, &[], cx, checks)
+}
+
+/// [`run`] for one cluster of several read in one run (`peers`, this one among them): the
+/// checks of linked clusters see the others.
+pub fn run_among(
+    snapshot: &Snapshot,
+    peers: &[crate::multicluster::Peer<'_>],
+    cx: &Context,
+    checks: &[&dyn Check],
+) -> Report {
     let mut categories: Vec<CategoryReport> = Vec::new();
-    let input = Input::new(snapshot);
+    let input = Input::with_peers(snapshot, peers);
     for check in checks {
         let meta = check.meta();
         let level = cx.level(meta);

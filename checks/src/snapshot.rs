@@ -23,6 +23,8 @@ pub enum Kind {
     Bundle,
     /// trust-manager's `ClusterBundle` (`trust-manager.io/v1alpha2`), which replaces `Bundle`.
     ClusterBundle,
+    /// Linkerd multicluster's `Link` (`multicluster.linkerd.io`, v1alpha1 to v1alpha3).
+    Link,
 }
 
 impl Kind {
@@ -44,6 +46,7 @@ impl Kind {
             Kind::Certificate => ("cert-manager.io", "certificates"),
             Kind::Bundle => ("trust.cert-manager.io", "bundles"),
             Kind::ClusterBundle => ("trust-manager.io", "clusterbundles"),
+            Kind::Link => ("multicluster.linkerd.io", "links"),
         }
     }
 
@@ -58,12 +61,16 @@ impl Kind {
             Kind::Certificate => "Certificate",
             Kind::Bundle => "Bundle",
             Kind::ClusterBundle => "ClusterBundle",
+            Kind::Link => "Link",
         }
     }
 
     /// Cluster-scoped kinds have no namespace; their ObjectRef's namespace is empty.
     pub fn is_cluster_scoped(self) -> bool {
-        !matches!(self, Kind::ConfigMap | Kind::Secret | Kind::Certificate)
+        !matches!(
+            self,
+            Kind::ConfigMap | Kind::Secret | Kind::Certificate | Kind::Link
+        )
     }
 
     pub fn from_name(kind: &str) -> Option<Kind> {
@@ -77,6 +84,7 @@ impl Kind {
             "Certificate" => Kind::Certificate,
             "Bundle" => Kind::Bundle,
             "ClusterBundle" => Kind::ClusterBundle,
+            "Link" => Kind::Link,
             _ => return None,
         })
     }
@@ -264,6 +272,50 @@ pub struct Secret {
     /// The Secret's `cert-manager.io/…` annotations (no other annotation is kept: kubectl's
     /// last-applied-configuration would hold the Secret's data again).
     pub cert_manager_annotations: BTreeMap<String, String>,
+    /// A Link's credentials (key `kubeconfig`), reduced as it is read to what the checks read:
+    /// the token and any client key are dropped. `Err` says why it could not be read.
+    pub kubeconfig: Option<Result<RemoteKubeconfig, String>>,
+}
+
+/// A multicluster Link's kubeconfig, without its secrets: where it points, the CA it trusts,
+/// the client certificate it presents, and when its token expires.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RemoteKubeconfig {
+    /// The current context's cluster name, and its server URL.
+    pub cluster: Option<String>,
+    pub server: Option<String>,
+    /// `certificate-authority-data`, decoded (PEM).
+    pub ca: Option<Vec<u8>>,
+    /// `client-certificate-data`, decoded (PEM).
+    pub client_certificate: Option<Vec<u8>>,
+    /// The user's bearer token, reduced to its expiry.
+    pub token: TokenExpiry,
+}
+
+/// What a kubeconfig's bearer token says about its expiry.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TokenExpiry {
+    /// No token (client certificates, or an exec plugin).
+    #[default]
+    NoToken,
+    /// A token that is not a JWT with an `exp` claim (a legacy service-account token never
+    /// expires).
+    NoExpiry,
+    /// The JWT's `exp`, in seconds since the epoch.
+    Expires(i64),
+}
+
+/// A multicluster `Link`, reduced to what the checks read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Link {
+    /// The API version it was read as.
+    pub api_version: String,
+    pub target_cluster_name: Option<String>,
+    pub target_cluster_domain: Option<String>,
+    pub target_linkerd_namespace: Option<String>,
+    /// The Secret (in the Link's namespace) holding the target's kubeconfig.
+    pub credentials_secret: Option<String>,
+    pub gateway_identity: Option<String>,
 }
 
 /// A cert-manager `Certificate`, as far as the checks read it. Values are kept as written, so
@@ -326,6 +378,7 @@ pub enum Object {
     Certificate(Box<Certificate>),
     /// A `Bundle` or a `ClusterBundle`: the ObjectRef's kind says which.
     TrustBundle(TrustBundle),
+    Link(Link),
 }
 
 /// What a source found for one object it read.
@@ -543,6 +596,17 @@ impl Snapshot {
                 _ => None,
             },
         )
+    }
+
+    /// The multicluster Links read, by namespace and name.
+    pub fn links(&self) -> impl Iterator<Item = (&ObjectRef, &Link)> {
+        self.objects.iter().filter_map(|(key, state)| match state {
+            ObjectState::Present {
+                object: Object::Link(l),
+                ..
+            } => Some((key, l)),
+            _ => None,
+        })
     }
 
     /// The cert-manager Certificates in `namespace`, by name.

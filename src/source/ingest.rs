@@ -96,7 +96,12 @@ pub(crate) fn workload(meta: &Metadata, pod_name: &str) -> Workload {
 pub struct Loaded {
     pub snapshot: Snapshot,
     pub source: String,
+    /// The API server it was read from (live), which a linked cluster's credentials name.
+    pub server: Option<String>,
 }
+
+/// The key of a Link's credentials Secret that holds the target's kubeconfig.
+const LINK_CREDENTIALS_KEY: &str = "kubeconfig";
 
 /// Accumulates documents into a Snapshot.
 pub(crate) struct Builder {
@@ -177,6 +182,7 @@ impl Builder {
                 .as_deref()
                 .is_some_and(|v| v.starts_with("cert-manager.io/"))
             || !super::trust_bundle::is_trust_managers(kind, doc.api_version.as_deref())
+            || kind == Kind::Link && !super::link::is_linkerds(doc.api_version.as_deref())
         {
             return Ok(());
         }
@@ -227,6 +233,15 @@ impl Builder {
                 }
                 // Only the issuer's and the webhooks' keys are checked (as linkerd does); any
                 // other Secret's private key (the trust anchor's) is dropped as it is read.
+                // A Link's credentials: reduced to what they point at; the token never kept.
+                if let Some(value) = secret.data.remove(LINK_CREDENTIALS_KEY) {
+                    secret.kubeconfig = Some(match value {
+                        SecretValue::Bytes(b) => super::link::remote_kubeconfig(b.expose()),
+                        SecretValue::Undecodable(why) => {
+                            Err(format!("key {LINK_CREDENTIALS_KEY} is not base64: {why}"))
+                        }
+                    });
+                }
                 if !super::secret_keys::keys_checked(&oref) {
                     secret
                         .data
@@ -263,6 +278,7 @@ impl Builder {
             Kind::Bundle | Kind::ClusterBundle => {
                 Object::TrustBundle(super::trust_bundle::trust_bundle(&doc))
             }
+            Kind::Link => Object::Link(super::link::link(&doc)),
         };
         let state = ObjectState::Present {
             object: object.clone(),

@@ -128,6 +128,17 @@ pub(crate) struct Spec {
     pub(crate) source_refs: Option<Value>,
     /// A trust-manager Bundle's or ClusterBundle's target.
     pub(crate) target: Option<Value>,
+    /// A multicluster Link's fields.
+    #[serde(rename = "targetClusterName")]
+    pub(crate) target_cluster_name: Option<Value>,
+    #[serde(rename = "targetClusterDomain")]
+    pub(crate) target_cluster_domain: Option<Value>,
+    #[serde(rename = "targetClusterLinkerdNamespace")]
+    pub(crate) target_cluster_linkerd_namespace: Option<Value>,
+    #[serde(rename = "clusterCredentialsSecret")]
+    pub(crate) cluster_credentials_secret: Option<Value>,
+    #[serde(rename = "gatewayIdentity")]
+    pub(crate) gateway_identity: Option<Value>,
 }
 
 /// A status as meshcert reads it: only its `Ready` condition, for cert-manager Certificates.

@@ -402,8 +402,18 @@ fn collection(kind: Kind, namespace: &str) -> String {
                 None,
             )
         }
+        Kind::Link => {
+            let gvk = GroupVersionKind::gvk("multicluster.linkerd.io", LINK_VERSION, "Link");
+            DynamicObject::url_path(
+                &ApiResource::from_gvk_with_plural(&gvk, "links"),
+                Some(namespace),
+            )
+        }
     }
 }
+
+/// The Link version meshcert lists (the current CRD's; it serves the older ones as well).
+pub(crate) const LINK_VERSION: &str = "v1alpha3";
 
 /// The path of a GET of `o`, built by kube's request builder.
 pub fn api_path(o: &ObjectRef) -> String {
@@ -619,6 +629,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
     Ok(Loaded {
         snapshot: builder.snap,
         source: format!("cluster: {} ({})", cluster.context, cluster.server),
+        server: Some(cluster.server.clone()),
     })
 }
 

@@ -40,6 +40,7 @@ pub fn read_bytes(name: &str, bytes: &[u8], ns: &str, limits: Limits) -> anyhow:
     Ok(Loaded {
         snapshot: builder.snap,
         source: format!("manifests: {name}"),
+        server: None,
     })
 }
 
@@ -100,5 +101,6 @@ pub fn load(paths: &[PathBuf], ns: &str, limits: Limits) -> anyhow::Result<Loade
     Ok(Loaded {
         snapshot: builder.snap,
         source: format!("manifests: {}", described.join(", ")),
+        server: None,
     })
 }

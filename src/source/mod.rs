@@ -6,6 +6,7 @@ mod ingest;
 pub mod json_stream;
 mod kube_types;
 pub mod limits;
+mod link;
 pub mod live;
 pub mod manifests;
 pub mod pem_files;
@@ -50,6 +51,50 @@ impl Scope {
             .collect(),
         }
     }
+}
+
+/// The file in a dump's folder that names its cluster (else the folder's name does).
+pub const CLUSTER_NAME_FILE: &str = "cluster-name";
+
+/// Several clusters' dumps, each a folder, named by its `cluster-name` file or its folder's
+/// name: two or more `--from` folders, or one `--from` folder that holds only folders. `None`
+/// when the inputs are one cluster's (files, one folder of manifests, stdin).
+pub fn dumps(paths: &[PathBuf]) -> Option<Vec<(String, PathBuf)>> {
+    let dirs: Vec<PathBuf> = match paths {
+        [one] if one.is_dir() => {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(one)
+                .ok()?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+                .collect();
+            entries.sort();
+            if entries.len() < 2 || !entries.iter().all(|p| p.is_dir()) {
+                return None;
+            }
+            entries
+        }
+        many if many.len() >= 2 && many.iter().all(|p| p.is_dir()) => many.to_vec(),
+        _ => return None,
+    };
+    let named: Vec<(String, PathBuf)> = dirs
+        .into_iter()
+        .map(|dir| {
+            let recorded = std::fs::read_to_string(dir.join(CLUSTER_NAME_FILE))
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
+            let name = recorded.unwrap_or_else(|| {
+                dir.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| dir.display().to_string())
+            });
+            (name, dir)
+        })
+        .collect();
+    Some(named)
 }
 
 /// Which clusters a live run reads.
@@ -100,12 +145,21 @@ impl Request {
         matches!(self.source, Source::Live { .. })
     }
 
-    /// The Snapshot of offline inputs (manifests or PEM files).
-    pub fn load_offline(&self) -> anyhow::Result<Loaded> {
+    /// The Snapshot of offline inputs (manifests or PEM files): of the dump named `cluster`
+    /// when the inputs are several clusters' dumps ([`dumps`]), else of all of them.
+    pub fn load_offline(&self, cluster: Option<&str>) -> anyhow::Result<Loaded> {
         let ns = self.scope.linkerd_namespace.as_str();
         let mut loaded = match &self.source {
             Source::PemFiles { anchors, cert, key } => pem_files::load(anchors, cert, key, ns),
-            Source::Manifests(paths) => manifests::load(paths, ns, self.limits),
+            Source::Manifests(paths) => match (cluster, dumps(paths)) {
+                (Some(name), Some(dumps)) => {
+                    let Some((_, dir)) = dumps.into_iter().find(|(n, _)| n == name) else {
+                        bail!("internal error: no dump of cluster {name}");
+                    };
+                    manifests::load(&[dir], ns, self.limits)
+                }
+                _ => manifests::load(paths, ns, self.limits),
+            },
             Source::Live { .. } => bail!("internal error: a live request read as files"),
         }?;
         loaded.snapshot.trust_namespace = self.scope.trust_namespace.clone();
@@ -116,6 +170,7 @@ impl Request {
     /// per cluster, even when the kubeconfig turns out to hold one context.
     pub fn per_cluster(&self) -> bool {
         match &self.source {
+            Source::Manifests(paths) => dumps(paths).is_some(),
             Source::Live { contexts, .. } => match contexts {
                 Contexts::Current => false,
                 Contexts::Named(names) => names.len() > 1,
@@ -134,6 +189,11 @@ impl Request {
             ..
         } = &self.source
         else {
+            if let Source::Manifests(paths) = &self.source
+                && let Some(dumps) = dumps(paths)
+            {
+                return Ok(dumps.into_iter().map(|(name, _)| Some(name)).collect());
+            }
             return Ok(vec![None]);
         };
         Ok(match contexts {
@@ -151,7 +211,7 @@ impl Request {
     pub fn label(&self, context: Option<&str>) -> Option<String> {
         match &self.source {
             Source::Live { kubeconfig, .. } => live::context_label(kubeconfig.as_deref(), context),
-            _ => None,
+            _ => context.map(String::from),
         }
     }
 

@@ -31,5 +31,6 @@ pub fn load(anchors: &Path, cert: &Path, key: &Path, ns: &str) -> anyhow::Result
     Ok(Loaded {
         snapshot: snap,
         source,
+        server: None,
     })
 }

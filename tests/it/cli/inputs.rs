@@ -105,16 +105,23 @@ fn stdin_and_multiple_inputs() {
         "{}",
         stderr(&out)
     );
-    // Two scenarios holding the same objects with different contents: refused, naming both files.
-    let out = meshcert(&[
+    // Two scenarios' files holding the same objects with different contents: refused, naming
+    // both files. (Two folders are two clusters' dumps: see cli::multicluster.)
+    let two_anchors: Vec<String> = std::fs::read_dir("fixtures/two-anchors")
+        .unwrap()
+        .map(|e| e.unwrap().path().to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec![
         "check",
         "--from",
-        "fixtures/healthy",
-        "--from",
-        "fixtures/two-anchors",
+        "fixtures/healthy/linkerd-identity.yaml",
         "--at",
         AT,
-    ]);
+    ];
+    for f in &two_anchors {
+        args.extend(["--from", f.as_str()]);
+    }
+    let out = meshcert(&args);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(

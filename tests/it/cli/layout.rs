@@ -148,7 +148,7 @@ fn checks_lists_the_registry_and_explain_prints_a_page() {
     let list = json_of(&out);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), meshcert_checks::registry::ALL.len());
-    assert_eq!(list.len(), 34);
+    assert_eq!(list.len(), 39);
     assert_eq!(list[0]["id"], CONFIG);
     assert_eq!(list[0]["category"], "linkerd-identity");
     assert_eq!(list[0]["severity"], "error");
@@ -170,9 +170,9 @@ fn checks_lists_the_registry_and_explain_prints_a_page() {
     assert_eq!(page.status.code(), Some(0));
     assert!(stdout(&page).starts_with("# l5d-identity-trustAnchors-are-time-valid\n"));
     // meshcert's own checks point at their own page, which `explain` prints.
-    assert_eq!(list[24]["id"], C_PROXIES);
-    assert_eq!(list[24]["category"], "meshcert-consistency");
-    assert_eq!(list[24]["hint"], format!("`meshcert explain {C_PROXIES}`"));
+    assert_eq!(list[29]["id"], C_PROXIES);
+    assert_eq!(list[29]["category"], "meshcert-consistency");
+    assert_eq!(list[29]["hint"], format!("`meshcert explain {C_PROXIES}`"));
     let page = meshcert(&["explain", C_PROXIES]);
     assert_eq!(page.status.code(), Some(0));
     assert!(stdout(&page).starts_with(&format!("# {C_PROXIES}\n")));

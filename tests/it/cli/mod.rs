@@ -60,7 +60,7 @@ fn applicable(scenario: &str) -> (Vec<&'static str>, Vec<&'static str>) {
         },
         limits: meshcert::source::Limits::default(),
     };
-    let snapshot = request.load_offline().unwrap().snapshot;
+    let snapshot = request.load_offline(None).unwrap().snapshot;
     let scope = request.scope.checks_scope();
     let ids = meshcert_checks::registry::ALL
         .iter()
@@ -431,17 +431,19 @@ fn result_in(scenario: &str, id: &str) -> Value {
 // --- Data plane ---
 /// `check` of the healthy scenario plus the manifests in `from`, in `format`.
 fn check_healthy_with(from: &str, format: &str) -> Output {
-    meshcert(&[
-        "check",
-        "--from",
-        "fixtures/healthy",
-        "--from",
-        from,
-        "--at",
-        AT,
-        "-o",
-        format,
-    ])
+    // The healthy fixture's files, and `from`: one cluster (several folders would be several
+    // clusters' dumps).
+    let mut files: Vec<String> = std::fs::read_dir("fixtures/healthy")
+        .unwrap()
+        .map(|e| e.unwrap().path().to_str().unwrap().to_string())
+        .collect();
+    files.sort();
+    let mut args: Vec<&str> = vec!["check"];
+    for f in &files {
+        args.extend(["--from", f.as_str()]);
+    }
+    args.extend(["--from", from, "--at", AT, "-o", format]);
+    meshcert(&args)
 }
 
 /// A minimal meshed pod as JSON.
@@ -600,6 +602,7 @@ mod ci_outputs;
 mod data_plane;
 mod inputs;
 mod layout;
+mod multicluster;
 mod rotation;
 mod scenarios;
 mod secrets;

@@ -115,7 +115,16 @@ pub fn scenarios() -> Vec<String> {
     let mut scenarios: Vec<String> = std::fs::read_dir(root().join("fixtures"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| !["pem", "generate", "screenshots", "README.md"].contains(&n.as_str()))
+        .filter(|n| {
+            ![
+                "pem",
+                "generate",
+                "screenshots",
+                "multicluster",
+                "README.md",
+            ]
+            .contains(&n.as_str())
+        })
         .collect();
     scenarios.sort();
     scenarios

@@ -1,0 +1,262 @@
+use crate::cert::Cert;
+use crate::check::{Category, Check, CheckMeta, Context, Input, Outcome, Problem, Severity};
+use crate::identity::IdentityMaterial;
+use crate::multicluster::{LinkView, Peer, links};
+use crate::snapshot::{BundleRef, Snapshot};
+
+use super::{issuer_chain, label, not_in_run, verifies};
+
+/// For each Link A→B among the run's clusters, B's issuer verifies against the roots A's
+/// proxies get (A's `linkerd-identity-trust-roots`), and A's against B's: a proxy of one side
+/// accepts the certificates the other side's issuer signs (its workloads', its gateway's).
+pub struct LinkedIssuersTrusted;
+
+static TRUSTED: CheckMeta = CheckMeta {
+    id: "meshcert-multicluster-issuers-trusted",
+    category: Category::LinkerdMulticluster,
+    description: "linked clusters trust each other's issuers",
+    severity: Severity::Error,
+    fatal: false,
+    margin: None,
+    linkerd_hint: false,
+    docs: include_str!("../../docs/meshcert-multicluster-issuers-trusted.md"),
+};
+
+/// The same, against what each side's running proxies carry: during a rotation the roots
+/// change before every proxy is restarted, so a proxy may still hold only the old anchor while
+/// the other side's issuer already comes from the new one. Set differences are judged by what
+/// each issuer needs; the description says where each side's rotation stands.
+pub struct LinkedRotationSafe;
+
+static ROTATION: CheckMeta = CheckMeta {
+    id: "meshcert-multicluster-rotation-safe",
+    category: Category::LinkerdMulticluster,
+    description: "linked clusters are mid-rotation safely",
+    severity: Severity::Error,
+    fatal: false,
+    margin: None,
+    linkerd_hint: false,
+    docs: include_str!("../../docs/meshcert-multicluster-rotation-safe.md"),
+};
+
+/// The name this cluster's results go under in the run.
+fn own_name(snap: &Snapshot, peers: &[Peer<'_>]) -> String {
+    peers
+        .iter()
+        .find(|p| std::ptr::eq(p.snapshot, snap))
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| "this cluster".into())
+}
+
+/// One side of a pair.
+struct Side<'a> {
+    name: String,
+    snap: &'a Snapshot,
+    id: IdentityMaterial,
+}
+
+/// A Link with both of its sides (this one first).
+type Pair<'a> = (LinkView<'a>, Side<'a>, Side<'a>);
+
+/// Each Link's pair, or why none can be judged (the skip reason).
+fn pairs<'a>(input: &Input<'a>) -> Result<Vec<Pair<'a>>, String> {
+    let snap = input.snapshot();
+    let views = links(snap, input.peers());
+    if views.is_empty() {
+        return Err("no links".into());
+    }
+    let unknown: Vec<String> = views
+        .iter()
+        .filter(|v| v.target.is_none())
+        .map(not_in_run)
+        .collect();
+    if unknown.len() == views.len() {
+        return Err(format!("not compared: {}", unknown.join("; ")));
+    }
+    let me = own_name(snap, input.peers());
+    Ok(views
+        .into_iter()
+        .filter_map(|v| {
+            let peer = v.target?;
+            let a = Side {
+                name: me.clone(),
+                snap,
+                id: IdentityMaterial::derive(snap),
+            };
+            let b = Side {
+                name: peer.name.clone(),
+                snap: peer.snapshot,
+                id: IdentityMaterial::derive(peer.snapshot),
+            };
+            Some((v, a, b))
+        })
+        .collect())
+}
+
+/// What is wrong with `to` trusting the issuer of `from` through the roots `to`'s proxies get.
+fn roots_problem(
+    from: &Side<'_>,
+    to: &Side<'_>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Option<Problem> {
+    let chain = match issuer_chain(&from.id) {
+        Ok(c) => c,
+        Err(why) => {
+            return Some(Problem::new(format!(
+                "{}: the issuer cannot be read: {why}",
+                from.name
+            )));
+        }
+    };
+    let roots = match crate::data_plane::trust_roots(to.snap) {
+        Some(Ok(r)) => r,
+        Some(Err(why)) => return Some(Problem::new(format!("{}: {why}", to.name))),
+        None => {
+            return Some(Problem::new(format!(
+                "{}: ConfigMap {}/{} not found",
+                to.name,
+                to.snap.linkerd_namespace,
+                crate::data_plane::TRUST_ROOTS
+            )));
+        }
+    };
+    verifies(chain, &roots, at).err().map(|e| {
+        Problem::new(format!(
+            "the trust roots of {} ({}) do not verify the issuer of {} ({}): {e}; proxies of {} reject the certificates of {}'s workloads and gateway",
+            to.name,
+            roots.iter().map(label).collect::<Vec<_>>().join(", "),
+            from.name,
+            label(chain.leaf()),
+            to.name,
+            from.name
+        ))
+    })
+}
+
+impl Check for LinkedIssuersTrusted {
+    fn meta(&self) -> &'static CheckMeta {
+        &TRUSTED
+    }
+
+    fn run(&self, input: &Input<'_>, cx: &Context) -> Outcome {
+        let pairs = match pairs(input) {
+            Ok(p) => p,
+            Err(why) => return Outcome::Skip(why),
+        };
+        let mut problems = Vec::new();
+        for (_, a, b) in &pairs {
+            problems.extend(roots_problem(b, a, cx.at));
+            problems.extend(roots_problem(a, b, cx.at));
+        }
+        Outcome::of_problems(problems, Default::default())
+    }
+}
+
+/// The pods of `to` whose proxies' bundles do not verify the issuer of `from`, grouped by bundle.
+fn proxies_problem(
+    from: &Side<'_>,
+    to: &Side<'_>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Option<Problem> {
+    let chain = issuer_chain(&from.id).ok()?;
+    let dp = &to.snap.data_plane;
+    let parsed: Vec<Option<Vec<Cert>>> = dp
+        .bundles
+        .iter()
+        .map(|b| crate::pem::decode_bundle_lenient(b).ok())
+        .collect();
+    let mut rejecting: Vec<String> = Vec::new();
+    let mut holds: Vec<String> = Vec::new();
+    for pod in &dp.pods {
+        let BundleRef::Value(id) = pod.bundle else {
+            continue;
+        };
+        let Some(Some(bundle)) = parsed.get(id as usize) else {
+            continue;
+        };
+        if verifies(chain, bundle, at).is_err() {
+            let ns = dp
+                .namespaces
+                .get(pod.namespace as usize)
+                .map(String::as_str)
+                .unwrap_or("");
+            rejecting.push(format!("{ns}/{}", pod.name));
+            for c in bundle {
+                let l = label(c);
+                if !holds.contains(&l) {
+                    holds.push(l);
+                }
+            }
+        }
+    }
+    if rejecting.is_empty() {
+        return None;
+    }
+    let n = rejecting.len();
+    rejecting.truncate(10);
+    Some(Problem::new(format!(
+        "{n} proxies of {} trust only {}, which does not verify the issuer of {} ({}): they reject its workloads' and gateway's certificates until restarted ({}{})",
+        to.name,
+        holds.join(", "),
+        from.name,
+        label(chain.leaf()),
+        rejecting.join(", "),
+        if n > 10 { ", …" } else { "" }
+    )))
+}
+
+/// Where each side's rotation stands, when either is under way.
+fn stages(input: &Input<'_>, cx: &Context) -> Vec<String> {
+    let Ok(pairs) = pairs(input) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for (_, a, b) in &pairs {
+        for side in [a, b] {
+            let Ok(r) = crate::rotation::assess(side.snap, &cx.scope, cx.at, None) else {
+                continue;
+            };
+            let text = match r.procedure_step {
+                Some(step) if r.stage.in_progress() => {
+                    format!("{}: {}, next step {step}", side.name, r.stage.as_str())
+                }
+                _ => format!("{}: {}", side.name, r.stage.as_str()),
+            };
+            if !out.contains(&text) {
+                out.push(text);
+            }
+        }
+    }
+    let any = out
+        .iter()
+        .any(|t| !t.ends_with(": before") && !t.ends_with(": done"));
+    if any { out } else { Vec::new() }
+}
+
+impl Check for LinkedRotationSafe {
+    fn meta(&self) -> &'static CheckMeta {
+        &ROTATION
+    }
+
+    fn description(&self, input: &Input<'_>, cx: &Context) -> String {
+        let stages = stages(input, cx);
+        if stages.is_empty() {
+            ROTATION.description.to_string()
+        } else {
+            format!("{} (rotation: {})", ROTATION.description, stages.join("; "))
+        }
+    }
+
+    fn run(&self, input: &Input<'_>, cx: &Context) -> Outcome {
+        let pairs = match pairs(input) {
+            Ok(p) => p,
+            Err(why) => return Outcome::Skip(why),
+        };
+        let mut problems = Vec::new();
+        for (_, a, b) in &pairs {
+            problems.extend(proxies_problem(b, a, cx.at));
+            problems.extend(proxies_problem(a, b, cx.at));
+        }
+        Outcome::of_problems(problems, Default::default())
+    }
+}

@@ -1,0 +1,184 @@
+//! Linked clusters, offline: `--from fixtures/multicluster/<scenario>` holds one dump per cluster
+//! (`east/`, `west/`), each with a Link to the other. linkerd's verdict for "clusters share
+//! trust anchors", and meshcert's on whether traffic between them is trusted, on both sides.
+
+use super::*;
+
+const SHARE: &str = "l5d-multicluster-clusters-share-anchors";
+const ISSUERS: &str = "meshcert-multicluster-issuers-trusted";
+const ROTATION: &str = "meshcert-multicluster-rotation-safe";
+const GATEWAY: &str = "meshcert-multicluster-gateway-identity";
+const CREDENTIALS: &str = "meshcert-multicluster-credentials-not-expiring";
+
+/// The JSON report of the clusters of `fixtures/multicluster/<scenario>`.
+fn fleet(scenario: &str, extra: &[&str]) -> (Output, Value) {
+    let path = format!("fixtures/multicluster/{scenario}");
+    let mut args = vec!["check", "--from", path.as_str(), "--at", AT, "-o", "json"];
+    args.extend_from_slice(extra);
+    let out = meshcert(&args);
+    let json = json_of(&out);
+    (out, json)
+}
+
+/// The multicluster checks of cluster `name`: id → (result, the whole entry).
+fn multicluster_of(report: &Value, name: &str) -> BTreeMap<String, (String, Value)> {
+    let cluster = report["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["context"] == name)
+        .unwrap_or_else(|| panic!("no cluster {name} in {report}"));
+    cluster["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["categoryName"] == "linkerd-multicluster")
+        .flat_map(|c| c["checks"].as_array().unwrap().clone())
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                (c["result"].as_str().unwrap().to_string(), c),
+            )
+        })
+        .collect()
+}
+
+fn results(checks: &BTreeMap<String, (String, Value)>) -> BTreeMap<&str, &str> {
+    checks
+        .iter()
+        .map(|(id, (r, _))| (id.as_str(), r.as_str()))
+        .collect()
+}
+
+#[test]
+fn one_anchor_on_both_sides_passes_everywhere() {
+    let (out, report) = fleet("shared", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    for name in ["east", "west"] {
+        let checks = multicluster_of(&report, name);
+        assert_eq!(
+            results(&checks),
+            [
+                (SHARE, "success"),
+                (ISSUERS, "success"),
+                (ROTATION, "success"),
+                (GATEWAY, "success"),
+                (CREDENTIALS, "success"),
+            ]
+            .into(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_staged_rotation_fails_linkerds_set_equality_but_traffic_is_trusted_both_ways() {
+    let (out, report) = fleet("staged", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    for (name, other) in [("east", "west"), ("west", "east")] {
+        let checks = multicluster_of(&report, name);
+        assert_eq!(checks[SHARE].0, "error", "{name}");
+        assert_eq!(
+            checks[SHARE].1["error"],
+            format!("Problematic clusters:\n    * {other}")
+        );
+        assert_eq!(checks[ISSUERS].0, "success", "{name}");
+        assert_eq!(checks[ROTATION].0, "success", "{name}");
+    }
+    // The note says where each side's rotation stands.
+    let east = multicluster_of(&report, "east");
+    assert_eq!(
+        east[ROTATION].1["description"],
+        "linked clusters are mid-rotation safely (rotation: east: workloads-restarted, next step 3; west: before)"
+    );
+}
+
+#[test]
+fn equal_sets_pass_linkerd_while_an_issuer_is_ahead_of_the_other_sides_proxies() {
+    let (out, report) = fleet("issuer-ahead", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    for name in ["east", "west"] {
+        let checks = multicluster_of(&report, name);
+        assert_eq!(checks[SHARE].0, "success", "{name}: linkerd's verdict");
+        assert_eq!(checks[ISSUERS].0, "success", "{name}: the roots agree");
+        assert_eq!(checks[ROTATION].0, "error", "{name}");
+        let error = checks[ROTATION].1["error"].as_str().unwrap().to_string();
+        assert!(
+            error.starts_with("2 proxies of west trust only 1 root.linkerd.cluster.local")
+                && error.contains(
+                    "which does not verify the issuer of east (14 identity.linkerd.cluster.local"
+                )
+                && error.contains("emojivoto/web-"),
+            "{name}: {error}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_gateway_domain_missing_credentials_and_expired_credentials_are_named() {
+    let (out, report) = fleet("broken", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let east = multicluster_of(&report, "east");
+    assert_eq!(
+        east[SHARE].1["error"],
+        "Problematic clusters:\n    * secret: [linkerd-multicluster/cluster-credentials-north]: secrets \"cluster-credentials-north\" not found"
+    );
+    let gateway = east[GATEWAY].1["error"].as_str().unwrap();
+    assert!(
+        gateway.starts_with("Link linkerd-multicluster/west: spec.gatewayIdentity linkerd-gateway.linkerd-multicluster.serviceaccount.identity.linkerd.west.cluster.local is not an identity of west's trust domain cluster.local"),
+        "{gateway}"
+    );
+    let west = multicluster_of(&report, "west");
+    assert_eq!(west[CREDENTIALS].0, "warning");
+    let credentials = west[CREDENTIALS].1["error"].as_str().unwrap();
+    assert!(
+        credentials.contains("certificate-authority-data 900 east-apiserver-ca")
+            && credentials.contains("expired at 2026-11-01T00:00:00Z")
+            && credentials.contains("the service-account token expired at"),
+        "{credentials}"
+    );
+    // No token, key or kubeconfig in any output.
+    for format in ["json", "table", "junit", "prometheus"] {
+        let out = meshcert(&[
+            "check",
+            "--from",
+            "fixtures/multicluster/broken",
+            "--at",
+            AT,
+            "-o",
+            format,
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !text.contains("eyJ"),
+            "{format}: a JWT segment in the output"
+        );
+        assert!(!text.contains("kubeconfig:"), "{format}");
+    }
+}
+
+#[test]
+fn a_single_clusters_links_are_not_compared_without_their_targets() {
+    let out = check_from("multicluster/staged/east", &["-o", "json"]);
+    let report = json_of(&out);
+    let share = crate::common::check_result(&report, SHARE);
+    assert_eq!(share["result"], "skipped");
+    assert_eq!(
+        share["reason"],
+        "not compared: west (Link linkerd-multicluster/west) is not among the run's clusters: read it too (--context, or its dump with --from)"
+    );
+    // Naming the two dumps gives the pair.
+    let both = meshcert(&[
+        "check",
+        "--from",
+        "fixtures/multicluster/staged/east",
+        "--from",
+        "fixtures/multicluster/staged/west",
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    let report = json_of(&both);
+    assert_eq!(multicluster_of(&report, "east")[SHARE].0, "error");
+}
