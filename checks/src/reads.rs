@@ -105,6 +105,12 @@ pub fn follow_up_reads(snap: &Snapshot, attempted: &[ObjectRef]) -> Vec<Read> {
             out.push(Read::one(object));
         }
     };
+    // Each Link's credentials Secret, in the Link's namespace.
+    for (link, l) in snap.links() {
+        if let Some(name) = &l.credentials_secret {
+            add(ObjectRef::new(Kind::Secret, &link.namespace, name.as_str()));
+        }
+    }
     let served = snap.certificates_served != Some(false);
     if let Some(d) = crate::trust_manager::distribution(snap) {
         for source in crate::trust_manager::named_sources(d.bundle, &snap.trust_namespace) {
@@ -226,6 +232,17 @@ pub fn opt_in_grants(linkerd_ns: &str, trust_ns: &str) -> Vec<(&'static str, Gra
         verb: "get",
         name: None,
     };
+    let multicluster = |resource: &'static str, verb: &'static str| Grant {
+        namespace: Some(MULTICLUSTER_NAMESPACE.to_string()),
+        group: if resource == "links" {
+            "multicluster.linkerd.io"
+        } else {
+            ""
+        },
+        resource,
+        verb,
+        name: None,
+    };
     let trust = |kind: Kind, name: Option<&str>| {
         let (group, resource) = kind.group_resource();
         Grant {
@@ -248,8 +265,14 @@ pub fn opt_in_grants(linkerd_ns: &str, trust_ns: &str) -> Vec<(&'static str, Gra
             trust(Kind::Secret, Some(PREVIOUS_ANCHOR_SECRET)),
         ),
         ("trust-namespace.yaml", trust(Kind::Certificate, None)),
+        ("multicluster.yaml", multicluster("links", "list")),
+        ("multicluster.yaml", multicluster("secrets", "get")),
     ]
 }
+
+/// The multicluster extension's namespace as `linkerd multicluster install` creates it (meshcert
+/// finds it by its `linkerd.io/extension=multicluster` label).
+pub const MULTICLUSTER_NAMESPACE: &str = "linkerd-multicluster";
 
 /// kubectl's name for a kind's resource.
 fn resource(kind: Kind) -> &'static str {
@@ -373,10 +396,24 @@ pub fn dump_script(linkerd_ns: &str, trust_ns: &str, data_plane_ns: Option<&str>
         "$kubectl get pods {pods_scope} -l {MESHED_LABEL} -o json > \"$out/pods.json\"\n"
     ));
     out.push_str(&trust_script(trust_ns));
+    out.push_str(MULTICLUSTER_SCRIPT);
     out.push_str(&runtime_script(linkerd_ns, &pods_scope));
     out.push_str("echo \"now: meshcert check --from $out\" >&2\n");
     out
 }
+
+/// The multicluster Links of the extension's namespace, and the credentials Secrets they name
+/// (as kubectl prints them: with their tokens, as the dump holds the issuer's key; meshcert's own
+/// outputs keep only the tokens' expiry).
+const MULTICLUSTER_SCRIPT: &str = "for ns in $($kubectl get namespace -l linkerd.io/extension=multicluster -o jsonpath='{.items[*].metadata.name}'); do\n\
+\x20 $kubectl get links.multicluster.linkerd.io -n \"$ns\" -o yaml > \"$out/links-$ns.yaml\" \\\n\
+\x20   || { rm -f \"$out/links-$ns.yaml\"; echo \"no Links read in $ns\" >&2; continue; }\n\
+\x20 secrets=$($kubectl get links.multicluster.linkerd.io -n \"$ns\" -o jsonpath='{.items[*].spec.clusterCredentialsSecret}')\n\
+\x20 if [ -n \"$secrets\" ]; then\n\
+\x20   # shellcheck disable=SC2086 # one argument per Secret name\n\
+\x20   $kubectl get secret -n \"$ns\" $secrets --ignore-not-found -o yaml > \"$out/link-credentials-$ns.yaml\"\n\
+\x20 fi\n\
+done\n";
 
 /// When a trust-manager bundle was dumped, its sources in the trust namespace: the guide's two
 /// anchor Secrets, reduced by a kubectl template to their `tls.crt`/`ca.crt` and `cert-manager.io/`

@@ -598,6 +598,16 @@ impl Snapshot {
         )
     }
 
+    /// Why the Links could not be listed, when they could not.
+    pub fn links_unavailable(&self) -> Option<&str> {
+        self.objects.iter().find_map(|(key, state)| match state {
+            ObjectState::Forbidden(why) if key.kind == Kind::Link && key.name.is_empty() => {
+                Some(why.as_str())
+            }
+            _ => None,
+        })
+    }
+
     /// The multicluster Links read, by namespace and name.
     pub fn links(&self) -> impl Iterator<Item = (&ObjectRef, &Link)> {
         self.objects.iter().filter_map(|(key, state)| match state {

@@ -368,7 +368,7 @@ pub(super) async fn get_with(
 
 /// The API path of an object.
 /// The collection an object of `kind` lives in, as kube's resource types name it.
-fn collection(kind: Kind, namespace: &str) -> String {
+pub(super) fn collection(kind: Kind, namespace: &str) -> String {
     use k8s_openapi::api::admissionregistration::v1::{
         MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
     };
@@ -450,7 +450,7 @@ pub fn rbac_rule(o: &ObjectRef) -> String {
 }
 
 /// A GET's giving up as the run's error.
-fn give_up(cluster: &Cluster, e: GiveUp) -> anyhow::Error {
+pub(super) fn give_up(cluster: &Cluster, e: GiveUp) -> anyhow::Error {
     match e {
         GiveUp::Unreachable(why) => unreachable(cluster, &why),
         GiveUp::Failed(why) | GiveUp::Unavailable(why) => anyhow!("{why}"),
@@ -608,8 +608,10 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
             unavailable_as_data(found).map_err(fail)?,
         )?;
     }
+    // The multicluster Links, when the extension is there.
+    super::live_links::read(cluster, &mut builder, deadline, opts.verbose).await?;
     // What the answers point at (the Certificates the Secrets' annotations name, trust-manager's
-    // sources), round after round until nothing new is named.
+    // sources, the Links' credentials), round after round until nothing new is named.
     let mut attempted: Vec<ObjectRef> = Vec::new();
     loop {
         let reads = follow_up_reads(&builder.snap, &attempted);

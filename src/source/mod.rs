@@ -8,6 +8,7 @@ mod kube_types;
 pub mod limits;
 mod link;
 pub mod live;
+mod live_links;
 pub mod manifests;
 pub mod pem_files;
 mod runtime;

@@ -63,7 +63,7 @@ fn pairs<'a>(input: &Input<'a>) -> Result<Vec<Pair<'a>>, String> {
     let snap = input.snapshot();
     let views = links(snap, input.peers());
     if views.is_empty() {
-        return Err("no links".into());
+        return Err(super::no_links(snap));
     }
     let unknown: Vec<String> = views
         .iter()

@@ -17,6 +17,13 @@ use crate::cert::Cert;
 use crate::identity::IdentityMaterial;
 use crate::multicluster::LinkView;
 
+/// Why a cluster's Links give nothing to check: none (linkerd's "no links"), or they could not
+/// be listed.
+pub(crate) fn no_links(snap: &crate::snapshot::Snapshot) -> String {
+    snap.links_unavailable()
+        .map_or_else(|| "no links".to_string(), String::from)
+}
+
 /// What a check says of a Link whose target is not among the run's clusters.
 pub(crate) fn not_in_run(v: &LinkView<'_>) -> String {
     format!(

@@ -25,7 +25,7 @@ impl Check for ClustersShareAnchors {
         let snap = input.snapshot();
         let views = links(snap, input.peers());
         if views.is_empty() {
-            return Outcome::Skip("no links".into());
+            return Outcome::Skip(super::no_links(snap));
         }
         let local = match config_anchors(snap, &snap.linkerd_namespace) {
             Ok(Ok(anchors)) => anchors,

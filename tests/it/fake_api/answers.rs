@@ -29,6 +29,14 @@ pub(super) fn collection_kind(path: &str, store: &Store) -> Option<&'static str>
         ["apis", "apiregistration.k8s.io", "v1", "apiservices"] => "APIServiceList",
         [
             "apis",
+            "multicluster.linkerd.io",
+            "v1alpha3",
+            "namespaces",
+            _,
+            "links",
+        ] => "LinkList",
+        [
+            "apis",
             "cert-manager.io",
             "v1",
             "namespaces",
@@ -70,6 +78,8 @@ pub(super) fn discovery(path: &str, store: &Store) -> Option<Value> {
             // trust-manager's CRDs, as where it is installed (a GET of a missing one is a 404).
             groups.push(group_v("trust.cert-manager.io", "v1alpha1"));
             groups.push(group_v("trust-manager.io", "v1alpha2"));
+            // Linkerd multicluster's Link CRD, as where the extension is installed.
+            groups.push(group_v("multicluster.linkerd.io", "v1alpha3"));
             json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
         }
         "/api/v1" => list(
@@ -114,6 +124,10 @@ pub(super) fn discovery(path: &str, store: &Store) -> Option<Value> {
                 false,
                 &[],
             )],
+        ),
+        "/apis/multicluster.linkerd.io/v1alpha3" => list(
+            "multicluster.linkerd.io/v1alpha3",
+            vec![resource("links", "link", "Link", true, &[])],
         ),
         "/apis/apiregistration.k8s.io/v1" => list(
             "apiregistration.k8s.io/v1",

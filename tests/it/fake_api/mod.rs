@@ -94,6 +94,7 @@ fn path_of(obj: &Value) -> Option<String> {
         "Event" => format!("/api/v1/namespaces/{ns}/events/{name}"),
         "Bundle" => format!("/apis/trust.cert-manager.io/v1alpha1/bundles/{name}"),
         "ClusterBundle" => format!("/apis/trust-manager.io/v1alpha2/clusterbundles/{name}"),
+        "Link" => format!("/apis/multicluster.linkerd.io/v1alpha3/namespaces/{ns}/links/{name}"),
         _ => return None,
     })
 }

@@ -457,6 +457,24 @@ fn deploy_rbac_allows_every_request_of_a_full_run_and_nothing_more() {
         );
     }
     requests.extend(trust);
+    // The opt-in multicluster permissions: the Links listed, their credentials Secrets read.
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(
+        &root().join("fixtures/multicluster/shared/east"),
+        tmp.path(),
+    );
+    live(&k, &[]);
+    let linked = api.requests();
+    for expected in [
+        "GET /apis/multicluster.linkerd.io/v1alpha3/namespaces/linkerd-multicluster/links",
+        "GET /api/v1/namespaces/linkerd-multicluster/secrets/cluster-credentials-west",
+    ] {
+        assert!(
+            linked.iter().any(|r| r.starts_with(expected)),
+            "{expected} not in {linked:#?}"
+        );
+    }
+    requests.extend(linked);
 
     let rules = rbac::rules_of(&deploy, &sa, &ns);
     for r in &rules {

@@ -20,6 +20,7 @@ use crate::fake_api::documents;
 
 mod crds;
 mod incluster;
+mod multicluster;
 mod paging;
 mod rbac;
 mod runtime;
@@ -29,7 +30,13 @@ mod shapes;
 
 /// The namespaces every scenario may use; made once, never deleted (no namespace controller
 /// runs, so a deleted namespace would stay Terminating).
-const NAMESPACES: [&str; 4] = ["linkerd", "linkerd-viz", "linkerd-jaeger", "cert-manager"];
+const NAMESPACES: [&str; 5] = [
+    "linkerd",
+    "linkerd-viz",
+    "linkerd-jaeger",
+    "cert-manager",
+    "linkerd-multicluster",
+];
 /// The field manager of the objects the tests apply.
 const MANAGER: &str = "meshcert-tests";
 
@@ -113,9 +120,11 @@ fn start() -> Option<Cluster> {
     c.apply_rbac(&std::fs::read_to_string(root().join("deploy/base/rbac.yaml")).unwrap());
     // trust-manager's sources in the trust namespace: opt-in, granted here as a user of the
     // guide's setup would.
-    c.apply_rbac(
-        &std::fs::read_to_string(root().join("deploy/base/opt-in/trust-namespace.yaml")).unwrap(),
-    );
+    for opt_in in ["trust-namespace.yaml", "multicluster.yaml"] {
+        c.apply_rbac(
+            &std::fs::read_to_string(root().join("deploy/base/opt-in").join(opt_in)).unwrap(),
+        );
+    }
     for file in ["namespace.yaml", "serviceaccount.yaml"] {
         let path = root().join("deploy/base").join(file);
         c.kubectl_ok(&["apply", "--server-side", "-f", path.to_str().unwrap()]);
@@ -130,6 +139,14 @@ fn start() -> Option<Cluster> {
             "bundles",
             "Cluster",
         ),
+        // Linkerd multicluster's Link.
+        crd(
+            "multicluster.linkerd.io",
+            "v1alpha3",
+            "Link",
+            "links",
+            "Namespaced",
+        ),
         crd(
             "trust-manager.io",
             "v1alpha2",
@@ -141,6 +158,7 @@ fn start() -> Option<Cluster> {
     for name in [
         "crd/bundles.trust.cert-manager.io",
         "crd/clusterbundles.trust-manager.io",
+        "crd/links.multicluster.linkerd.io",
     ] {
         c.kubectl_ok(&["wait", "--for=condition=Established", "--timeout=60s", name]);
     }
