@@ -127,6 +127,11 @@ pub struct ClusterArgs {
     /// Log every API request (and retry) on stderr.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Do not reach a linked cluster that the run does not read through its Link's credentials
+    /// (as `linkerd multicluster check` does); its Links are then "not compared".
+    #[arg(long)]
+    pub no_follow_links: bool,
 }
 
 /// Which clusters to read: shared by `check` and `rotation`.

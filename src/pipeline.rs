@@ -57,7 +57,9 @@ impl Plan {
             ..self.cx.clone()
         };
         let reads = read(&self.request)?;
-        // The clusters read, for the checks of linked clusters.
+        let linked = follow_links(&self.request, &reads)?;
+        // The clusters read, and the linked ones reached through their Links, for the checks of
+        // linked clusters.
         let peers: Vec<meshcert_checks::multicluster::Peer<'_>> = reads
             .iter()
             .filter_map(|r| {
@@ -68,6 +70,15 @@ impl Plan {
                     snapshot: &loaded.snapshot,
                 })
             })
+            .chain(
+                linked
+                    .iter()
+                    .map(|(name, loaded)| meshcert_checks::multicluster::Peer {
+                        name: name.clone(),
+                        server: loaded.server.clone(),
+                        snapshot: &loaded.snapshot,
+                    }),
+            )
             .collect();
         let reports: Vec<Option<meshcert_checks::report::Report>> = reads
             .iter()
@@ -113,6 +124,71 @@ impl Plan {
             fail_on: cx.fail_on,
         })
     }
+}
+
+/// The targets of the Links of `reads` that the run did not read, reached through the Links'
+/// credentials (live, unless `--no-follow-links`), each once: its name (the Link's
+/// `targetClusterName`) and what was read there.
+fn follow_links(request: &Request, reads: &[Read]) -> anyhow::Result<Vec<(String, Loaded)>> {
+    let source::Source::Live {
+        timeout,
+        follow_links: true,
+        ..
+    } = &request.source
+    else {
+        return Ok(Vec::new());
+    };
+    let peers: Vec<meshcert_checks::multicluster::Peer<'_>> = reads
+        .iter()
+        .filter_map(|r| {
+            let loaded = r.loaded.as_ref().ok()?;
+            Some(meshcert_checks::multicluster::Peer {
+                name: r.context.clone().unwrap_or_default(),
+                server: loaded.server.clone(),
+                snapshot: &loaded.snapshot,
+            })
+        })
+        .collect();
+    // (target name, its control plane's namespace, the credentials), once per server.
+    let mut wanted: Vec<(
+        String,
+        String,
+        &meshcert_checks::snapshot::SecretBytes,
+        String,
+    )> = Vec::new();
+    for r in reads {
+        let Ok(loaded) = &r.loaded else { continue };
+        for v in meshcert_checks::multicluster::links(&loaded.snapshot, &peers) {
+            let (None, Ok(k), Some(secret)) = (v.target, &v.credentials, &v.secret) else {
+                continue;
+            };
+            let Some((_, raw)) = loaded.link_credentials.iter().find(|(o, _)| o == secret) else {
+                continue;
+            };
+            let server = k.server.clone().unwrap_or_default();
+            if wanted.iter().any(|w| w.3 == server) {
+                continue;
+            }
+            let ns = v
+                .link
+                .target_linkerd_namespace
+                .clone()
+                .unwrap_or_else(|| "linkerd".into());
+            wanted.push((v.target_name.clone(), ns, raw, server));
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limits = request.limits;
+    let rt = runtime()?;
+    Ok(rt.block_on(async {
+        let tasks = wanted.iter().map(|(name, ns, raw, _)| async move {
+            let (loaded, _) = source::follow::load_linked(raw, name, ns, *timeout, limits).await;
+            (name.clone(), loaded)
+        });
+        futures::future::join_all(tasks).await
+    }))
 }
 
 /// One cluster of a request, read: the label its results go under (the context it was read
@@ -255,6 +331,7 @@ pub fn request_of(
             page_size: cluster.page_size,
             verbose: cluster.verbose,
             proxy_metrics: cluster.proxy_metrics,
+            follow_links: !cluster.no_follow_links,
         },
     };
     Ok(Request {

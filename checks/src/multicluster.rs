@@ -78,9 +78,14 @@ pub fn links<'a>(snap: &'a Snapshot, peers: &'a [Peer<'a>]) -> Vec<LinkView<'a>>
                 Some(s) => credentials(snap, s),
             };
             let others = || peers.iter().filter(|p| !std::ptr::eq(p.snapshot, snap));
-            let server = credentials.as_ref().ok().and_then(|k| k.server.as_deref());
+            let trimmed = |s: &str| s.trim_end_matches('/').to_string();
+            let server = credentials
+                .as_ref()
+                .ok()
+                .and_then(|k| k.server.as_deref())
+                .map(trimmed);
             let target = others()
-                .find(|p| server.is_some() && p.server.as_deref() == server)
+                .find(|p| server.is_some() && p.server.as_deref().map(trimmed) == server)
                 .or_else(|| others().find(|p| p.name == target_name));
             LinkView {
                 object: object.clone(),

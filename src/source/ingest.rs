@@ -98,6 +98,9 @@ pub struct Loaded {
     pub source: String,
     /// The API server it was read from (live), which a linked cluster's credentials name.
     pub server: Option<String>,
+    /// The Links' credentials as read (their kubeconfigs, tokens included), kept in memory only
+    /// to reach a linked cluster the run does not read (never on the Snapshot, never written).
+    pub link_credentials: Vec<(ObjectRef, SecretBytes)>,
 }
 
 /// The key of a Link's credentials Secret that holds the target's kubeconfig.
@@ -106,6 +109,8 @@ const LINK_CREDENTIALS_KEY: &str = "kubeconfig";
 /// Accumulates documents into a Snapshot.
 pub(crate) struct Builder {
     pub(crate) snap: Snapshot,
+    /// The Links' credentials, raw: see [`Loaded::link_credentials`].
+    pub(crate) link_credentials: Vec<(ObjectRef, SecretBytes)>,
     /// Objects (documents and List items, of any kind) read so far, and the most allowed.
     pub(crate) objects: usize,
     pub(crate) max_objects: usize,
@@ -115,6 +120,7 @@ impl Builder {
     pub(crate) fn new(snap: Snapshot, limits: Limits) -> Builder {
         Builder {
             snap,
+            link_credentials: Vec::new(),
             objects: 0,
             max_objects: limits.max_objects,
         }
@@ -236,7 +242,11 @@ impl Builder {
                 // A Link's credentials: reduced to what they point at; the token never kept.
                 if let Some(value) = secret.data.remove(LINK_CREDENTIALS_KEY) {
                     secret.kubeconfig = Some(match value {
-                        SecretValue::Bytes(b) => super::link::remote_kubeconfig(b.expose()),
+                        SecretValue::Bytes(b) => {
+                            let reduced = super::link::remote_kubeconfig(b.expose());
+                            self.link_credentials.push((oref.clone(), b));
+                            reduced
+                        }
                         SecretValue::Undecodable(why) => {
                             Err(format!("key {LINK_CREDENTIALS_KEY} is not base64: {why}"))
                         }

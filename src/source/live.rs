@@ -115,7 +115,7 @@ pub async fn connect(
     context: Option<&str>,
     timeout: Duration,
 ) -> anyhow::Result<Cluster> {
-    let (mut config, name) = match kubeconfig(path)? {
+    let (config, name) = match kubeconfig(path)? {
         Some(kc) => {
             let name = context
                 .map(String::from)
@@ -142,6 +142,27 @@ pub async fn connect(
             (config, "in-cluster".to_string())
         }
     };
+    client_of(config, name, timeout)
+}
+
+/// Connects with the kubeconfig `yaml` (its current context), as `name`: a linked cluster,
+/// through its Link's credentials.
+pub async fn connect_kubeconfig(
+    yaml: &str,
+    name: &str,
+    timeout: Duration,
+) -> anyhow::Result<Cluster> {
+    // The parsers' messages may quote the text, which holds a token: not repeated.
+    let kc = Kubeconfig::from_yaml(yaml)
+        .map_err(|_| anyhow!("unable to parse api config: not a kubeconfig"))?;
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .map_err(|_| anyhow!("unable to parse api config: its current context cannot be used"))?;
+    client_of(config, name.to_string(), timeout)
+}
+
+/// A client for `config`: meshcert's timeouts, no retries of kube's own.
+fn client_of(mut config: Config, name: String, timeout: Duration) -> anyhow::Result<Cluster> {
     // meshcert retries itself, within the run's deadline.
     config.default_retry = false;
     config.connect_timeout = Some(Duration::from_secs(5).min(timeout));
@@ -632,6 +653,7 @@ pub async fn load(cluster: &Cluster, opts: &Options<'_>) -> anyhow::Result<Loade
         snapshot: builder.snap,
         source: format!("cluster: {} ({})", cluster.context, cluster.server),
         server: Some(cluster.server.clone()),
+        link_credentials: builder.link_credentials,
     })
 }
 
@@ -739,7 +761,11 @@ async fn list_meshed_pods(
 }
 
 /// Adds the answer for `target` to the snapshot: the object, nothing (404), or why it is forbidden.
-fn record(builder: &mut Builder, target: ObjectRef, found: Fetched) -> anyhow::Result<()> {
+pub(super) fn record(
+    builder: &mut Builder,
+    target: ObjectRef,
+    found: Fetched,
+) -> anyhow::Result<()> {
     match found {
         Fetched::Found(json) => builder.add_json(
             json.as_bytes(),

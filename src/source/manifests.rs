@@ -41,6 +41,7 @@ pub fn read_bytes(name: &str, bytes: &[u8], ns: &str, limits: Limits) -> anyhow:
         snapshot: builder.snap,
         source: format!("manifests: {name}"),
         server: None,
+        link_credentials: builder.link_credentials,
     })
 }
 
@@ -102,5 +103,6 @@ pub fn load(paths: &[PathBuf], ns: &str, limits: Limits) -> anyhow::Result<Loade
         snapshot: builder.snap,
         source: format!("manifests: {}", described.join(", ")),
         server: None,
+        link_credentials: builder.link_credentials,
     })
 }

@@ -2,6 +2,7 @@
 
 mod certificate;
 mod discovery;
+pub mod follow;
 mod ingest;
 pub mod json_stream;
 mod kube_types;
@@ -129,6 +130,8 @@ pub enum Source {
         proxy_metrics: ProxyMetrics,
         /// How many clusters are read at once.
         parallel: usize,
+        /// Reach the targets of Links that the run does not read, through their credentials.
+        follow_links: bool,
     },
 }
 

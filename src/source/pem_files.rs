@@ -32,5 +32,6 @@ pub fn load(anchors: &Path, cert: &Path, key: &Path, ns: &str) -> anyhow::Result
         snapshot: snap,
         source,
         server: None,
+        link_credentials: Vec::new(),
     })
 }

@@ -94,33 +94,22 @@ fn pairs<'a>(input: &Input<'a>) -> Result<Vec<Pair<'a>>, String> {
 }
 
 /// What is wrong with `to` trusting the issuer of `from` through the roots `to`'s proxies get.
-fn roots_problem(
-    from: &Side<'_>,
-    to: &Side<'_>,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Option<Problem> {
-    let chain = match issuer_chain(&from.id) {
-        Ok(c) => c,
-        Err(why) => {
-            return Some(Problem::new(format!(
-                "{}: the issuer cannot be read: {why}",
-                from.name
-            )));
-        }
-    };
+fn roots_problem(from: &Side<'_>, to: &Side<'_>, at: chrono::DateTime<chrono::Utc>) -> Judged {
+    let chain = issuer_chain(&from.id)
+        .map_err(|why| format!("{}: the issuer cannot be read: {why}", from.name))?;
     let roots = match crate::data_plane::trust_roots(to.snap) {
         Some(Ok(r)) => r,
-        Some(Err(why)) => return Some(Problem::new(format!("{}: {why}", to.name))),
+        Some(Err(why)) => return Err(format!("{}: {why}", to.name)),
         None => {
-            return Some(Problem::new(format!(
+            return Err(format!(
                 "{}: ConfigMap {}/{} not found",
                 to.name,
                 to.snap.linkerd_namespace,
                 crate::data_plane::TRUST_ROOTS
-            )));
+            ));
         }
     };
-    verifies(chain, &roots, at).err().map(|e| {
+    Ok(verifies(chain, &roots, at).err().map(|e| {
         Problem::new(format!(
             "the trust roots of {} ({}) do not verify the issuer of {} ({}): {e}; proxies of {} reject the certificates of {}'s workloads and gateway",
             to.name,
@@ -130,7 +119,37 @@ fn roots_problem(
             to.name,
             from.name
         ))
-    })
+    }))
+}
+
+/// The Links whose target is not among the run's clusters, as directions not judged.
+fn unknown_targets(input: &Input<'_>) -> Vec<Judged> {
+    links(input.snapshot(), input.peers())
+        .iter()
+        .filter(|v| v.target.is_none())
+        .map(|v| Err(not_in_run(v)))
+        .collect()
+}
+
+/// A pair's direction judged: a problem or none, or why it cannot be judged.
+type Judged = Result<Option<Problem>, String>;
+
+/// The check's outcome from every direction judged: the problems, else a skip naming what could
+/// not be judged, else a pass.
+fn outcome(judged: Vec<Judged>) -> Outcome {
+    let mut problems = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    for j in judged {
+        match j {
+            Ok(p) => problems.extend(p),
+            Err(why) if !unknown.contains(&why) => unknown.push(why),
+            Err(_) => {}
+        }
+    }
+    if problems.is_empty() && !unknown.is_empty() {
+        return Outcome::Skip(format!("not compared: {}", unknown.join("; ")));
+    }
+    Outcome::of_problems(problems, Default::default())
 }
 
 impl Check for LinkedIssuersTrusted {
@@ -143,22 +162,22 @@ impl Check for LinkedIssuersTrusted {
             Ok(p) => p,
             Err(why) => return Outcome::Skip(why),
         };
-        let mut problems = Vec::new();
+        let mut judged = unknown_targets(input);
         for (_, a, b) in &pairs {
-            problems.extend(roots_problem(b, a, cx.at));
-            problems.extend(roots_problem(a, b, cx.at));
+            judged.push(roots_problem(b, a, cx.at));
+            judged.push(roots_problem(a, b, cx.at));
         }
-        Outcome::of_problems(problems, Default::default())
+        outcome(judged)
     }
 }
 
 /// The pods of `to` whose proxies' bundles do not verify the issuer of `from`, grouped by bundle.
-fn proxies_problem(
-    from: &Side<'_>,
-    to: &Side<'_>,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Option<Problem> {
-    let chain = issuer_chain(&from.id).ok()?;
+fn proxies_problem(from: &Side<'_>, to: &Side<'_>, at: chrono::DateTime<chrono::Utc>) -> Judged {
+    let chain = issuer_chain(&from.id)
+        .map_err(|why| format!("{}: the issuer cannot be read: {why}", from.name))?;
+    if let Some(why) = &to.snap.data_plane_unavailable {
+        return Err(format!("{}: {why}", to.name));
+    }
     let dp = &to.snap.data_plane;
     let parsed: Vec<Option<Vec<Cert>>> = dp
         .bundles
@@ -190,11 +209,11 @@ fn proxies_problem(
         }
     }
     if rejecting.is_empty() {
-        return None;
+        return Ok(None);
     }
     let n = rejecting.len();
     rejecting.truncate(10);
-    Some(Problem::new(format!(
+    Ok(Some(Problem::new(format!(
         "{n} proxies of {} trust only {}, which does not verify the issuer of {} ({}): they reject its workloads' and gateway's certificates until restarted ({}{})",
         to.name,
         holds.join(", "),
@@ -202,7 +221,7 @@ fn proxies_problem(
         label(chain.leaf()),
         rejecting.join(", "),
         if n > 10 { ", …" } else { "" }
-    )))
+    ))))
 }
 
 /// Where each side's rotation stands, when either is under way.
@@ -252,11 +271,11 @@ impl Check for LinkedRotationSafe {
             Ok(p) => p,
             Err(why) => return Outcome::Skip(why),
         };
-        let mut problems = Vec::new();
+        let mut judged = unknown_targets(input);
         for (_, a, b) in &pairs {
-            problems.extend(proxies_problem(b, a, cx.at));
-            problems.extend(proxies_problem(a, b, cx.at));
+            judged.push(proxies_problem(b, a, cx.at));
+            judged.push(proxies_problem(a, b, cx.at));
         }
-        Outcome::of_problems(problems, Default::default())
+        outcome(judged)
     }
 }

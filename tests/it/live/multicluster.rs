@@ -51,3 +51,93 @@ fn two_linked_clusters_read_live_give_the_offline_verdicts() {
         assert!(!text.contains("eyJ"), "{scenario}");
     }
 }
+
+/// Writes `dir`'s objects into `to`, with the credentials Secret of the Link to `target`
+/// holding `kubeconfig` (as `linkerd multicluster link` writes it for a reachable target).
+fn with_credentials(dir: &Path, to: &Path, target: &str, kubeconfig: &str) {
+    use base64::Engine as _;
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if name != "linkerd-identity.yaml" {
+            std::fs::copy(&path, to.join(&name)).unwrap();
+            continue;
+        }
+        let mut items = crate::fake_api::documents(&path);
+        for o in &mut items {
+            if o["kind"] == "Secret"
+                && o["metadata"]["name"] == format!("cluster-credentials-{target}").as_str()
+            {
+                o["data"]["kubeconfig"] =
+                    serde_json::json!(base64::engine::general_purpose::STANDARD.encode(kubeconfig));
+            }
+        }
+        let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+        std::fs::write(to.join("linkerd-identity.json"), list.to_string()).unwrap();
+    }
+}
+
+/// One cluster read, as `linkerd multicluster check` reads it: its Link's credentials reach the
+/// target, whose linkerd-config gives linkerd's verdict; its pods are not read there, so the
+/// checks that need them say so rather than pass. `--no-follow-links` leaves the target alone.
+#[test]
+fn a_links_target_outside_the_run_is_reached_through_its_credentials() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = root().join("fixtures/multicluster/staged");
+    let west = FakeApi::serve(&[&dir.join("west")]);
+    let west_only = tmp.path().join("west-only");
+    std::fs::create_dir_all(&west_only).unwrap();
+    let west_config =
+        std::fs::read_to_string(kubeconfig(&west_only, &[("west", Some(&west))])).unwrap();
+    let east_dir = tmp.path().join("east");
+    with_credentials(&dir.join("east"), &east_dir, "west", &west_config);
+    let east = FakeApi::serve(&[&east_dir]);
+    let k = kubeconfig(tmp.path(), &[("east", Some(&east))]);
+    let online = live(&k, &["-o", "json"]);
+    let report = json(&online);
+    let share = result(&report, "l5d-multicluster-clusters-share-anchors");
+    assert_eq!(share["result"], "error", "{share}");
+    assert_eq!(share["error"], "Problematic clusters:\n    * west");
+    // Reached: west's linkerd-config was read through the credentials.
+    assert!(
+        west.requests()
+            .iter()
+            .any(|r| r.starts_with("GET /api/v1/namespaces/linkerd/configmaps/linkerd-config")),
+        "{:#?}",
+        west.requests()
+    );
+    // Its issuer verifies against east's roots and east's against west's; its pods were not read.
+    let issuers = result(&report, "meshcert-multicluster-issuers-trusted");
+    assert_eq!(issuers["result"], "success", "{issuers}");
+    let rotation = result(&report, "meshcert-multicluster-rotation-safe");
+    assert_eq!(rotation["result"], "skipped", "{rotation}");
+    assert!(
+        rotation["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the pods of west were not read"),
+        "{rotation}"
+    );
+    // Without following: not compared.
+    let alone = json(&live(&k, &["-o", "json", "--no-follow-links"]));
+    assert_eq!(
+        result(&alone, "l5d-multicluster-clusters-share-anchors")["result"],
+        "skipped"
+    );
+    // An unreachable target: linkerd's "unable to fetch anchors", naming it.
+    let dead_dir = tmp.path().join("dead");
+    std::fs::create_dir_all(&dead_dir).unwrap();
+    let dead = std::fs::read_to_string(kubeconfig(&dead_dir, &[("west", None)])).unwrap();
+    let east_dead = tmp.path().join("east-dead");
+    with_credentials(&dir.join("east"), &east_dead, "west", &dead);
+    let east2 = FakeApi::serve(&[&east_dead]);
+    let k2 = kubeconfig(&dead_dir, &[("east", Some(&east2))]);
+    let report = json(&live(&k2, &["-o", "json"]));
+    let share = result(&report, "l5d-multicluster-clusters-share-anchors");
+    let error = share["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("Problematic clusters:\n    * west: unable to fetch anchors: "),
+        "{error}"
+    );
+}
