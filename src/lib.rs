@@ -221,16 +221,17 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
     let new_anchor = args.new_anchor.as_deref().map(new_anchor_of).transpose()?;
     let per_cluster = request.per_cluster();
     let mut assessed = Vec::new();
-    for read in pipeline::read(&request)? {
-        let context = read.context.filter(|_| per_cluster);
-        assessed.push(match read.loaded {
+    let reads = pipeline::read(&request)?;
+    for read in &reads {
+        let context = read.context.clone().filter(|_| per_cluster);
+        assessed.push(match &read.loaded {
             Ok(loaded) => Assessed {
                 context,
                 source: loaded.source.clone(),
                 outcome: assess(&loaded.snapshot, &scope, at, new_anchor.as_deref()),
             },
             // The one cluster (or the files) could not be read: the run's error.
-            Err(e) if !per_cluster => return Err(e),
+            Err(e) if !per_cluster => return Err(anyhow::anyhow!("{e:#}")),
             Err(e) => Assessed {
                 source: format!("context {}", context.as_deref().unwrap_or_default()),
                 context,
@@ -238,9 +239,40 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
             },
         });
     }
+    // Across linked clusters: each one's next step, held where it would break another.
+    // One assessment per read, in order.
+    let peers: Vec<(
+        meshcert_checks::multicluster::Peer<'_>,
+        &meshcert_checks::rotation::Rotation,
+    )> = reads
+        .iter()
+        .zip(&assessed)
+        .filter_map(|(read, a)| {
+            let (Ok(loaded), Ok(r)) = (&read.loaded, &a.outcome) else {
+                return None;
+            };
+            let peer = meshcert_checks::multicluster::Peer {
+                name: read.context.clone().unwrap_or_default(),
+                server: loaded.server.clone(),
+                snapshot: &loaded.snapshot,
+            };
+            Some((peer, r))
+        })
+        .collect();
+    let assessed_ok: Vec<_> = peers.iter().map(|(p, r)| (p, *r)).collect();
+    let fleet = if per_cluster && assessed_ok.len() > 1 {
+        meshcert_checks::rotation::fleet::plan(&assessed_ok)
+    } else {
+        Vec::new()
+    };
+    let fleet: Vec<_> = if fleet.iter().any(|f| !f.linked.is_empty()) {
+        fleet
+    } else {
+        Vec::new()
+    };
     let text = match args.output {
-        ListFormat::Table => report::rotation::table(&assessed, color(args.color)),
-        ListFormat::Json => report::rotation::json(&assessed),
+        ListFormat::Table => report::rotation::table(&assessed, &fleet, color(args.color)),
+        ListFormat::Json => report::rotation::json(&assessed, &fleet),
     };
     out.write_all(text.as_bytes())?;
     let status = assessed

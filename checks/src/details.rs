@@ -199,6 +199,23 @@ pub struct Details {
     /// When cert-manager renews the trust anchor by itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renewal: Option<RenewalDetail>,
+    /// Each Link of the cluster, as a check of linked clusters judged it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkDetail>,
+}
+
+/// One Link, judged both ways: whether each side accepts the certificates the other's issuer
+/// signs (`None`: not compared, with the reason).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkDetail {
+    /// `namespace/name` of the Link.
+    pub link: String,
+    /// The cluster it points at.
+    pub target: String,
+    pub trusted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl Details {
@@ -208,6 +225,7 @@ impl Details {
             && self.data_plane.is_none()
             && self.runtime.is_none()
             && self.renewal.is_none()
+            && self.links.is_empty()
     }
 }
 

@@ -21,7 +21,11 @@
 //!   `meshcert_proxy_leaves{state}` (`read`, `expired`, `past-renewal`, `unreadable`): the sampled
 //!   proxies' leaf certificates (only where they were read);
 //! - `meshcert_trust_anchor_renewal_timestamp_seconds{certificate,secret}`: when cert-manager
-//!   renews the trust anchor unattended (only where it manages the anchor trust-manager bundles).
+//!   renews the trust anchor unattended (only where it manages the anchor trust-manager bundles);
+//! - `meshcert_link_trusted{link,target,by}`: 1 when both sides of a multicluster Link accept the
+//!   certificates the other's issuer signs, 0 when one does not; `by` is `roots` (the trust roots
+//!   proxies get) or `proxies` (the bundles running proxies carry). A Link not compared has no
+//!   series.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -139,6 +143,7 @@ pub fn render_with_up(run: &Run, up: impl Fn(&ClusterOutcome) -> bool) -> String
     rotation_families(&mut out, run);
     runtime_families(&mut out, &reports);
     renewal_family(&mut out, &reports);
+    link_family(&mut out, &reports);
     header(
         &mut out,
         "meshcert_cluster_up",
@@ -291,6 +296,37 @@ fn runtime_families(out: &mut String, reports: &[(Option<&str>, &Report)]) {
         "meshcert_proxy_leaves",
         "Sampled proxies by the state of their leaf certificate: read, expired, past-renewal, unreadable.",
         &counts,
+    );
+}
+
+/// Each Link's verdict, by the roots and by the running proxies.
+fn link_family(out: &mut String, reports: &[(Option<&str>, &Report)]) {
+    let mut samples = Vec::new();
+    for (cluster, r) in reports {
+        for c in r.results() {
+            let by = match c.id {
+                "meshcert-multicluster-issuers-trusted" => "roots",
+                "meshcert-multicluster-rotation-safe" => "proxies",
+                _ => continue,
+            };
+            for l in &c.details.links {
+                let Some(trusted) = l.trusted else { continue };
+                let labels = labels(
+                    *cluster,
+                    &[("link", &l.link), ("target", &l.target), ("by", by)],
+                );
+                samples.push(format!(
+                    "meshcert_link_trusted{labels} {}",
+                    u8::from(trusted)
+                ));
+            }
+        }
+    }
+    family(
+        out,
+        "meshcert_link_trusted",
+        "1 when both sides of a multicluster Link accept the certificates the other side's issuer signs (by the trust roots, or by the running proxies' bundles), 0 when one side does not.",
+        &samples,
     );
 }
 

@@ -2,6 +2,7 @@
 
 use comfy_table::{ContentArrangement, Table, presets};
 use meshcert_checks::rotation::Rotation;
+use meshcert_checks::rotation::fleet::FleetStep;
 use owo_colors::OwoColorize as _;
 use serde_json::{Value, json};
 
@@ -127,7 +128,7 @@ fn render_one(out: &mut String, source: &str, r: &Rotation, color: bool) {
 }
 
 /// The text report of one or more clusters.
-pub fn table(assessed: &[Assessed], color: bool) -> String {
+pub fn table(assessed: &[Assessed], fleet: &[FleetStep], color: bool) -> String {
     let mut out = String::new();
     for (i, a) in assessed.iter().enumerate() {
         if i > 0 {
@@ -142,6 +143,34 @@ pub fn table(assessed: &[Assessed], color: bool) -> String {
                 "cannot assess the rotation of {}: {why}\n",
                 a.source
             )),
+        }
+    }
+    if !fleet.is_empty() {
+        out.push('\n');
+        heading(&mut out, "linked clusters: the rotation across the fleet");
+        for f in fleet {
+            let step = f
+                .next_step
+                .map_or("no step".to_string(), |s| format!("step {s}"));
+            let linked = if f.linked.is_empty() {
+                "linked with none".to_string()
+            } else {
+                format!("linked with {}", f.linked.join(", "))
+            };
+            match &f.hold {
+                Some(why) => {
+                    let line = format!("  {}: hold {step} ({linked}): {why}\n", f.cluster);
+                    out.push_str(&if color { line.red().to_string() } else { line });
+                }
+                None => out.push_str(&format!(
+                    "  {}: {step} may go ahead ({linked}){}\n",
+                    f.cluster,
+                    f.note
+                        .as_deref()
+                        .map(|n| format!(": {n}"))
+                        .unwrap_or_default()
+                )),
+            }
         }
     }
     out
@@ -160,10 +189,16 @@ fn one_json(a: &Assessed) -> Value {
 }
 
 /// One document: the assessment, or `{"clusters": [...]}` when several clusters were read.
-pub fn json(assessed: &[Assessed]) -> String {
+pub fn json(assessed: &[Assessed], fleet: &[FleetStep]) -> String {
     let doc = match assessed {
         [one] if one.context.is_none() => one_json(one),
-        many => json!({ "clusters": many.iter().map(one_json).collect::<Vec<_>>() }),
+        many if fleet.is_empty() => {
+            json!({ "clusters": many.iter().map(one_json).collect::<Vec<_>>() })
+        }
+        many => json!({
+            "clusters": many.iter().map(one_json).collect::<Vec<_>>(),
+            "fleet": fleet,
+        }),
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("plain JSON values serialise");
     s.push('\n');

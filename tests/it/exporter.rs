@@ -104,7 +104,7 @@ fn the_alert_rules_pass_promtool_check_and_their_unit_tests() {
         return;
     };
     assert!(ok, "{said}");
-    assert!(said.contains("SUCCESS: 12 rules found"), "{said}");
+    assert!(said.contains("SUCCESS: 13 rules found"), "{said}");
     let (ok, said) = programs::promtool(
         &["test", "rules", "deploy/prometheus/rules.test.yaml"],
         None,
@@ -118,7 +118,7 @@ fn the_alert_rules_pass_promtool_check_and_their_unit_tests() {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("- alert: "))
         .collect();
-    assert_eq!(alerts.len(), 12);
+    assert_eq!(alerts.len(), 13);
     for alert in alerts {
         let fires = tests.split("alertname: ").skip(1).any(|t| {
             t.starts_with(&format!("{alert}\n"))

@@ -134,9 +134,44 @@ fn unknown_targets(input: &Input<'_>) -> Vec<Judged> {
 /// A pair's direction judged: a problem or none, or why it cannot be judged.
 type Judged = Result<Option<Problem>, String>;
 
-/// The check's outcome from every direction judged: the problems, else a skip naming what could
-/// not be judged, else a pass.
-fn outcome(judged: Vec<Judged>) -> Outcome {
+/// Each Link judged both ways (`to` then back) by `judge`, with the Links whose target is not in
+/// the run, as the check's outcome: the problems, else a skip naming what could not be judged,
+/// else a pass; each Link's verdict in the details.
+fn outcome(input: &Input<'_>, judge: impl Fn(&Side<'_>, &Side<'_>) -> Judged) -> Outcome {
+    let pairs = match pairs(input) {
+        Ok(p) => p,
+        Err(why) => return Outcome::Skip(why),
+    };
+    let mut judged = unknown_targets(input);
+    let mut details = crate::details::Details::default();
+    for v in links(input.snapshot(), input.peers())
+        .iter()
+        .filter(|v| v.target.is_none())
+    {
+        details.links.push(crate::details::LinkDetail {
+            link: format!("{}/{}", v.object.namespace, v.object.name),
+            target: v.target_name.clone(),
+            trusted: None,
+            reason: Some(not_in_run(v)),
+        });
+    }
+    for (v, a, b) in &pairs {
+        let both = [judge(b, a), judge(a, b)];
+        let trusted = if both.iter().any(|j| matches!(j, Ok(Some(_)))) {
+            Some(false)
+        } else if both.iter().all(|j| matches!(j, Ok(None))) {
+            Some(true)
+        } else {
+            None
+        };
+        details.links.push(crate::details::LinkDetail {
+            link: format!("{}/{}", v.object.namespace, v.object.name),
+            target: v.target_name.clone(),
+            trusted,
+            reason: both.iter().find_map(|j| j.as_ref().err().cloned()),
+        });
+        judged.extend(both);
+    }
     let mut problems = Vec::new();
     let mut unknown: Vec<String> = Vec::new();
     for j in judged {
@@ -149,7 +184,7 @@ fn outcome(judged: Vec<Judged>) -> Outcome {
     if problems.is_empty() && !unknown.is_empty() {
         return Outcome::Skip(format!("not compared: {}", unknown.join("; ")));
     }
-    Outcome::of_problems(problems, Default::default())
+    Outcome::of_problems(problems, details)
 }
 
 impl Check for LinkedIssuersTrusted {
@@ -158,16 +193,7 @@ impl Check for LinkedIssuersTrusted {
     }
 
     fn run(&self, input: &Input<'_>, cx: &Context) -> Outcome {
-        let pairs = match pairs(input) {
-            Ok(p) => p,
-            Err(why) => return Outcome::Skip(why),
-        };
-        let mut judged = unknown_targets(input);
-        for (_, a, b) in &pairs {
-            judged.push(roots_problem(b, a, cx.at));
-            judged.push(roots_problem(a, b, cx.at));
-        }
-        outcome(judged)
+        outcome(input, |from, to| roots_problem(from, to, cx.at))
     }
 }
 
@@ -267,15 +293,6 @@ impl Check for LinkedRotationSafe {
     }
 
     fn run(&self, input: &Input<'_>, cx: &Context) -> Outcome {
-        let pairs = match pairs(input) {
-            Ok(p) => p,
-            Err(why) => return Outcome::Skip(why),
-        };
-        let mut judged = unknown_targets(input);
-        for (_, a, b) in &pairs {
-            judged.push(proxies_problem(b, a, cx.at));
-            judged.push(proxies_problem(a, b, cx.at));
-        }
-        outcome(judged)
+        outcome(input, |from, to| proxies_problem(from, to, cx.at))
     }
 }

@@ -17,6 +17,7 @@ mod advise;
 mod anchor;
 mod classify;
 mod evidence;
+pub mod fleet;
 mod observe;
 
 use chrono::{DateTime, Utc};

@@ -5,6 +5,7 @@
 //! and every category with its checks (√/‼/×/– with the status in words, the error, the hint, the
 //! details as tables). Everything that comes from input is HTML-escaped.
 
+mod links;
 mod timeline;
 
 use std::fmt::Write as _;
@@ -57,6 +58,8 @@ svg.timeline .now { stroke: #0969da; stroke-width: 2; stroke-dasharray: 4 3; }
 svg.timeline .loaded-issuer { stroke-width: 3; }
 svg.timeline .loaded-issuer.current { stroke: #1f6feb; }
 svg.timeline .loaded-issuer.stale { stroke: #cf222e; }
+table.links td.link { text-align: center; font-weight: bold; }
+table.links td.ok { color: #1a7f37; } table.links td.error { color: #cf222e; } table.links td.unknown { color: #59636e; }
 svg.timeline .anchor-renewal { stroke: #8250df; stroke-width: 3; stroke-dasharray: 3 2; }
 svg.timeline .expiry { font-size: 12px; } svg.timeline .expiry.success { fill: #1f2328; }
 svg.timeline .expiry.warning { fill: var(--warn); } svg.timeline .expiry.error { fill: var(--err); }
@@ -137,6 +140,7 @@ fn page(run: &Run) -> String {
     );
     if run.per_cluster {
         summary(&mut out, run);
+        links::matrix(&mut out, run);
     }
     for (i, cluster) in run.clusters.iter().enumerate() {
         section(&mut out, run, cluster, i);

@@ -182,3 +182,141 @@ fn a_single_clusters_links_are_not_compared_without_their_targets() {
     let report = json_of(&both);
     assert_eq!(multicluster_of(&report, "east")[SHARE].0, "error");
 }
+
+#[test]
+fn roots_written_by_trust_manager_are_what_counts_not_linkerd_config() {
+    // East's linkerd-config still holds the anchor it was installed with; trust-manager writes
+    // the same roots on both sides. linkerd fails it (linkerd2#11668); traffic is trusted.
+    let (_, report) = fleet("trust-manager", &[]);
+    let east = multicluster_of(&report, "east");
+    assert_eq!(east[SHARE].1["error"], "Problematic clusters:\n    * west");
+    assert_eq!(east[ISSUERS].0, "success");
+    assert_eq!(east[ROTATION].0, "success");
+}
+
+#[test]
+fn three_clusters_each_pair_judged_and_the_distrusting_one_named() {
+    let (out, report) = fleet("triple", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let east = multicluster_of(&report, "east");
+    assert_eq!(east[ISSUERS].0, "success");
+    assert_eq!(east[ROTATION].0, "success");
+    let north = multicluster_of(&report, "north");
+    assert_eq!(north[ISSUERS].0, "error");
+    let error = north[ISSUERS].1["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("the trust roots of west (1 root.linkerd.cluster.local")
+            && error
+                .contains("do not verify the issuer of north (22 identity.linkerd.cluster.local"),
+        "{error}"
+    );
+    // Each Link's verdict, in the details.
+    let links = north[ISSUERS].1["details"]["links"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let verdict = |target: &str| {
+        links
+            .iter()
+            .find(|l| l["target"] == target)
+            .map(|l| l["trusted"].clone())
+            .unwrap()
+    };
+    assert_eq!(verdict("east"), Value::Bool(true));
+    assert_eq!(verdict("west"), Value::Bool(false));
+}
+
+#[test]
+fn the_links_verdicts_are_series_and_a_matrix() {
+    let path = "fixtures/multicluster/issuer-ahead";
+    let prom = stdout(&meshcert(&[
+        "check",
+        "--from",
+        path,
+        "--at",
+        AT,
+        "-o",
+        "prometheus",
+    ]));
+    for line in [
+        "meshcert_link_trusted{cluster=\"east\",link=\"linkerd-multicluster/west\",target=\"west\",by=\"roots\"} 1\n",
+        "meshcert_link_trusted{cluster=\"east\",link=\"linkerd-multicluster/west\",target=\"west\",by=\"proxies\"} 0\n",
+        "meshcert_link_trusted{cluster=\"west\",link=\"linkerd-multicluster/east\",target=\"east\",by=\"proxies\"} 0\n",
+    ] {
+        assert!(prom.contains(line), "{line} not in {prom}");
+    }
+    let html = stdout(&meshcert(&[
+        "check", "--from", path, "--at", AT, "-o", "html",
+    ]));
+    assert!(html.contains("<h2>Linked clusters</h2>"), "{html}");
+    assert!(
+        html.contains("<td class=\"link error\" data-source=\"east\" data-target=\"west\""),
+        "{html}"
+    );
+    let shared = stdout(&meshcert(&[
+        "check",
+        "--from",
+        "fixtures/multicluster/shared",
+        "--at",
+        AT,
+        "-o",
+        "html",
+    ]));
+    assert!(shared.contains("<td class=\"link ok\" data-source=\"east\" data-target=\"west\""));
+}
+
+/// `meshcert rotation` over linked clusters: the order across the fleet, in the table and in
+/// JSON. No cluster deploys an issuer from a new anchor its linked clusters do not trust
+/// everywhere, none removes an anchor a linked cluster's issuer needs, and a cluster starting
+/// bundles the anchor its links already bundled.
+#[test]
+fn the_rotation_is_ordered_across_linked_clusters() {
+    let run = |scenario: &str, format: &str| {
+        meshcert(&[
+            "rotation",
+            "--from",
+            &format!("fixtures/multicluster/{scenario}"),
+            "--at",
+            AT,
+            "-o",
+            format,
+        ])
+    };
+    let json = json_of(&run("staged", "json"));
+    let fleet = json["fleet"].as_array().unwrap();
+    let east = fleet.iter().find(|f| f["cluster"] == "east").unwrap();
+    assert_eq!(east["nextStep"], 3);
+    assert!(
+        east["hold"]
+            .as_str()
+            .unwrap()
+            .starts_with("west does not trust the new anchor root.linkerd.cluster.local"),
+        "{east}"
+    );
+    let west = fleet.iter().find(|f| f["cluster"] == "west").unwrap();
+    assert_eq!(west["nextStep"], 1);
+    assert!(west.get("hold").is_none(), "{west}");
+    assert!(
+        west["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("bundle the new anchor east has bundled"),
+        "{west}"
+    );
+    let table = stdout(&run("issuer-ahead", "table"));
+    assert!(
+        table.contains("  east: hold step 6 (linked with west): west's issuer is still signed by the old anchor"),
+        "{table}"
+    );
+    // One cluster alone, or clusters not linked: no fleet section.
+    let one = json_of(&meshcert(&[
+        "rotation",
+        "--from",
+        "fixtures/multicluster/staged/east",
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]));
+    assert!(one.get("fleet").is_none());
+}
