@@ -78,11 +78,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             let request =
                 pipeline::request_of(&args.cluster, Inputs::Live(contexts, 1), Limits::default())?;
             let mut reads = pipeline::read(&request)?;
-            let loaded = match reads.pop() {
-                Some(read) => read.loaded?,
+            let (context, loaded) = match reads.pop() {
+                Some(read) => (read.context, read.loaded?),
                 None => anyhow::bail!("internal error: a snapshot of no cluster"),
             };
             let written = snapshot::write(&loaded, &args.out)?;
+            // The cluster's name, for a run over several snapshots (`--from a/ --from b/`),
+            // whose Links name their targets.
+            if let Some(name) = context {
+                let path = args.out.join(source::CLUSTER_NAME_FILE);
+                std::fs::write(&path, format!("{name}\n"))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
             for what in &written.unreadable {
                 crate::elog!("meshcert: warning: not in the snapshot (could not be read): {what}");
             }

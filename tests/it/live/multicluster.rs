@@ -141,3 +141,84 @@ fn a_links_target_outside_the_run_is_reached_through_its_credentials() {
         "{error}"
     );
 }
+
+/// Snapshots of two linked clusters, each naming its cluster (`cluster-name`), checked together
+/// offline give the live verdicts, and hold no token.
+#[test]
+fn snapshots_of_linked_clusters_name_their_clusters_and_give_the_live_verdicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = root().join("fixtures/multicluster/issuer-ahead");
+    let mut snapshots = Vec::new();
+    let mut apis = Vec::new();
+    for name in ["east", "west"] {
+        let api = FakeApi::serve(&[&dir.join(name)]);
+        let home = tmp.path().join(format!("{name}-config"));
+        std::fs::create_dir_all(&home).unwrap();
+        let k = kubeconfig(&home, &[(name, Some(&api))]);
+        // Each alone: the other is outside the run and its credentials point nowhere.
+        let out = tmp.path().join(format!("snapshot-of-{name}"));
+        let written = meshcert(&[
+            "snapshot",
+            "--kubeconfig",
+            k.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--no-follow-links",
+        ]);
+        assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+        assert_eq!(
+            std::fs::read_to_string(out.join("cluster-name")).unwrap(),
+            format!("{name}\n")
+        );
+        let objects = std::fs::read_to_string(out.join("objects.yaml")).unwrap();
+        assert!(objects.contains("kind: Link"), "{objects}");
+        // The credentials keep a stand-in token carrying the expiry only.
+        use base64::Engine as _;
+        let docs = crate::fake_api::documents(&out.join("objects.yaml"));
+        let secret = docs
+            .iter()
+            .find(|d| {
+                d["kind"] == "Secret"
+                    && d["metadata"]["name"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("cluster-credentials-")
+            })
+            .expect("the credentials Secret");
+        let kubeconfig = String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(secret["data"]["kubeconfig"].as_str().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(kubeconfig.contains(".redacted-by-meshcert"), "{kubeconfig}");
+        assert!(
+            !kubeconfig.contains("c2lnbmF0dXJl"),
+            "the token's signature: {kubeconfig}"
+        );
+        assert!(!objects.contains("c2lnbmF0dXJl"));
+        snapshots.push(out);
+        apis.push(api);
+    }
+    let from_snapshots = meshcert(&[
+        "check",
+        "--from",
+        snapshots[0].to_str().unwrap(),
+        "--from",
+        snapshots[1].to_str().unwrap(),
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    let offline = check_json_from(&dir);
+    assert_eq!(from_snapshots.status.code(), offline.status.code());
+    let normalise = |mut v: Value| {
+        for c in v["clusters"].as_array_mut().unwrap() {
+            c.as_object_mut().unwrap().remove("source");
+            crate::common::without_runtime_skip_reasons(c);
+        }
+        v
+    };
+    assert_eq!(normalise(json(&from_snapshots)), normalise(json(&offline)));
+}
