@@ -462,8 +462,27 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
             .map(|(_, o)| o)
             .collect();
         items.sort_by_key(|o| o["metadata"]["name"].as_str().unwrap_or("").to_string());
+        let custom = list_kind == "LinkList";
+        let full: Vec<Value> = items.iter().map(|o| (*o).clone()).collect();
         let mut list = page(items, &q);
         list["kind"] = json!(list_kind);
+        // A custom resource's list, as the real server serves it: each item keeps its kind and
+        // apiVersion, and the list's metadata has an (empty) continue.
+        if custom {
+            if let Some(items) = list["items"].as_array_mut() {
+                for item in items.iter_mut() {
+                    let name = item["metadata"]["name"].clone();
+                    if let Some(o) = full.iter().find(|o| o["metadata"]["name"] == name) {
+                        item["kind"] = o["kind"].clone();
+                        item["apiVersion"] = o["apiVersion"].clone();
+                    }
+                }
+            }
+            if list["metadata"].get("continue").is_none() {
+                list["metadata"]["continue"] = json!("");
+            }
+            list["apiVersion"] = json!("multicluster.linkerd.io/v1alpha3");
+        }
         return Ok(ok(list));
     }
     Ok(not_found(&path))
