@@ -210,9 +210,15 @@ fn margin_of(
     secret_name: &str,
     configured: MarginSpec,
 ) -> (MarginSpec, Option<String>) {
-    let forbidden = |object: &ObjectRef| {
-        matches!(snap.get(object), Some(ObjectState::Forbidden(_)))
-            .then(|| format!("{object} is forbidden: cert-manager's renewal point is unknown"))
+    // The rule that would allow the read, where the source named it.
+    let forbidden = |object: &ObjectRef| match snap.get(object) {
+        Some(ObjectState::Forbidden(why)) => Some(format!(
+            "{object} is forbidden: cert-manager's renewal point is unknown{}",
+            why.find("meshcert needs")
+                .map(|i| format!(" ({})", &why[i..]))
+                .unwrap_or_default()
+        )),
+        _ => None,
     };
     match managed {
         Management::Yes {

@@ -138,13 +138,23 @@ pub fn follow_up_reads(snap: &Snapshot, attempted: &[ObjectRef]) -> Vec<Read> {
 
 /// The Certificates that the control plane's cert-manager-written Secrets name.
 fn control_plane_certificates(snap: &Snapshot) -> Vec<Read> {
-    let ns = snap.linkerd_namespace.as_str();
-    let webhook_secrets = components()
-        .into_iter()
-        .filter(|c| matches!(c.home, Home::ControlPlane))
-        .flat_map(|c| std::iter::once(c.secret).chain(c.legacy_secret));
+    // The issuer's and every webhook's Secret, in its component's namespace (an extension's
+    // by its label): cert-manager's webhook recipe writes the viz ones too.
+    let home = |c: &Component| match c.home {
+        Home::ControlPlane => Some(snap.linkerd_namespace.clone()),
+        Home::Extension(ext) => snap.labelled_extension_namespace(ext),
+    };
+    let webhook_secrets = components().into_iter().flat_map(|c| {
+        let ns = home(c);
+        std::iter::once(c.secret)
+            .chain(c.legacy_secret)
+            .filter_map(move |s| ns.clone().map(|ns| (ns, s)))
+    });
     let mut out: Vec<Read> = Vec::new();
-    for secret in std::iter::once(ISSUER_SECRET).chain(webhook_secrets) {
+    for (ns, secret) in
+        std::iter::once((snap.linkerd_namespace.clone(), ISSUER_SECRET)).chain(webhook_secrets)
+    {
+        let ns = ns.as_str();
         let Fetched::Present(s) = snap.secret(ns, secret) else {
             continue;
         };
@@ -175,8 +185,8 @@ pub struct Grant {
 
 /// The RBAC a full run needs, given the control plane's and the extensions' namespaces:
 /// `get` by name on every object read (fallbacks included), `get` on cert-manager Certificates
-/// by any name in the control plane's namespace (the issuer Secret's annotation names the one to
-/// read; a Certificate holds no key), and `list` on namespaces and pods cluster-wide.
+/// by any name in the control plane's and the extensions' namespaces (a Secret's annotation names
+/// the one to read; a Certificate holds no key), and `list` on namespaces and pods cluster-wide.
 /// `deploy/base/rbac.yaml` must grant exactly these (a test compares them).
 pub fn rbac_grants(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> Vec<Grant> {
     let mut out: Vec<Grant> = object_reads(linkerd_ns, extensions)
@@ -193,6 +203,17 @@ pub fn rbac_grants(linkerd_ns: &str, extensions: &BTreeMap<String, String>) -> V
             }
         })
         .collect();
+    // The Certificates the extensions' webhook Secrets name, in their namespaces.
+    for ns in extensions.values() {
+        let (group, resource) = Kind::Certificate.group_resource();
+        out.push(Grant {
+            namespace: Some(ns.clone()),
+            group,
+            resource,
+            verb: "get",
+            name: None,
+        });
+    }
     // The identity controller's Events, in the control plane's namespace.
     out.push(Grant {
         namespace: Some(linkerd_ns.to_string()),
@@ -380,6 +401,8 @@ pub fn dump_script(linkerd_ns: &str, trust_ns: &str, data_plane_ns: Option<&str>
     out.push_str(&format!(
         "for ns in $($kubectl get namespace -l {EXTENSION_LABEL} -o jsonpath='{{.items[*].metadata.name}}'); do\n\
          \x20 $kubectl get secret -n \"$ns\" {} --ignore-not-found -o yaml > \"$out/extension-$ns-secrets.yaml\"\n\
+         \x20 $kubectl get certificates.cert-manager.io -n \"$ns\" -o yaml > \"$out/extension-$ns-certificates.yaml\" 2>/dev/null \\\n\
+         \x20   || rm -f \"$out/extension-$ns-certificates.yaml\"\n\
          done\n",
         extension_secrets.join(" ")
     ));

@@ -322,6 +322,11 @@ fn scenarios() -> Vec<Scenario> {
             vec![(PV_VALID, "skipped"), (PV_SOON, "skipped")],
             0,
         ),
+        // cert-manager's webhook recipe for the extensions' 24-hour certificates: no warning.
+        Scenario {
+            extensions: &["viz", "jaeger"],
+            ..sc("viz-cert-manager-renewing", vec![], 0)
+        },
         Scenario {
             extensions: &["viz", "jaeger"],
             ..sc(

@@ -457,6 +457,17 @@ fn deploy_rbac_allows_every_request_of_a_full_run_and_nothing_more() {
         );
     }
     requests.extend(trust);
+    // The extensions' webhook Certificates (cert-manager's webhook recipe for viz and jaeger).
+    let tmp = tempfile::tempdir().unwrap();
+    let (api, k) = serve(&fixture("viz-cert-manager-renewing"), tmp.path());
+    live(&k, &[]);
+    let certificates = api.requests();
+    assert!(
+        certificates.iter().any(|r| r
+            .starts_with("GET /apis/cert-manager.io/v1/namespaces/linkerd-viz/certificates/tap")),
+        "{certificates:#?}"
+    );
+    requests.extend(certificates);
     // The opt-in multicluster permissions: the Links listed, their credentials Secrets read.
     let tmp = tempfile::tempdir().unwrap();
     let (api, k) = serve(

@@ -99,6 +99,14 @@ fn each_permission_of_deploy_base_taken_away_meets_a_real_403_reported_where_it_
         // A scenario that reads what the permission allows: viz and jaeger installed for the
         // named reads; an issuer that cert-manager manages for Certificates.
         let scenario = match (atom.verb.as_str(), atom.resource.as_str()) {
+            // The extensions' webhook Certificates, in their namespaces.
+            (_, "certificates")
+                if docs[atom.doc]["metadata"]["namespace"]
+                    .as_str()
+                    .is_some_and(|ns| ns != "linkerd") =>
+            {
+                "viz-cert-manager-renewing"
+            }
             (_, "certificates") => "cert-manager-renewing",
             // trust-manager's bundles, and the control plane's namespace their selector matches.
             (_, "bundles" | "clusterbundles") | ("get", "namespaces") => {
@@ -216,7 +224,7 @@ fn each_permission_of_deploy_base_taken_away_meets_a_real_403_reported_where_it_
                 let name = atom
                     .name
                     .clone()
-                    .unwrap_or_else(|| "Certificate linkerd/".into());
+                    .unwrap_or_else(|| format!("Certificate {namespace}/"));
                 // The checks that needed the object name it as forbidden; the ones that build on
                 // them are skipped, pointing at one of those; nothing else changes.
                 let (naming, rest): (Vec<&Value>, Vec<&Value>) = changed.iter().partition(|c| {
