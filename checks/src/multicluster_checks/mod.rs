@@ -7,6 +7,8 @@ mod credentials;
 mod gateway_identity;
 mod issuers_trusted;
 mod share_anchors;
+#[cfg(test)]
+mod stages_tests;
 
 pub use credentials::LinkCredentialsNotExpiring;
 pub use gateway_identity::GatewayIdentityInTrustDomain;

@@ -320,3 +320,81 @@ fn the_rotation_is_ordered_across_linked_clusters() {
     ]));
     assert!(one.get("fleet").is_none());
 }
+
+/// Copies cluster `name` of `scenario` into `to`, its credentials Secret changed by `change`.
+fn with_changed_credentials(
+    scenario: &str,
+    name: &str,
+    to: &std::path::Path,
+    change: impl Fn(&mut Value),
+) {
+    let from = std::path::Path::new("fixtures/multicluster")
+        .join(scenario)
+        .join(name);
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_str().unwrap().to_string();
+        if file != "linkerd-identity.yaml" {
+            std::fs::copy(&path, to.join(&file)).unwrap();
+            continue;
+        }
+        let mut items = crate::fake_api::documents(&path);
+        for o in &mut items {
+            if o["kind"] == "Secret"
+                && o["metadata"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("cluster-credentials-"))
+            {
+                change(o);
+            }
+        }
+        let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+        std::fs::write(to.join("linkerd-identity.json"), list.to_string()).unwrap();
+    }
+}
+
+#[test]
+fn malformed_credentials_get_linkerds_lines_and_never_leak() {
+    use base64::Engine as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let east = tmp.path().join("east");
+    let west = tmp.path().join("west");
+    // East's kubeconfig is not a kubeconfig (a token in it must not be quoted back).
+    with_changed_credentials("shared", "east", &east, |o| {
+        o["data"]["kubeconfig"] = serde_json::json!(
+            base64::engine::general_purpose::STANDARD
+                .encode("token: s3cr3t-t0ken-value\n  - [unbalanced")
+        );
+    });
+    // West's Secret has no kubeconfig key at all.
+    with_changed_credentials("shared", "west", &west, |o| {
+        o["data"].as_object_mut().unwrap().remove("kubeconfig");
+    });
+    let out = meshcert(&[
+        "check",
+        "--from",
+        east.to_str().unwrap(),
+        "--from",
+        west.to_str().unwrap(),
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(!text.contains("s3cr3t-t0ken-value"), "{text}");
+    let report = json_of(&out);
+    let east_share = &multicluster_of(&report, "east")[SHARE].1["error"];
+    assert!(
+        east_share
+            .as_str()
+            .unwrap()
+            .starts_with("Problematic clusters:\n    * secret: [linkerd-multicluster/cluster-credentials-west] cluster: [west]: unable to parse api config: "),
+        "{east_share}"
+    );
+    assert_eq!(
+        multicluster_of(&report, "west")[SHARE].1["error"],
+        "Problematic clusters:\n    * secret: [linkerd-multicluster/cluster-credentials-east]: could not parse config secret: secret should contain target cluster name as annotation multicluster.linkerd.io/cluster-name"
+    );
+}
