@@ -7,7 +7,10 @@ use meshcert_checks::snapshot::{Kind, ObjectRef, ObjectState};
 use tokio::time::Instant;
 
 use super::ingest::{Builder, read_json};
-use super::live::{Cluster, Fetched, collection, get, give_up, list_path, unavailable_as_data};
+use super::live::{Cluster, Fetched, get, give_up, list_path, unavailable_as_data};
+
+/// The Link versions, newest first (the CRD serves all three where the extension is current).
+const LINK_VERSIONS: [&str; 3] = ["v1alpha3", "v1alpha2", "v1alpha1"];
 
 /// Lists the Links of the multicluster extension's namespace into `builder`, when it is there.
 pub(super) async fn read(
@@ -19,26 +22,30 @@ pub(super) async fn read(
     let Some(ns) = builder.snap.labelled_extension_namespace("multicluster") else {
         return Ok(());
     };
-    let path = list_path(
-        collection(Kind::Link, &ns),
-        &kube::core::params::ListParams::default(),
-    )?;
-    let answer = get(cluster, &path, deadline, verbose).await;
-    match unavailable_as_data(answer).map_err(|e| give_up(cluster, e))? {
-        Fetched::Found(json) => {
-            let from = format!("the API server (GET {path})");
-            read_json(builder, &from, json.as_bytes())?;
+    // The current version, else the older ones a cluster may still serve alone.
+    for version in LINK_VERSIONS {
+        let path = list_path(
+            format!("/apis/multicluster.linkerd.io/{version}/namespaces/{ns}/links"),
+            &kube::core::params::ListParams::default(),
+        )?;
+        let answer = get(cluster, &path, deadline, verbose).await;
+        match unavailable_as_data(answer).map_err(|e| give_up(cluster, e))? {
+            Fetched::Found(json) => {
+                let from = format!("the API server (GET {path})");
+                read_json(builder, &from, json.as_bytes())?;
+            }
+            Fetched::NotFound => continue,
+            Fetched::Expired(why) => anyhow::bail!("listing Links: 410 {why}"),
+            Fetched::Forbidden(why) | Fetched::Unavailable(why) => {
+                builder.snap.insert(
+                    ObjectRef::new(Kind::Link, &ns, ""),
+                    ObjectState::Forbidden(format!(
+                        "cannot list Links in namespace {ns} ({why}); meshcert needs a Role in namespace {ns} with apiGroups: [\"multicluster.linkerd.io\"], resources: [\"links\"], verbs: [\"list\"] (deploy/base/opt-in/multicluster.yaml)"
+                    )),
+                );
+            }
         }
-        Fetched::NotFound => {}
-        Fetched::Expired(why) => anyhow::bail!("listing Links: 410 {why}"),
-        Fetched::Forbidden(why) | Fetched::Unavailable(why) => {
-            builder.snap.insert(
-                ObjectRef::new(Kind::Link, &ns, ""),
-                ObjectState::Forbidden(format!(
-                    "cannot list Links in namespace {ns} ({why}); meshcert needs a Role in namespace {ns} with apiGroups: [\"multicluster.linkerd.io\"], resources: [\"links\"], verbs: [\"list\"] (deploy/base/opt-in/multicluster.yaml)"
-                )),
-            );
-        }
+        break;
     }
     Ok(())
 }

@@ -168,7 +168,14 @@ fn outcome(input: &Input<'_>, judge: impl Fn(&Side<'_>, &Side<'_>) -> Judged) ->
             link: format!("{}/{}", v.object.namespace, v.object.name),
             target: v.target_name.clone(),
             trusted,
-            reason: both.iter().find_map(|j| j.as_ref().err().cloned()),
+            // Why it is not trusted (the first rejection), else why it was not compared.
+            reason: both
+                .iter()
+                .find_map(|j| match j {
+                    Ok(Some(p)) => Some(p.message.clone()),
+                    _ => None,
+                })
+                .or_else(|| both.iter().find_map(|j| j.as_ref().err().cloned())),
         });
         judged.extend(both);
     }

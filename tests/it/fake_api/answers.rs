@@ -30,7 +30,7 @@ pub(super) fn collection_kind(path: &str, store: &Store) -> Option<&'static str>
         [
             "apis",
             "multicluster.linkerd.io",
-            "v1alpha3",
+            "v1alpha1" | "v1alpha2" | "v1alpha3",
             "namespaces",
             _,
             "links",

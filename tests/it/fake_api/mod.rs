@@ -94,7 +94,13 @@ fn path_of(obj: &Value) -> Option<String> {
         "Event" => format!("/api/v1/namespaces/{ns}/events/{name}"),
         "Bundle" => format!("/apis/trust.cert-manager.io/v1alpha1/bundles/{name}"),
         "ClusterBundle" => format!("/apis/trust-manager.io/v1alpha2/clusterbundles/{name}"),
-        "Link" => format!("/apis/multicluster.linkerd.io/v1alpha3/namespaces/{ns}/links/{name}"),
+        // Served at the version it was written in.
+        "Link" => format!(
+            "/apis/{}/namespaces/{ns}/links/{name}",
+            obj["apiVersion"]
+                .as_str()
+                .unwrap_or("multicluster.linkerd.io/v1alpha3")
+        ),
         _ => return None,
     })
 }
@@ -481,7 +487,13 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
             if list["metadata"].get("continue").is_none() {
                 list["metadata"]["continue"] = json!("");
             }
-            list["apiVersion"] = json!("multicluster.linkerd.io/v1alpha3");
+            list["apiVersion"] = json!(
+                path.split('/')
+                    .skip(2)
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join("/")
+            );
         }
         return Ok(ok(list));
     }

@@ -222,3 +222,47 @@ fn snapshots_of_linked_clusters_name_their_clusters_and_give_the_live_verdicts()
     };
     assert_eq!(normalise(json(&from_snapshots)), normalise(json(&offline)));
 }
+
+/// A cluster that serves only an older Link version: the Links are listed at the newest version
+/// it serves (a 404 for the newer ones), and give the same verdicts.
+#[test]
+fn links_of_an_older_version_are_listed_where_the_newer_one_is_not_served() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = root().join("fixtures/multicluster/staged");
+    let east_dir = tmp.path().join("east");
+    std::fs::create_dir_all(&east_dir).unwrap();
+    for entry in std::fs::read_dir(dir.join("east")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap().replace(
+            "multicluster.linkerd.io/v1alpha3",
+            "multicluster.linkerd.io/v1alpha2",
+        );
+        std::fs::write(east_dir.join(path.file_name().unwrap()), text).unwrap();
+    }
+    let east = FakeApi::serve(&[&east_dir]);
+    east.fault("/apis/multicluster.linkerd.io/v1alpha3/", 404, usize::MAX);
+    let west = FakeApi::serve(&[&dir.join("west")]);
+    let k = kubeconfig(tmp.path(), &[("east", Some(&east)), ("west", Some(&west))]);
+    let report = json(&live(
+        &k,
+        &["--context", "east", "--context", "west", "-o", "json"],
+    ));
+    let east_report = report["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["context"] == "east")
+        .unwrap();
+    let share = result(east_report, "l5d-multicluster-clusters-share-anchors");
+    assert_eq!(
+        share["error"], "Problematic clusters:\n    * west",
+        "{share}"
+    );
+    assert!(
+        east.requests().iter().any(|r| r.starts_with(
+            "GET /apis/multicluster.linkerd.io/v1alpha2/namespaces/linkerd-multicluster/links"
+        )),
+        "{:#?}",
+        east.requests()
+    );
+}
