@@ -90,6 +90,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 std::fs::write(&path, format!("{name}\n"))
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
+            // And its API server, which linked clusters' credentials name.
+            if let Some(server) = &loaded.server {
+                let path = args.out.join(source::CLUSTER_SERVER_FILE);
+                std::fs::write(&path, format!("{server}\n"))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
             for what in &written.unreadable {
                 crate::elog!("meshcert: warning: not in the snapshot (could not be read): {what}");
             }

@@ -347,6 +347,11 @@ pub fn dump_script(linkerd_ns: &str, trust_ns: &str, data_plane_ns: Option<&str>
          out=${MESHCERT_DUMP:-meshcert-dump}\n\
          mkdir -p \"$out\"\n",
     );
+    // The API server's URL: linked clusters' credentials name it (`cluster-server`).
+    out.push_str(
+        "$kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}' > \"$out/cluster-server\" 2>/dev/null \\\n\
+         \x20 || rm -f \"$out/cluster-server\"\n",
+    );
     out.push_str(&format!(
         "$kubectl get namespace -l {EXTENSION_LABEL} -o yaml > \"$out/namespaces.yaml\"\n"
     ));

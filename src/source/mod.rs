@@ -57,6 +57,17 @@ impl Scope {
 
 /// The file in a dump's folder that names its cluster (else the folder's name does).
 pub const CLUSTER_NAME_FILE: &str = "cluster-name";
+/// The file in a dump's folder that holds its API server's URL, which linked clusters'
+/// credentials name (the dump recipe and `meshcert snapshot` write it).
+pub const CLUSTER_SERVER_FILE: &str = "cluster-server";
+
+/// The API server URL a dump's folder records, if it does.
+fn recorded_server(dir: &std::path::Path) -> Option<String> {
+    std::fs::read_to_string(dir.join(CLUSTER_SERVER_FILE))
+        .ok()
+        .map(|s| s.trim().trim_end_matches('/').to_string())
+        .filter(|s| !s.is_empty())
+}
 
 /// Several clusters' dumps, each a folder, named by its `cluster-name` file or its folder's
 /// name: two or more `--from` folders, or one `--from` folder that holds only folders. `None`
@@ -160,9 +171,17 @@ impl Request {
                     let Some((_, dir)) = dumps.into_iter().find(|(n, _)| n == name) else {
                         bail!("internal error: no dump of cluster {name}");
                     };
-                    manifests::load(&[dir], ns, self.limits)
+                    manifests::load(std::slice::from_ref(&dir), ns, self.limits).map(|mut l| {
+                        l.server = recorded_server(&dir);
+                        l
+                    })
                 }
-                _ => manifests::load(paths, ns, self.limits),
+                _ => manifests::load(paths, ns, self.limits).map(|mut l| {
+                    if let [dir] = &paths[..] {
+                        l.server = recorded_server(dir);
+                    }
+                    l
+                }),
             },
             Source::Live { .. } => bail!("internal error: a live request read as files"),
         }?;

@@ -398,3 +398,58 @@ fn malformed_credentials_get_linkerds_lines_and_never_leak() {
         "Problematic clusters:\n    * secret: [linkerd-multicluster/cluster-credentials-east]: could not parse config secret: secret should contain target cluster name as annotation multicluster.linkerd.io/cluster-name"
     );
 }
+
+/// Dumps in folders named otherwise than the Links' targets find each other by the API server
+/// they record (`cluster-server`, which the dump recipe writes) and the credentials name.
+#[test]
+fn dumps_find_their_links_targets_by_the_recorded_api_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut dirs = Vec::new();
+    for (name, folder) in [("east", "prod-eu"), ("west", "prod-us")] {
+        let to = tmp.path().join(folder);
+        std::fs::create_dir_all(&to).unwrap();
+        let from = std::path::Path::new("fixtures/multicluster/staged").join(name);
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+        std::fs::write(
+            to.join("cluster-server"),
+            format!("https://{name}.example:6443\n"),
+        )
+        .unwrap();
+        dirs.push(to);
+    }
+    let out = meshcert(&[
+        "check",
+        "--from",
+        dirs[0].to_str().unwrap(),
+        "--from",
+        dirs[1].to_str().unwrap(),
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    let report = json_of(&out);
+    let eu = multicluster_of(&report, "prod-eu");
+    assert_eq!(eu[SHARE].1["error"], "Problematic clusters:\n    * west");
+    assert_eq!(eu[ISSUERS].0, "success");
+    // Without the recorded servers, the folders' names do not match the targets: not compared.
+    for d in &dirs {
+        std::fs::remove_file(d.join("cluster-server")).unwrap();
+    }
+    let out = meshcert(&[
+        "check",
+        "--from",
+        dirs[0].to_str().unwrap(),
+        "--from",
+        dirs[1].to_str().unwrap(),
+        "--at",
+        AT,
+        "-o",
+        "json",
+    ]);
+    let report = json_of(&out);
+    assert_eq!(multicluster_of(&report, "prod-eu")[SHARE].0, "skipped");
+}
