@@ -395,3 +395,62 @@ fn markup_in_certificates_stays_text() {
         .to_string();
     assert!(!source.contains(&key_line));
 }
+
+/// Linked clusters: the link matrix, rendered by Chromium, has a cell per Link whose glyph is
+/// the JSON's verdict both ways (√ trusted by roots and proxies, × not, ? not compared).
+#[test]
+fn the_link_matrix_shows_each_links_verdict_as_the_json_has_it() {
+    let _serial = serial();
+    if crate::programs::require("chromium", "chromium").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for scenario in ["triple", "issuer-ahead", "broken"] {
+        let dir = format!("fixtures/multicluster/{scenario}");
+        let (_, page, report, _) =
+            run_html_and_json(&["check", "--from", &dir, "--at", AT], tmp.path(), scenario);
+        let dom = dump_dom(&page).unwrap();
+        let matrix = &dom[dom.find("<table class=\"links\"").expect("the matrix")..];
+        let matrix = &matrix[..matrix.find("</table>").unwrap()];
+        let mut cells = 0;
+        for c in report["clusters"].as_array().unwrap() {
+            let source = c["context"].as_str().unwrap();
+            // The verdict per target, from the two checks' details.
+            let mut verdicts: std::collections::BTreeMap<String, Option<bool>> = Default::default();
+            for cat in c["categories"].as_array().unwrap() {
+                for check in cat["checks"].as_array().unwrap() {
+                    for l in check["details"]["links"].as_array().into_iter().flatten() {
+                        let t = l["target"].as_str().unwrap().to_string();
+                        let v = l["trusted"].as_bool();
+                        let e = verdicts.entry(t).or_insert(v);
+                        *e = match (*e, v) {
+                            (Some(false), _) | (_, Some(false)) => Some(false),
+                            (Some(true), Some(true)) => Some(true),
+                            _ => None,
+                        };
+                    }
+                }
+            }
+            for (target, v) in verdicts {
+                let (class, glyph) = match v {
+                    Some(true) => ("ok", "√"),
+                    Some(false) => ("error", "×"),
+                    None => ("unknown", "?"),
+                };
+                let cell = format!(
+                    "<td class=\"link {class}\" data-source=\"{source}\" data-target=\"{target}\""
+                );
+                let at = matrix
+                    .find(&cell)
+                    .unwrap_or_else(|| panic!("{scenario}: no {cell} in {matrix}"));
+                let rest = &matrix[at..];
+                let content = &rest[rest.find('>').unwrap() + 1..rest.find("</td>").unwrap()];
+                assert_eq!(content, glyph, "{scenario}: {source} → {target}");
+                cells += 1;
+            }
+        }
+        // A check that could not compare every Link is skipped, without per-Link details
+        // (broken: east's Link to north is not in the run); the others have a cell each.
+        assert!(cells >= 1, "{scenario}");
+    }
+}
