@@ -260,17 +260,7 @@ fn rotation(args: &RotationArgs, out: &mut impl Write) -> anyhow::Result<ExitSta
     )> = reads
         .iter()
         .zip(&assessed)
-        .filter_map(|(read, a)| {
-            let (Ok(loaded), Ok(r)) = (&read.loaded, &a.outcome) else {
-                return None;
-            };
-            let peer = meshcert_checks::multicluster::Peer {
-                name: read.context.clone().unwrap_or_default(),
-                server: loaded.server.clone(),
-                snapshot: &loaded.snapshot,
-            };
-            Some((peer, r))
-        })
+        .filter_map(|(read, a)| Some((read.peer()?, a.outcome.as_ref().ok()?)))
         .collect();
     let assessed_ok: Vec<_> = peers.iter().map(|(p, r)| (p, *r)).collect();
     let fleet = if per_cluster && assessed_ok.len() > 1 {

@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 
 use anyhow::Context as _;
 use meshcert_checks::check::Context;
+use meshcert_checks::multicluster::Peer;
 use meshcert_checks::registry;
 
 use crate::cli::{self, AuditArgs};
@@ -60,25 +61,10 @@ impl Plan {
         let linked = follow_links(&self.request, &reads)?;
         // The clusters read, and the linked ones reached through their Links, for the checks of
         // linked clusters.
-        let peers: Vec<meshcert_checks::multicluster::Peer<'_>> = reads
+        let peers: Vec<Peer<'_>> = reads
             .iter()
-            .filter_map(|r| {
-                let loaded = r.loaded.as_ref().ok()?;
-                Some(meshcert_checks::multicluster::Peer {
-                    name: r.context.clone().unwrap_or_else(|| "this cluster".into()),
-                    server: loaded.server.clone(),
-                    snapshot: &loaded.snapshot,
-                })
-            })
-            .chain(
-                linked
-                    .iter()
-                    .map(|(name, loaded)| meshcert_checks::multicluster::Peer {
-                        name: name.clone(),
-                        server: loaded.server.clone(),
-                        snapshot: &loaded.snapshot,
-                    }),
-            )
+            .filter_map(Read::peer)
+            .chain(linked.iter().map(|(name, loaded)| peer(name, loaded)))
             .collect();
         let reports: Vec<Option<meshcert_checks::report::Report>> = reads
             .iter()
@@ -138,17 +124,7 @@ fn follow_links(request: &Request, reads: &[Read]) -> anyhow::Result<Vec<(String
     else {
         return Ok(Vec::new());
     };
-    let peers: Vec<meshcert_checks::multicluster::Peer<'_>> = reads
-        .iter()
-        .filter_map(|r| {
-            let loaded = r.loaded.as_ref().ok()?;
-            Some(meshcert_checks::multicluster::Peer {
-                name: r.context.clone().unwrap_or_default(),
-                server: loaded.server.clone(),
-                snapshot: &loaded.snapshot,
-            })
-        })
-        .collect();
+    let peers: Vec<Peer<'_>> = reads.iter().filter_map(Read::peer).collect();
     // (target name, its control plane's namespace, the credentials), once per server.
     let mut wanted: Vec<(
         String,
@@ -184,7 +160,7 @@ fn follow_links(request: &Request, reads: &[Read]) -> anyhow::Result<Vec<(String
     let rt = runtime()?;
     Ok(rt.block_on(async {
         let tasks = wanted.iter().map(|(name, ns, raw, _)| async move {
-            let (loaded, _) = source::follow::load_linked(raw, name, ns, *timeout, limits).await;
+            let loaded = source::follow::load_linked(raw, name, ns, *timeout, limits).await;
             (name.clone(), loaded)
         });
         futures::future::join_all(tasks).await
@@ -196,6 +172,26 @@ fn follow_links(request: &Request, reads: &[Read]) -> anyhow::Result<Vec<(String
 pub struct Read {
     pub context: Option<String>,
     pub loaded: anyhow::Result<Loaded>,
+}
+
+impl Read {
+    /// The cluster as the checks of linked clusters see it, when it could be read.
+    pub fn peer(&self) -> Option<Peer<'_>> {
+        let loaded = self.loaded.as_ref().ok()?;
+        Some(peer(
+            self.context.as_deref().unwrap_or("this cluster"),
+            loaded,
+        ))
+    }
+}
+
+/// `loaded`, named `name`, as a cluster of the run for the checks of linked clusters.
+fn peer<'a>(name: &str, loaded: &'a Loaded) -> Peer<'a> {
+    Peer {
+        name: name.to_string(),
+        server: loaded.server.clone(),
+        snapshot: &loaded.snapshot,
+    }
 }
 
 /// Reads every cluster of a request. Files are one cluster. Clusters are read concurrently,

@@ -214,6 +214,16 @@ impl Cert {
     pub fn label(&self) -> String {
         format!("{} {}", self.facts.serial, self.facts.common_name)
     }
+
+    /// `<serial> <CN> (sha256 <16 hex>…)`: the label and enough of the fingerprint to tell two
+    /// certificates of one subject and serial apart (an anchor and its renewal).
+    pub fn fingerprinted_label(&self) -> String {
+        format!(
+            "{} (sha256 {}…)",
+            self.label(),
+            &self.facts.sha256_fingerprint[..16]
+        )
+    }
 }
 
 /// A certificate chain as a PEM field holds it (`crt.pem`, `tls.crt`): the leaf first, then the

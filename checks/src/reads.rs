@@ -129,15 +129,15 @@ pub fn follow_up_reads(snap: &Snapshot, attempted: &[ObjectRef]) -> Vec<Read> {
         }
     }
     if served {
-        for read in control_plane_certificates(snap) {
+        for read in annotated_certificates(snap) {
             add(read.object);
         }
     }
     out
 }
 
-/// The Certificates that the control plane's cert-manager-written Secrets name.
-fn control_plane_certificates(snap: &Snapshot) -> Vec<Read> {
+/// The Certificates that the issuer's and the webhooks' cert-manager-written Secrets name.
+fn annotated_certificates(snap: &Snapshot) -> Vec<Read> {
     // The issuer's and every webhook's Secret, in its component's namespace (an extension's
     // by its label): cert-manager's webhook recipe writes the viz ones too.
     let home = |c: &Component| match c.home {

@@ -129,6 +129,26 @@ pub fn source_text<'a>(snap: &'a Snapshot, source: &NamedSource) -> SourceText<'
     }
 }
 
+/// The certificate text (`tls.crt`) of Secret `secret`, when meshcert has it.
+pub fn secret_text<'a>(snap: &'a Snapshot, secret: &ObjectRef) -> Option<&'a [u8]> {
+    let source = NamedSource {
+        object: secret.clone(),
+        key: None,
+    };
+    match source_text(snap, &source) {
+        SourceText::Text(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// The anchor Secret `secret` holds: the first certificate of its `tls.crt`.
+pub fn secret_anchor(snap: &Snapshot, secret: &ObjectRef) -> Option<crate::cert::Cert> {
+    crate::pem::decode_certificates(secret_text(snap, secret)?)
+        .ok()?
+        .into_iter()
+        .next()
+}
+
 /// The command that makes `previous` a plain copy of `anchor` (data only).
 pub fn copy_command(anchor: &ObjectRef, previous: &ObjectRef) -> String {
     format!(

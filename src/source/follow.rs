@@ -24,7 +24,7 @@ pub async fn load_linked(
     linkerd_ns: &str,
     timeout: Duration,
     limits: Limits,
-) -> (Loaded, Option<String>) {
+) -> Loaded {
     let mut snap = Snapshot::new(linkerd_ns);
     snap.data_plane_unavailable = Some(format!(
         "the pods of {name} were not read: it was reached through a Link's credentials, not read by this run"
@@ -32,15 +32,12 @@ pub async fn load_linked(
     let config = ObjectRef::new(Kind::ConfigMap, linkerd_ns, LINKERD_CONFIG);
     let unreadable = |mut snap: Snapshot, why: String| {
         snap.insert(config.clone(), ObjectState::Forbidden(why));
-        (
-            Loaded {
-                snapshot: snap,
-                source: format!("linked cluster: {name} (not reached)"),
-                server: None,
-                link_credentials: Vec::new(),
-            },
-            None,
-        )
+        Loaded {
+            snapshot: snap,
+            source: format!("linked cluster: {name} (not reached)"),
+            server: None,
+            link_credentials: Vec::new(),
+        }
     };
     let Ok(yaml) = std::str::from_utf8(kubeconfig.expose()) else {
         return unreadable(snap, "unable to parse api config: not UTF-8 text".into());
@@ -80,14 +77,13 @@ pub async fn load_linked(
             ObjectState::Forbidden(format!("configmaps \"{LINKERD_CONFIG}\" not found")),
         );
     }
-    let server = cluster.server.clone();
-    (
-        Loaded {
-            snapshot: builder.snap,
-            source: format!("linked cluster: {name} ({server}), through a Link's credentials"),
-            server: Some(server.clone()),
-            link_credentials: Vec::new(),
-        },
-        Some(server),
-    )
+    Loaded {
+        snapshot: builder.snap,
+        source: format!(
+            "linked cluster: {name} ({}), through a Link's credentials",
+            cluster.server
+        ),
+        server: Some(cluster.server),
+        link_credentials: Vec::new(),
+    }
 }

@@ -6,7 +6,7 @@ use crate::check::{Category, Check, CheckMeta, Context, Input, Outcome, Problem,
 use crate::details::{Details, RenewalDetail};
 use crate::margin::MarginRole;
 use crate::snapshot::{Certificate, ObjectRef, Snapshot};
-use crate::trust_manager::{NamedSource, SourceText, anchor_management, distribution, source_text};
+use crate::trust_manager::{anchor_management, distribution};
 
 /// cert-manager would renew the trust anchor by itself (Linkerd's guide sets `renewBefore:
 /// 7320h` of `8760h`: 60 days after issuance). A new anchor needs every workload restarted and a
@@ -35,16 +35,7 @@ pub fn renewal_instant(
     c: &Certificate,
     secret: &ObjectRef,
 ) -> Result<RenewalDetail, String> {
-    let source = NamedSource {
-        object: secret.clone(),
-        key: None,
-    };
-    let anchor = match source_text(snap, &source) {
-        SourceText::Text(pem) => crate::pem::decode_certificates(pem)
-            .ok()
-            .and_then(|certs| certs.into_iter().next()),
-        _ => None,
-    };
+    let anchor = crate::trust_manager::secret_anchor(snap, secret);
     let detail = |at: DateTime<Utc>, basis: String| RenewalDetail {
         certificate: object.to_string(),
         secret: secret.to_string(),

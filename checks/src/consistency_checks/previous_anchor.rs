@@ -1,9 +1,8 @@
 use crate::check::{Category, Check, CheckMeta, Context, Input, Outcome, Problem, Severity};
 use crate::rotation::Stage;
-use crate::snapshot::{Fetched, ObjectRef, Snapshot};
+use crate::snapshot::{Fetched, Snapshot};
 use crate::trust_manager::{
-    ANCHOR_SECRET, NamedSource, PREVIOUS_ANCHOR_SECRET, SourceText, copy_command, distribution,
-    source_secrets, source_text,
+    ANCHOR_SECRET, PREVIOUS_ANCHOR_SECRET, copy_command, distribution, secret_text, source_secrets,
 };
 
 /// The guide's `linkerd-previous-anchor` Secret is a plain copy of the anchor (no cert-manager
@@ -21,18 +20,6 @@ static META: CheckMeta = CheckMeta {
     linkerd_hint: false,
     docs: include_str!("../../docs/meshcert-previous-anchor-plain-copy.md"),
 };
-
-/// The certificate text of a source Secret, when meshcert has it.
-fn text<'a>(snap: &'a Snapshot, object: &ObjectRef) -> Option<&'a [u8]> {
-    let source = NamedSource {
-        object: object.clone(),
-        key: None,
-    };
-    match source_text(snap, &source) {
-        SourceText::Text(t) => Some(t),
-        _ => None,
-    }
-}
 
 impl Check for PreviousAnchorPlainCopy {
     fn meta(&self) -> &'static CheckMeta {
@@ -92,7 +79,8 @@ impl Check for PreviousAnchorPlainCopy {
             ));
         }
         if let Some(anchor) = &anchor
-            && let (Some(current), Some(copy)) = (text(snap, anchor), text(snap, previous))
+            && let (Some(current), Some(copy)) =
+                (secret_text(snap, anchor), secret_text(snap, previous))
             && current.trim_ascii() != copy.trim_ascii()
         {
             // Different during a rotation, on purpose; once nothing in use chains to the old

@@ -41,15 +41,6 @@ fn labels_text<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>) -
     }
 }
 
-/// `<serial> <CN> (sha256 <16 hex>…)`.
-fn cert_label(c: &crate::cert::Cert) -> String {
-    format!(
-        "{} (sha256 {}…)",
-        c.label(),
-        &c.facts.sha256_fingerprint[..16]
-    )
-}
-
 /// What the sources of `bundle` say: the problems (a source that does not exist; the trust-roots
 /// ConfigMap holding other certificates than the sources), and what could not be verified (a
 /// source meshcert may not read, one of another kind), for the description.
@@ -150,7 +141,7 @@ pub(crate) fn source_findings(
                 &roots,
                 format!(
                     "{roots} lacks {} of {source}: trust-manager has not written its sources' certificates there",
-                    cert_label(cert)
+                    cert.fingerprinted_label()
                 ),
             ));
         }
@@ -161,7 +152,7 @@ pub(crate) fn source_findings(
                 &roots,
                 format!(
                     "{roots} holds {}, which none of the sources of {object} has: written by another hand (Helm without identity.externalCA?), and trust-manager will overwrite it",
-                    cert_label(cert)
+                    cert.fingerprinted_label()
                 ),
             ));
         }

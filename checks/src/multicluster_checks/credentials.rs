@@ -69,7 +69,7 @@ impl Check for LinkCredentialsNotExpiring {
                                         v.object.namespace,
                                         v.object.name,
                                         v.target_name,
-                                        super::label(&c),
+                                        c.fingerprinted_label(),
                                         left(cx.at, na)
                                     ),
                                 ));

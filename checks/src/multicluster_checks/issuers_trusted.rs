@@ -4,7 +4,7 @@ use crate::identity::IdentityMaterial;
 use crate::multicluster::{LinkView, Peer, links};
 use crate::snapshot::{BundleRef, Snapshot};
 
-use super::{issuer_chain, label, not_in_run, verifies};
+use super::{issuer_chain, not_in_run, verifies};
 
 /// For each Link A→B among the run's clusters, B's issuer verifies against the roots A's
 /// proxies get (A's `linkerd-identity-trust-roots`), and A's against B's: a proxy of one side
@@ -58,23 +58,22 @@ struct Side<'a> {
 /// A Link with both of its sides (this one first).
 type Pair<'a> = (LinkView<'a>, Side<'a>, Side<'a>);
 
-/// Each Link's pair, or why none can be judged (the skip reason).
-fn pairs<'a>(input: &Input<'a>) -> Result<Vec<Pair<'a>>, String> {
+/// Each Link whose target is in the run, as a pair, and the Links whose target is not; or why
+/// none can be judged (the skip reason).
+fn pairs<'a>(input: &Input<'a>) -> Result<(Vec<Pair<'a>>, Vec<LinkView<'a>>), String> {
     let snap = input.snapshot();
     let views = links(snap, input.peers());
     if views.is_empty() {
         return Err(super::no_links(snap));
     }
-    let unknown: Vec<String> = views
-        .iter()
-        .filter(|v| v.target.is_none())
-        .map(not_in_run)
-        .collect();
-    if unknown.len() == views.len() {
+    let (linked, outside): (Vec<LinkView<'a>>, Vec<LinkView<'a>>) =
+        views.into_iter().partition(|v| v.target.is_some());
+    if linked.is_empty() {
+        let unknown: Vec<String> = outside.iter().map(not_in_run).collect();
         return Err(format!("not compared: {}", unknown.join("; ")));
     }
     let me = own_name(snap, input.peers());
-    Ok(views
+    let pairs = linked
         .into_iter()
         .filter_map(|v| {
             let peer = v.target?;
@@ -90,7 +89,8 @@ fn pairs<'a>(input: &Input<'a>) -> Result<Vec<Pair<'a>>, String> {
             };
             Some((v, a, b))
         })
-        .collect())
+        .collect();
+    Ok((pairs, outside))
 }
 
 /// What is wrong with `to` trusting the issuer of `from` through the roots `to`'s proxies get.
@@ -113,22 +113,13 @@ fn roots_problem(from: &Side<'_>, to: &Side<'_>, at: chrono::DateTime<chrono::Ut
         Problem::new(format!(
             "the trust roots of {} ({}) do not verify the issuer of {} ({}): {e}; proxies of {} reject the certificates of {}'s workloads and gateway",
             to.name,
-            roots.iter().map(label).collect::<Vec<_>>().join(", "),
+            roots.iter().map(Cert::fingerprinted_label).collect::<Vec<_>>().join(", "),
             from.name,
-            label(chain.leaf()),
+            chain.leaf().fingerprinted_label(),
             to.name,
             from.name
         ))
     }))
-}
-
-/// The Links whose target is not among the run's clusters, as directions not judged.
-fn unknown_targets(input: &Input<'_>) -> Vec<Judged> {
-    links(input.snapshot(), input.peers())
-        .iter()
-        .filter(|v| v.target.is_none())
-        .map(|v| Err(not_in_run(v)))
-        .collect()
 }
 
 /// A pair's direction judged: a problem or none, or why it cannot be judged.
@@ -138,16 +129,13 @@ type Judged = Result<Option<Problem>, String>;
 /// the run, as the check's outcome: the problems, else a skip naming what could not be judged,
 /// else a pass; each Link's verdict in the details.
 fn outcome(input: &Input<'_>, judge: impl Fn(&Side<'_>, &Side<'_>) -> Judged) -> Outcome {
-    let pairs = match pairs(input) {
+    let (pairs, outside) = match pairs(input) {
         Ok(p) => p,
         Err(why) => return Outcome::Skip(why),
     };
-    let mut judged = unknown_targets(input);
+    let mut judged: Vec<Judged> = outside.iter().map(|v| Err(not_in_run(v))).collect();
     let mut details = crate::details::Details::default();
-    for v in links(input.snapshot(), input.peers())
-        .iter()
-        .filter(|v| v.target.is_none())
-    {
+    for v in &outside {
         details.links.push(crate::details::LinkDetail {
             link: format!("{}/{}", v.object.namespace, v.object.name),
             target: v.target_name.clone(),
@@ -234,7 +222,7 @@ fn proxies_problem(from: &Side<'_>, to: &Side<'_>, at: chrono::DateTime<chrono::
                 .unwrap_or("");
             rejecting.push(format!("{ns}/{}", pod.name));
             for c in bundle {
-                let l = label(c);
+                let l = c.fingerprinted_label();
                 if !holds.contains(&l) {
                     holds.push(l);
                 }
@@ -251,7 +239,7 @@ fn proxies_problem(from: &Side<'_>, to: &Side<'_>, at: chrono::DateTime<chrono::
         to.name,
         holds.join(", "),
         from.name,
-        label(chain.leaf()),
+        chain.leaf().fingerprinted_label(),
         rejecting.join(", "),
         if n > 10 { ", …" } else { "" }
     ))))
@@ -259,7 +247,7 @@ fn proxies_problem(from: &Side<'_>, to: &Side<'_>, at: chrono::DateTime<chrono::
 
 /// Where each side's rotation stands, when either is under way.
 fn stages(input: &Input<'_>, cx: &Context) -> Vec<String> {
-    let Ok(pairs) = pairs(input) else {
+    let Ok((pairs, _)) = pairs(input) else {
         return Vec::new();
     };
     let mut out: Vec<String> = Vec::new();

@@ -64,12 +64,3 @@ pub(crate) fn verifies<'a>(
         .find(|r| r.der() == root.der())
         .ok_or_else(|| "verified to a root outside the pool".to_string())
 }
-
-/// `<serial> <CN> (sha256 <16 hex>…)`.
-pub(crate) fn label(c: &Cert) -> String {
-    format!(
-        "{} (sha256 {}…)",
-        c.label(),
-        &c.facts.sha256_fingerprint[..16]
-    )
-}

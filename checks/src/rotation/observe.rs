@@ -66,16 +66,8 @@ impl Automation {
             Management::Yes { object, .. } => Some(object),
             _ => None,
         };
-        let source = crate::trust_manager::NamedSource {
-            object: anchor_secret.clone(),
-            key: None,
-        };
-        let anchor_in_secret = match crate::trust_manager::source_text(snap, &source) {
-            crate::trust_manager::SourceText::Text(pem) => crate::pem::decode_certificates(pem)
-                .ok()
-                .and_then(|certs| certs.first().map(fingerprint)),
-            _ => None,
-        };
+        let anchor_in_secret =
+            crate::trust_manager::secret_anchor(snap, &anchor_secret).map(|c| fingerprint(&c));
         Some(Automation {
             anchor_certificate: object,
             anchor_secret,

@@ -20,6 +20,16 @@ fn fleet(scenario: &str, extra: &[&str]) -> (Output, Value) {
     (out, json)
 }
 
+/// `meshcert check -o json` of the clusters whose dumps are `dirs`, one folder each.
+fn check_dumps(dirs: &[&std::path::Path]) -> Output {
+    let mut args = vec!["check".to_string()];
+    for d in dirs {
+        args.extend(["--from".to_string(), d.to_str().unwrap().to_string()]);
+    }
+    args.extend(["--at", AT, "-o", "json"].map(String::from));
+    meshcert(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 /// The multicluster checks of cluster `name`: id → (result, the whole entry).
 fn multicluster_of(report: &Value, name: &str) -> BTreeMap<String, (String, Value)> {
     let cluster = report["clusters"]
@@ -168,16 +178,9 @@ fn a_single_clusters_links_are_not_compared_without_their_targets() {
         "not compared: west (Link linkerd-multicluster/west) is not among the run's clusters: read it too (--context, or its dump with --from)"
     );
     // Naming the two dumps gives the pair.
-    let both = meshcert(&[
-        "check",
-        "--from",
-        "fixtures/multicluster/staged/east",
-        "--from",
-        "fixtures/multicluster/staged/west",
-        "--at",
-        AT,
-        "-o",
-        "json",
+    let both = check_dumps(&[
+        std::path::Path::new("fixtures/multicluster/staged/east"),
+        std::path::Path::new("fixtures/multicluster/staged/west"),
     ]);
     let report = json_of(&both);
     assert_eq!(multicluster_of(&report, "east")[SHARE].0, "error");
@@ -371,17 +374,7 @@ fn malformed_credentials_get_linkerds_lines_and_never_leak() {
     with_changed_credentials("shared", "west", &west, |o| {
         o["data"].as_object_mut().unwrap().remove("kubeconfig");
     });
-    let out = meshcert(&[
-        "check",
-        "--from",
-        east.to_str().unwrap(),
-        "--from",
-        west.to_str().unwrap(),
-        "--at",
-        AT,
-        "-o",
-        "json",
-    ]);
+    let out = check_dumps(&[&east, &west]);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(!text.contains("s3cr3t-t0ken-value"), "{text}");
     let report = json_of(&out);
@@ -420,17 +413,7 @@ fn dumps_find_their_links_targets_by_the_recorded_api_server() {
         .unwrap();
         dirs.push(to);
     }
-    let out = meshcert(&[
-        "check",
-        "--from",
-        dirs[0].to_str().unwrap(),
-        "--from",
-        dirs[1].to_str().unwrap(),
-        "--at",
-        AT,
-        "-o",
-        "json",
-    ]);
+    let out = check_dumps(&[&dirs[0], &dirs[1]]);
     let report = json_of(&out);
     let eu = multicluster_of(&report, "prod-eu");
     assert_eq!(eu[SHARE].1["error"], "Problematic clusters:\n    * west");
@@ -439,17 +422,7 @@ fn dumps_find_their_links_targets_by_the_recorded_api_server() {
     for d in &dirs {
         std::fs::remove_file(d.join("cluster-server")).unwrap();
     }
-    let out = meshcert(&[
-        "check",
-        "--from",
-        dirs[0].to_str().unwrap(),
-        "--from",
-        dirs[1].to_str().unwrap(),
-        "--at",
-        AT,
-        "-o",
-        "json",
-    ]);
+    let out = check_dumps(&[&dirs[0], &dirs[1]]);
     let report = json_of(&out);
     assert_eq!(multicluster_of(&report, "prod-eu")[SHARE].0, "skipped");
 }

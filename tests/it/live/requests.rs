@@ -568,3 +568,40 @@ fn deploy_base_rbac_grants_exactly_what_the_registry_reads() {
         "deploy/base/rbac.yaml and the reads disagree:\n  not granted: {missing:#?}\n  granted, never read: {extra:#?}"
     );
 }
+
+/// Each opt-in file of deploy/base/opt-in grants exactly what `reads::opt_in_grants` says it
+/// holds: the runtime checks' pods/proxy, trust-manager's sources, the multicluster Links.
+#[test]
+fn the_opt_in_rbac_files_grant_exactly_their_reads() {
+    use meshcert_checks::reads::{Grant, opt_in_grants};
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+    let expected = opt_in_grants("linkerd", "cert-manager");
+    let mut files: Vec<&str> = expected.iter().map(|(f, _)| *f).collect();
+    files.dedup();
+    assert_eq!(files.len(), 4, "{files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(root().join("deploy/base/opt-in").join(file)).unwrap();
+        let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap();
+        let mut granted: Vec<Grant> = crate::common::rbac::atoms(&docs)
+            .into_iter()
+            .map(|a| Grant {
+                namespace: docs[a.doc]["metadata"]["namespace"]
+                    .as_str()
+                    .map(String::from),
+                group: leak(&a.group),
+                resource: leak(&a.resource),
+                verb: leak(&a.verb),
+                name: a.name,
+            })
+            .collect();
+        granted.sort();
+        granted.dedup();
+        let mut wanted: Vec<Grant> = expected
+            .iter()
+            .filter(|(f, _)| *f == file)
+            .map(|(_, g)| g.clone())
+            .collect();
+        wanted.sort();
+        assert_eq!(granted, wanted, "{file}");
+    }
+}
