@@ -6,8 +6,8 @@
 use meshcert_checks::snapshot::{Kind, ObjectRef, ObjectState};
 use tokio::time::Instant;
 
+use super::api::{Cluster, Fetched, get, give_up, list_path, unavailable_as_data};
 use super::ingest::{Builder, read_json};
-use super::live::{Cluster, Fetched, get, give_up, list_path, unavailable_as_data};
 
 /// The Link versions, newest first (the CRD serves all three where the extension is current).
 const LINK_VERSIONS: [&str; 3] = ["v1alpha3", "v1alpha2", "v1alpha1"];

@@ -1,5 +1,6 @@
 //! Sources: the only code that reads input. Each turns what it reads into a Snapshot.
 
+mod api;
 mod certificate;
 mod discovery;
 pub mod follow;
