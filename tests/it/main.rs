@@ -15,6 +15,7 @@ mod exporter;
 mod exposition;
 mod go_differential;
 mod hardening;
+mod helm;
 mod html;
 mod kubectl_recipe;
 mod live;

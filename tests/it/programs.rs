@@ -335,3 +335,63 @@ pub fn query(prometheus: &str, promql: &str) -> Vec<serde_json::Value> {
     assert_eq!(v["status"], "success", "{promql}: {}", answer.body);
     v["data"]["result"].as_array().cloned().unwrap_or_default()
 }
+
+/// The real helm, built from its Go module pinned in tests/helm (`tests/helm/build`, cached per
+/// machine), or `None` (a skip) outside CI when Go is missing.
+pub fn helm() -> Option<PathBuf> {
+    static HELM: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    HELM.get_or_init(|| {
+        let built = Command::new(crate::common::root().join("tests/helm/build"))
+            .stderr(Stdio::inherit())
+            .output();
+        match built {
+            Ok(o) if o.status.success() => Some(PathBuf::from(
+                String::from_utf8(o.stdout).unwrap().trim().to_string(),
+            )),
+            other => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "helm is required in CI (tests/helm/build needs Go): {other:?}"
+                );
+                eprintln!("helm cannot be built here (tests/helm/build needs Go): test skipped");
+                None
+            }
+        }
+    })
+    .clone()
+}
+
+/// `helm template meshcert charts/meshcert -n meshcert <args>`: (success, stdout, stderr).
+pub fn helm_template(args: &[&str]) -> Option<(bool, String, String)> {
+    helm_template_release("meshcert", args)
+}
+
+/// [`helm_template`] of release `release`.
+pub fn helm_template_release(release: &str, args: &[&str]) -> Option<(bool, String, String)> {
+    let helm = helm()?;
+    let chart = crate::common::root().join("charts/meshcert");
+    let o = Command::new(helm)
+        .args(["template", release])
+        .arg(&chart)
+        .args(["--namespace", "meshcert"])
+        .args(args)
+        .env(
+            "HELM_CACHE_HOME",
+            std::env::temp_dir().join("meshcert-helm-home"),
+        )
+        .env(
+            "HELM_CONFIG_HOME",
+            std::env::temp_dir().join("meshcert-helm-home"),
+        )
+        .env(
+            "HELM_DATA_HOME",
+            std::env::temp_dir().join("meshcert-helm-home"),
+        )
+        .output()
+        .unwrap();
+    Some((
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    ))
+}

@@ -11,7 +11,7 @@ use crate::common::{AT, check_json_from, fixture};
 
 /// Runs `meshcert args` as a pod of the cluster would, or `None` when this machine cannot
 /// make a mount namespace.
-fn in_pod(dir: &std::path::Path, server: &str, args: &[&str]) -> Option<Output> {
+pub(super) fn in_pod(dir: &std::path::Path, server: &str, args: &[&str]) -> Option<Output> {
     let (host, port) = server
         .trim_start_matches("https://")
         .rsplit_once(':')

@@ -19,6 +19,7 @@ pub use crate::common::{first_difference, report};
 use crate::fake_api::documents;
 
 mod crds;
+mod helm;
 mod incluster;
 mod multicluster;
 mod paging;
