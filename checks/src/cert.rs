@@ -54,6 +54,10 @@ pub struct CertFacts {
     pub subject: String,
     pub common_name: String,
     pub issuer: String,
+    /// The issuer's common name (the last CN of the issuer name, as Go's pkix.Name keeps it),
+    /// for the metrics' `issuer_cn` label; JSON carries the whole `issuer`.
+    #[serde(skip)]
+    pub issuer_common_name: String,
     /// Decimal, as linkerd prints serial numbers.
     pub serial: String,
     #[serde(serialize_with = "rfc3339")]
@@ -149,6 +153,18 @@ fn name_text(raw: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+/// The last common name of a distinguished name ("" when it has none).
+fn last_common_name(raw: &[u8]) -> String {
+    X509Name::from_der(raw)
+        .ok()
+        .and_then(|(_, n)| {
+            n.iter_common_name()
+                .filter_map(|a| a.as_str().ok().map(str::to_string))
+                .last()
+        })
+        .unwrap_or_default()
+}
+
 impl Cert {
     /// Parses one DER certificate as Go's `x509.ParseCertificate` does, with its errors.
     pub fn from_der(der: Vec<u8>) -> Result<Cert, crate::x509::Error> {
@@ -165,6 +181,7 @@ impl Cert {
             subject: name_text(&go.raw_subject),
             common_name: go.common_name.clone(),
             issuer: name_text(&go.raw_issuer),
+            issuer_common_name: last_common_name(&go.raw_issuer),
             serial: go.serial.clone(),
             not_before: go.not_before,
             not_after: go.not_after,

@@ -4,9 +4,12 @@
 //!
 //! - `meshcert_check_result{category,check,result}`: 1 for the check's current result, 0 for the
 //!   other results (so every series exists on every run);
-//! - `meshcert_certificate_expiry_timestamp_seconds{role,namespace,object,key,subject,serial,fingerprint}`:
+//! - `meshcert_certificate_expiry_timestamp_seconds{role,namespace,object,key,subject,subject_cn,issuer_cn,serial,fingerprint}`:
 //!   notAfter of every certificate read (trust anchors, issuer, webhook and API-service certificates,
-//!   caBundle certificates);
+//!   caBundle certificates), one series per certificate of a bundle;
+//!   `meshcert_certificate_not_before_timestamp_seconds` (notBefore) and
+//!   `meshcert_certificate_expired` (1 when expired at the evaluation instant), with the same labels;
+//! - `meshcert_build_info{version}`: 1;
 //! - `meshcert_data_plane_stale_proxies`: meshed pods without the current trust bundle;
 //! - `meshcert_last_run_timestamp_seconds`, `meshcert_run_success`;
 //! - `meshcert_cluster_up`: 1 when the cluster (or the files) could be read, 0 when not;
@@ -44,7 +47,8 @@ fn escape(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
-fn labels(cluster: Option<&str>, pairs: &[(&str, &str)]) -> String {
+/// A series' labels: `cluster` first where several clusters are read, then `pairs`.
+pub(crate) fn labels(cluster: Option<&str>, pairs: &[(&str, &str)]) -> String {
     let all = cluster
         .map(|c| ("cluster", c))
         .into_iter()
@@ -72,6 +76,16 @@ pub fn write(run: &Run, out: &mut impl std::io::Write) -> std::io::Result<()> {
 pub fn render_with_up(run: &Run, up: impl Fn(&ClusterOutcome) -> bool) -> String {
     let reports: Vec<_> = run.reports().collect();
     let mut out = String::new();
+    header(
+        &mut out,
+        "meshcert_build_info",
+        "The meshcert that wrote these series: 1, labelled with its version.",
+    );
+    let _ = writeln!(
+        out,
+        "meshcert_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    );
     header(
         &mut out,
         "meshcert_check_result",
@@ -161,14 +175,14 @@ pub fn render_with_up(run: &Run, up: impl Fn(&ClusterOutcome) -> bool) -> String
     out
 }
 
-/// `meshcert_certificate_expiry_timestamp_seconds`: every certificate the run read, once per
-/// role, place and fingerprint.
+/// The certificate families: every certificate the run read (each one of a bundle, not only the
+/// first), once per role, place and fingerprint, with the same labels in each family:
+/// `meshcert_certificate_expiry_timestamp_seconds` (notAfter),
+/// `meshcert_certificate_not_before_timestamp_seconds` and `meshcert_certificate_expired` (1 when
+/// notAfter is before the evaluation instant), as the x509-certificate-exporter's
+/// `x509_cert_not_after`, `x509_cert_not_before` and `x509_cert_expired` are.
 fn certificate_expiries(out: &mut String, reports: &[(Option<&str>, &Report)]) {
-    header(
-        out,
-        "meshcert_certificate_expiry_timestamp_seconds",
-        "notAfter of a certificate meshcert read, in seconds since the epoch.",
-    );
+    let mut samples = Vec::new();
     for (cluster, r) in reports {
         let mut seen = BTreeSet::new();
         for c in r.results() {
@@ -189,17 +203,50 @@ fn certificate_expiries(out: &mut String, reports: &[(Option<&str>, &Report)]) {
                         ("object", &d.object),
                         ("key", &d.key),
                         ("subject", &d.facts.subject),
+                        ("subject_cn", &d.facts.common_name),
+                        ("issuer_cn", &d.facts.issuer_common_name),
                         ("serial", &d.facts.serial),
                         ("fingerprint", &d.facts.sha256_fingerprint),
                     ],
                 );
-                let _ = writeln!(
-                    out,
-                    "meshcert_certificate_expiry_timestamp_seconds{l} {}",
-                    d.facts.not_after.timestamp()
-                );
+                samples.push((
+                    l,
+                    d.facts.not_after.timestamp(),
+                    d.facts.not_before.timestamp(),
+                    u8::from(d.facts.not_after < r.evaluated_at),
+                ));
             }
         }
+    }
+    header(
+        out,
+        "meshcert_certificate_expiry_timestamp_seconds",
+        "notAfter of a certificate meshcert read, in seconds since the epoch.",
+    );
+    for (l, not_after, _, _) in &samples {
+        let _ = writeln!(
+            out,
+            "meshcert_certificate_expiry_timestamp_seconds{l} {not_after}"
+        );
+    }
+    header(
+        out,
+        "meshcert_certificate_not_before_timestamp_seconds",
+        "notBefore of a certificate meshcert read, in seconds since the epoch.",
+    );
+    for (l, _, not_before, _) in &samples {
+        let _ = writeln!(
+            out,
+            "meshcert_certificate_not_before_timestamp_seconds{l} {not_before}"
+        );
+    }
+    header(
+        out,
+        "meshcert_certificate_expired",
+        "1 when a certificate meshcert read had expired at the evaluation instant, 0 otherwise.",
+    );
+    for (l, _, _, expired) in &samples {
+        let _ = writeln!(out, "meshcert_certificate_expired{l} {expired}");
     }
 }
 

@@ -7,6 +7,10 @@
 //! - `meshcert_run_duration_seconds`: how long the latest round took;
 //! - `meshcert_rounds_total`: rounds completed since the exporter started.
 //!
+//! - `meshcert_read_errors_total{cluster,reason}`: reads of a cluster (or of the files) that
+//!   failed, per source (the `cluster` label where several are read, as in every family) and
+//!   reason: `unauthorized`, `forbidden`, `timeout`, `tls`, `unreachable`, `input` (a file or
+//!   kubeconfig that cannot be read or parsed), `exhausted`, `other`;
 //! - `meshcert_round_errors_total{reason}`: rounds that went wrong, by reason: `panic` (the round
 //!   crashed; it is abandoned and the next one runs), `unreadable` (a cluster could not be read),
 //!   `exhausted` (the exporter itself ran out of file descriptors: the cluster's `up` is left
@@ -57,6 +61,42 @@ enum Signal {
 /// Why rounds went wrong, counted for `meshcert_round_errors_total`.
 const ERROR_REASONS: [&str; 3] = ["panic", "unreadable", "exhausted"];
 
+/// Why a read failed, from its error's words, for `meshcert_read_errors_total`.
+fn read_error_reason(why: &str) -> &'static str {
+    let lower = why.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    if exhausted(why) {
+        "exhausted"
+    } else if has(&["401", "does not accept the credentials", "unauthorized"]) {
+        "unauthorized"
+    } else if has(&["403", "forbidden"]) {
+        "forbidden"
+    } else if has(&["deadline", "timed out", "timeout"]) {
+        "timeout"
+    } else if has(&["certificate", "tls", "handshake"]) {
+        "tls"
+    } else if has(&[
+        "cannot reach",
+        "connection refused",
+        "did not answer",
+        "dns error",
+        "unreachable",
+        "no route",
+    ]) {
+        "unreachable"
+    } else if has(&[
+        "no such file",
+        "kubeconfig",
+        "cannot read",
+        "cannot parse",
+        "not found",
+    ]) {
+        "input"
+    } else {
+        "other"
+    }
+}
+
 /// Whether a cluster's error is the exporter's own lack of file descriptors.
 fn exhausted(why: &str) -> bool {
     why.contains("Too many open files") || why.contains("os error 24")
@@ -74,6 +114,8 @@ struct Rounds {
     completed: u64,
     /// `meshcert_round_errors_total`, by reason.
     errors: BTreeMap<&'static str, u64>,
+    /// `meshcert_read_errors_total`, by cluster label and reason.
+    read_errors: BTreeMap<(String, &'static str), u64>,
 }
 
 /// What one round changed: clusters that could not be read (with why), and clusters readable
@@ -93,6 +135,7 @@ impl Rounds {
             per_cluster: false,
             completed: 0,
             errors: ERROR_REASONS.iter().map(|r| (*r, 0)).collect(),
+            read_errors: BTreeMap::new(),
         }
     }
 
@@ -106,6 +149,12 @@ impl Rounds {
         let mut absorbed = Absorbed::default();
         for cluster in run.clusters {
             let label = cluster.label().to_string();
+            if let Err(why) = &cluster.outcome {
+                *self
+                    .read_errors
+                    .entry((label.clone(), read_error_reason(why)))
+                    .or_default() += 1;
+            }
             match &cluster.outcome {
                 Ok(_) => {
                     if self.up.insert(label.clone(), true) == Some(false) {
@@ -165,6 +214,17 @@ impl Rounds {
             let _ = writeln!(
                 out,
                 "meshcert_round_errors_total{{reason=\"{reason}\"}} {n}"
+            );
+        }
+        out.push_str(
+            "# HELP meshcert_read_errors_total Reads of a cluster (or of the files) that failed, by reason.\n# TYPE meshcert_read_errors_total counter\n",
+        );
+        for ((label, reason), n) in &self.read_errors {
+            let cluster = self.per_cluster.then_some(label.as_str());
+            let _ = writeln!(
+                out,
+                "meshcert_read_errors_total{} {n}",
+                crate::report::prometheus::labels(cluster, &[("reason", reason)])
             );
         }
         out
@@ -501,6 +561,57 @@ mod tests {
         );
         assert!(text.contains("meshcert_round_errors_total{reason=\"exhausted\"} 1\n"));
         assert!(text.contains("meshcert_round_errors_total{reason=\"unreadable\"} 0\n"));
+        assert!(
+            text.contains("meshcert_read_errors_total{cluster=\"a\",reason=\"exhausted\"} 1\n")
+        );
+    }
+
+    #[test]
+    fn read_errors_are_counted_per_cluster_and_reason() {
+        let mut state = Rounds::new();
+        let run = |clusters: Vec<(&str, &str)>| Run {
+            clusters: clusters
+                .into_iter()
+                .map(|(c, why)| ClusterOutcome {
+                    context: Some(c.into()),
+                    source: None,
+                    outcome: Err(why.into()),
+                    rotation: None,
+                })
+                .collect(),
+            per_cluster: true,
+            fail_on: FailOn::Error,
+        };
+        let unauthorized = "the API server https://b:6443 (context b) does not accept the credentials: 401 Unauthorized (GET /api/v1/namespaces); the token or client certificate is expired, revoked or for another cluster";
+        let timeout = "cannot reach the API server https://a:6443 (context a): no answer before the deadline (--timeout)";
+        state.absorb(run(vec![("a", timeout), ("b", unauthorized)]));
+        state.absorb(run(vec![("a", timeout)]));
+        state.absorb(run(vec![(
+            "a",
+            "cannot reach the API server https://a:6443 (context a): connection refused",
+        )]));
+        let text = state.render(FailOn::Error, Duration::ZERO);
+        for line in [
+            "# TYPE meshcert_read_errors_total counter\n",
+            "meshcert_read_errors_total{cluster=\"a\",reason=\"timeout\"} 2\n",
+            "meshcert_read_errors_total{cluster=\"a\",reason=\"unreachable\"} 1\n",
+            "meshcert_read_errors_total{cluster=\"b\",reason=\"unauthorized\"} 1\n",
+        ] {
+            assert!(text.contains(line), "{line} not in\n{text}");
+        }
+        assert_eq!(
+            read_error_reason("GET /api/v1/namespaces/linkerd/secrets: 403 Forbidden"),
+            "forbidden"
+        );
+        assert_eq!(
+            read_error_reason("invalid peer certificate: UnknownIssuer"),
+            "tls"
+        );
+        assert_eq!(
+            read_error_reason("cannot read kubeconfig /nope: No such file or directory"),
+            "input"
+        );
+        assert_eq!(read_error_reason("something else"), "other");
     }
 
     #[test]

@@ -57,6 +57,7 @@ fn serve_answers_metrics_health_and_readiness_and_nothing_else() {
     assert_eq!(
         extra,
         [
+            "meshcert_read_errors_total",
             "meshcert_round_errors_total",
             "meshcert_rounds_total",
             "meshcert_run_duration_seconds"
@@ -411,7 +412,11 @@ fn sigterm_stops_it_within_a_second_even_mid_round() {
 fn cluster_series(text: &str, cluster: &str) -> Vec<String> {
     let label = format!("{{cluster=\"{cluster}\"");
     text.lines()
-        .filter(|l| l.contains(&label) && !l.starts_with("meshcert_cluster_up"))
+        .filter(|l| {
+            l.contains(&label)
+                && !l.starts_with("meshcert_cluster_up")
+                && !l.starts_with("meshcert_read_errors_total")
+        })
         .map(str::to_string)
         .collect()
 }
@@ -464,6 +469,23 @@ fn a_cluster_that_cannot_be_read_keeps_its_last_series_and_comes_back() {
         t.contains("cluster prod: could not be read")
     });
     assert!(log.contains("cluster lab: could not be read"), "{log}");
+    // Each failed read is counted for its cluster, with why: prod timed out, lab has no server.
+    assert!(
+        series_value(
+            &down.body,
+            r#"meshcert_read_errors_total{cluster="prod",reason="timeout"}"#
+        )
+        .is_some_and(|n| n >= 1.0),
+        "{}",
+        down.body
+    );
+    assert!(
+        down.body
+            .lines()
+            .any(|l| l.starts_with(r#"meshcert_read_errors_total{cluster="lab",reason=""#)),
+        "{}",
+        down.body
+    );
     // It retries, and prod comes back.
     let back = poll(&serve.addr, "/metrics", "prod back", |a| {
         series_value(&a.body, r#"meshcert_cluster_up{cluster="prod"}"#) == Some(1.0)
@@ -653,4 +675,64 @@ fn pushes_reach_a_real_pushgateway_under_cloud_context_names() {
     let mut want: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     want.sort();
     assert_eq!(clusters, want);
+}
+
+/// What a dashboard built for the x509-certificate-exporter joins on: one series per certificate
+/// of a bundle, `subject_cn` and `issuer_cn`, notBefore, expired, and the build's version.
+#[test]
+fn certificate_series_match_the_x509_certificate_exporters() {
+    let two = check_prometheus("two-anchors");
+    let anchors: Vec<&str> = two
+        .lines()
+        .filter(|l| {
+            l.starts_with("meshcert_certificate_expiry_timestamp_seconds{")
+                && l.contains(r#"object="ConfigMap/linkerd-config""#)
+        })
+        .collect();
+    assert_eq!(anchors.len(), 2, "both anchors of the bundle: {two}");
+    assert!(anchors.iter().any(|l| l.contains(r#"subject_cn="root-2025.linkerd.cluster.local",issuer_cn="root-2025.linkerd.cluster.local""#)), "{anchors:?}");
+    let issuer = two
+        .lines()
+        .find(|l| {
+            l.starts_with("meshcert_certificate_not_before_timestamp_seconds{role=\"issuer\"")
+        })
+        .expect("the issuer's notBefore");
+    assert!(
+        issuer.contains(r#"subject_cn="identity.linkerd.cluster.local""#),
+        "{issuer}"
+    );
+    assert!(
+        issuer.contains(r#"issuer_cn="root-"#),
+        "the anchor that signed it: {issuer}"
+    );
+    // The three families carry the same label sets.
+    let label_sets = |family: &str| -> BTreeSet<String> {
+        two.lines()
+            .filter_map(|l| l.strip_prefix(family))
+            .filter_map(|l| l.strip_prefix('{'))
+            .map(|l| l.rsplit_once(' ').unwrap().0.to_string())
+            .collect()
+    };
+    let expiry = label_sets("meshcert_certificate_expiry_timestamp_seconds");
+    assert!(expiry.len() >= 8);
+    assert_eq!(
+        expiry,
+        label_sets("meshcert_certificate_not_before_timestamp_seconds")
+    );
+    assert_eq!(expiry, label_sets("meshcert_certificate_expired"));
+    assert!(two.contains(&format!(
+        "meshcert_build_info{{version=\"{}\"}} 1\n",
+        env!("CARGO_PKG_VERSION")
+    )));
+    // Nothing has expired there; the expired anchor is 1.
+    assert!(
+        !two.lines()
+            .any(|l| l.starts_with("meshcert_certificate_expired{") && l.ends_with(" 1"))
+    );
+    let expired = check_prometheus("expired-anchor");
+    let anchor = expired
+        .lines()
+        .find(|l| l.starts_with("meshcert_certificate_expired{role=\"trust-anchor\""))
+        .unwrap();
+    assert!(anchor.ends_with(" 1"), "{anchor}");
 }

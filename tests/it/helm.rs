@@ -98,6 +98,9 @@ fn deploy_is_the_charts_rendered_output() {
         "exporter/kustomization.yaml",
         "Dockerfile",
         "prometheus/rules.test.yaml",
+        "prometheus/federation/cluster.yml",
+        "prometheus/federation/global.yml",
+        "prometheus/federation/recording.yml",
     ];
     for file in shipped {
         assert!(

@@ -13,6 +13,7 @@ mod cli;
 mod corpus;
 mod exporter;
 mod exposition;
+mod federation;
 mod go_differential;
 mod hardening;
 mod helm;

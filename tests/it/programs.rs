@@ -289,6 +289,26 @@ pub fn prometheus_scraping(dir: &Path, target: &str, job: &str) -> Option<(Runni
     Some((running, addr))
 }
 
+/// Prometheus with the configuration `config` (written as JSON, which is YAML), its data in `dir`.
+pub fn prometheus_with(dir: &Path, config: &serde_json::Value) -> Option<(Running, String)> {
+    let program = require("prometheus", "prometheus")?;
+    let addr = format!("127.0.0.1:{}", free_port());
+    std::fs::create_dir_all(dir).unwrap();
+    let file = dir.join("prometheus.yml");
+    std::fs::write(&file, serde_json::to_string_pretty(config).unwrap()).unwrap();
+    let mut command = Command::new(program);
+    command
+        .arg(format!("--config.file={}", file.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
+        .arg(format!("--web.listen-address={addr}"));
+    let running = Running::spawn(command);
+    poll(&addr, "/-/ready", "readiness", |a| a.status == 200);
+    Some((running, addr))
+}
+
 /// `promtool <args>` with `input` on stdin: (success, stdout + stderr).
 pub fn promtool(args: &[&str], input: Option<&str>) -> Option<(bool, String)> {
     let program = require("promtool", "prometheus")?;
