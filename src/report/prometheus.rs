@@ -211,44 +211,38 @@ fn certificate_expiries(out: &mut String, reports: &[(Option<&str>, &Report)]) {
                 );
                 samples.push((
                     l,
-                    d.facts.not_after.timestamp(),
-                    d.facts.not_before.timestamp(),
-                    u8::from(d.facts.not_after < r.evaluated_at),
+                    [
+                        d.facts.not_after.timestamp(),
+                        d.facts.not_before.timestamp(),
+                        i64::from(d.facts.not_after < r.evaluated_at),
+                    ],
                 ));
             }
         }
     }
-    header(
-        out,
-        "meshcert_certificate_expiry_timestamp_seconds",
-        "notAfter of a certificate meshcert read, in seconds since the epoch.",
-    );
-    for (l, not_after, _, _) in &samples {
-        let _ = writeln!(
-            out,
-            "meshcert_certificate_expiry_timestamp_seconds{l} {not_after}"
-        );
-    }
-    header(
-        out,
-        "meshcert_certificate_not_before_timestamp_seconds",
-        "notBefore of a certificate meshcert read, in seconds since the epoch.",
-    );
-    for (l, _, not_before, _) in &samples {
-        let _ = writeln!(
-            out,
-            "meshcert_certificate_not_before_timestamp_seconds{l} {not_before}"
-        );
-    }
-    header(
-        out,
-        "meshcert_certificate_expired",
-        "1 when a certificate meshcert read had expired at the evaluation instant, 0 otherwise.",
-    );
-    for (l, _, _, expired) in &samples {
-        let _ = writeln!(out, "meshcert_certificate_expired{l} {expired}");
+    for (i, (name, help)) in CERTIFICATE_FAMILIES.iter().enumerate() {
+        header(out, name, help);
+        for (l, values) in &samples {
+            let _ = writeln!(out, "{name}{l} {}", values[i]);
+        }
     }
 }
+
+/// The certificate families, in the order of each sample's values.
+const CERTIFICATE_FAMILIES: [(&str, &str); 3] = [
+    (
+        "meshcert_certificate_expiry_timestamp_seconds",
+        "notAfter of a certificate meshcert read, in seconds since the epoch.",
+    ),
+    (
+        "meshcert_certificate_not_before_timestamp_seconds",
+        "notBefore of a certificate meshcert read, in seconds since the epoch.",
+    ),
+    (
+        "meshcert_certificate_expired",
+        "1 when a certificate meshcert read had expired at the evaluation instant, 0 otherwise.",
+    ),
+];
 
 /// A family's header and samples, only when it has samples: the runtime families exist only
 /// where the evidence was read (a Pushgateway drops a family without samples anyway).

@@ -266,7 +266,6 @@ pub fn prometheus(dir: &Path, target: &str) -> Option<(Running, String)> {
 /// `tls_config`, `basic_auth`.
 pub fn prometheus_scraping(dir: &Path, target: &str, job: &str) -> Option<(Running, String)> {
     let program = require("prometheus", "prometheus")?;
-    let addr = format!("127.0.0.1:{}", free_port());
     let config = dir.join("prometheus.yml");
     std::fs::write(
         &config,
@@ -276,6 +275,12 @@ pub fn prometheus_scraping(dir: &Path, target: &str, job: &str) -> Option<(Runni
         ),
     )
     .unwrap();
+    Some(start_prometheus(program, dir, &config))
+}
+
+/// Prometheus started with the configuration file `config`, its data in `dir`, once ready.
+fn start_prometheus(program: PathBuf, dir: &Path, config: &Path) -> (Running, String) {
+    let addr = format!("127.0.0.1:{}", free_port());
     let mut command = Command::new(program);
     command
         .arg(format!("--config.file={}", config.display()))
@@ -286,27 +291,16 @@ pub fn prometheus_scraping(dir: &Path, target: &str, job: &str) -> Option<(Runni
         .arg(format!("--web.listen-address={addr}"));
     let running = Running::spawn(command);
     poll(&addr, "/-/ready", "readiness", |a| a.status == 200);
-    Some((running, addr))
+    (running, addr)
 }
 
 /// Prometheus with the configuration `config` (written as JSON, which is YAML), its data in `dir`.
 pub fn prometheus_with(dir: &Path, config: &serde_json::Value) -> Option<(Running, String)> {
     let program = require("prometheus", "prometheus")?;
-    let addr = format!("127.0.0.1:{}", free_port());
     std::fs::create_dir_all(dir).unwrap();
     let file = dir.join("prometheus.yml");
     std::fs::write(&file, serde_json::to_string_pretty(config).unwrap()).unwrap();
-    let mut command = Command::new(program);
-    command
-        .arg(format!("--config.file={}", file.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address={addr}"));
-    let running = Running::spawn(command);
-    poll(&addr, "/-/ready", "readiness", |a| a.status == 200);
-    Some((running, addr))
+    Some(start_prometheus(program, dir, &file))
 }
 
 /// `promtool <args>` with `input` on stdin: (success, stdout + stderr).
