@@ -128,6 +128,12 @@ pub struct ClusterArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
+    /// Speak HTTP/1.1 to API servers, one request per connection at a time (default: HTTP/2
+    /// where the server offers it, every request of a cluster on one connection). For servers
+    /// behind proxies that break HTTP/2.
+    #[arg(long)]
+    pub http1: bool,
+
     /// Do not reach a linked cluster that the run does not read through its Link's credentials
     /// (as `linkerd multicluster check` does); its Links are then "not compared".
     #[arg(long)]

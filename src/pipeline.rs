@@ -119,6 +119,7 @@ fn follow_links(request: &Request, reads: &[Read]) -> anyhow::Result<Vec<(String
     let source::Source::Live {
         timeout,
         follow_links: true,
+        http,
         ..
     } = &request.source
     else {
@@ -160,7 +161,8 @@ fn follow_links(request: &Request, reads: &[Read]) -> anyhow::Result<Vec<(String
     let rt = runtime()?;
     Ok(rt.block_on(async {
         let tasks = wanted.iter().map(|(name, ns, raw, _)| async move {
-            let loaded = source::follow::load_linked(raw, name, ns, *timeout, limits).await;
+            let loaded =
+                source::follow::load_linked(raw, name, ns, (*timeout, *http), limits).await;
             (name.clone(), loaded)
         });
         futures::future::join_all(tasks).await
@@ -328,6 +330,11 @@ pub fn request_of(
             verbose: cluster.verbose,
             proxy_metrics: cluster.proxy_metrics,
             follow_links: !cluster.no_follow_links,
+            http: if cluster.http1 {
+                source::transport::Http::Http1
+            } else {
+                source::transport::Http::Negotiate
+            },
         },
     };
     Ok(Request {

@@ -22,7 +22,7 @@ pub async fn load_linked(
     kubeconfig: &SecretBytes,
     name: &str,
     linkerd_ns: &str,
-    timeout: Duration,
+    (timeout, http): (Duration, super::transport::Http),
     limits: Limits,
 ) -> Loaded {
     let mut snap = Snapshot::new(linkerd_ns);
@@ -42,7 +42,7 @@ pub async fn load_linked(
     let Ok(yaml) = std::str::from_utf8(kubeconfig.expose()) else {
         return unreadable(snap, "unable to parse api config: not UTF-8 text".into());
     };
-    let cluster = match connect_kubeconfig(yaml, name, timeout).await {
+    let cluster = match connect_kubeconfig(yaml, name, timeout, http).await {
         Ok(c) => c,
         Err(e) => return unreadable(snap, format!("{e:#}")),
     };

@@ -467,7 +467,7 @@ pub(crate) fn read_json(
         .map_or(1, |n| n.get())
         .clamp(1, 4);
     let scanned = std::thread::scope(|scope| {
-        let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(workers * 2);
+        let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(workers);
         let batch_rx = Arc::new(Mutex::new(batch_rx));
         let (result_tx, result_rx) = mpsc::channel::<Result<Vec<Reduced>, String>>();
         for _ in 0..workers {
@@ -512,7 +512,7 @@ pub(crate) fn read_json(
                 }
                 Ok(())
             };
-        let scanned = json_stream::scan(reader, 1 << 20, |batch| {
+        let scanned = json_stream::scan(reader, 1 << 19, |batch| {
             batch_tx.send(batch).map_err(|e| e.to_string())?;
             while let Ok(r) = result_rx.try_recv() {
                 merge(r, builder)?;

@@ -18,7 +18,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
-use kube::Client;
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
 use meshcert_checks::reads::{EXTENSION_LABEL, MESHED_LABEL, follow_up_reads, object_reads};
 use meshcert_checks::snapshot::{Kind, ObjectRef, ObjectState, Snapshot};
@@ -111,6 +110,7 @@ pub async fn connect(
     path: Option<&Path>,
     context: Option<&str>,
     timeout: Duration,
+    http: super::transport::Http,
 ) -> anyhow::Result<Cluster> {
     let (config, name) = match kubeconfig(path)? {
         Some(kc) => {
@@ -139,7 +139,7 @@ pub async fn connect(
             (config, "in-cluster".to_string())
         }
     };
-    client_of(config, name, timeout)
+    client_of(config, name, timeout, http)
 }
 
 /// Connects with the kubeconfig `yaml` (its current context), as `name`: a linked cluster,
@@ -148,6 +148,7 @@ pub async fn connect_kubeconfig(
     yaml: &str,
     name: &str,
     timeout: Duration,
+    http: super::transport::Http,
 ) -> anyhow::Result<Cluster> {
     // The parsers' messages may quote the text, which holds a token: not repeated.
     let kc = Kubeconfig::from_yaml(yaml)
@@ -155,11 +156,16 @@ pub async fn connect_kubeconfig(
     let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
         .await
         .map_err(|_| anyhow!("unable to parse api config: its current context cannot be used"))?;
-    client_of(config, name.to_string(), timeout)
+    client_of(config, name.to_string(), timeout, http)
 }
 
 /// A client for `config`: meshcert's timeouts, no retries of kube's own.
-fn client_of(mut config: Config, name: String, timeout: Duration) -> anyhow::Result<Cluster> {
+fn client_of(
+    mut config: Config,
+    name: String,
+    timeout: Duration,
+    http: super::transport::Http,
+) -> anyhow::Result<Cluster> {
     // meshcert retries itself, within the run's deadline.
     config.default_retry = false;
     config.connect_timeout = Some(Duration::from_secs(5).min(timeout));
@@ -169,8 +175,8 @@ fn client_of(mut config: Config, name: String, timeout: Duration) -> anyhow::Res
         .to_string()
         .trim_end_matches('/')
         .to_string();
-    let client =
-        Client::try_from(config).with_context(|| format!("cannot create a client for {server}"))?;
+    let client = super::transport::client(config, http)
+        .with_context(|| format!("cannot create a client for {server}"))?;
     Ok(Cluster {
         client,
         server,

@@ -18,6 +18,7 @@ mod secret_keys;
 mod trust_bundle;
 pub use runtime::ProxyMetrics;
 pub mod runtime_files;
+pub mod transport;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -144,6 +145,8 @@ pub enum Source {
         parallel: usize,
         /// Reach the targets of Links that the run does not read, through their credentials.
         follow_links: bool,
+        /// The HTTP versions spoken to API servers (`--http1`).
+        http: transport::Http,
     },
 }
 
@@ -261,12 +264,13 @@ impl Request {
             page_size,
             verbose,
             proxy_metrics,
+            http,
             ..
         } = &self.source
         else {
             bail!("internal error: files read as a cluster")
         };
-        let cluster = live::connect(kubeconfig.as_deref(), context, *timeout).await?;
+        let cluster = live::connect(kubeconfig.as_deref(), context, *timeout, *http).await?;
         let scope = self.scope.checks_scope();
         let opts = live::Options {
             linkerd_namespace: &self.scope.linkerd_namespace,

@@ -41,6 +41,13 @@ pub struct Fault {
     pub truncate: bool,
 }
 
+/// The HTTP versions a TLS fake server offers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Versions {
+    Both,
+    Http1,
+}
+
 #[derive(Clone)]
 pub enum Auth {
     None,
@@ -65,6 +72,12 @@ struct State {
     faults: Mutex<Vec<Fault>>,
     requests: Mutex<Vec<String>>,
     token: Option<String>,
+    /// Connections accepted so far (TCP, before TLS), as a server would count them.
+    connections: std::sync::atomic::AtomicUsize,
+    /// Requests that came over HTTP/2.
+    http2_requests: std::sync::atomic::AtomicUsize,
+    /// A network round trip, in milliseconds ([`FakeApi::set_round_trip`]).
+    round_trip_ms: std::sync::atomic::AtomicU64,
 }
 
 pub struct FakeApi {
@@ -334,6 +347,11 @@ fn page(items: Vec<&Value>, q: &HashMap<String, String>) -> Value {
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     let path = req.uri().path().to_string();
     let q = req.uri().query().unwrap_or("").to_string();
+    if req.version() == hyper::Version::HTTP_2 {
+        state
+            .http2_requests
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
     state.requests.lock().unwrap().push(if q.is_empty() {
         format!("GET {path}")
     } else {
@@ -572,15 +590,45 @@ fn tls(auth: &Auth) -> Tls {
 impl FakeApi {
     /// Serves the objects under `dirs` over plain HTTP.
     pub fn serve(dirs: &[&Path]) -> FakeApi {
-        Self::start(dirs, Auth::None, false)
+        Self::start(dirs, Auth::None, None)
     }
 
-    /// Serves the objects under `dirs` over HTTPS, requiring `auth`.
+    /// Serves the objects under `dirs` over HTTPS, requiring `auth`, offering HTTP/2 and
+    /// HTTP/1.1 by ALPN as kube-apiserver does.
     pub fn serve_tls(dirs: &[&Path], auth: Auth) -> FakeApi {
-        Self::start(dirs, auth, true)
+        Self::start(dirs, auth, Some(Versions::Both))
     }
 
-    fn start(dirs: &[&Path], auth: Auth, https: bool) -> FakeApi {
+    /// [`FakeApi::serve_tls`] offering HTTP/1.1 only (a server behind a proxy that speaks no h2).
+    pub fn serve_tls_http1(dirs: &[&Path], auth: Auth) -> FakeApi {
+        Self::start(dirs, auth, Some(Versions::Http1))
+    }
+
+    /// Puts the server `rtt` away: each connection's set-up (TCP and TLS handshakes) and each
+    /// request take that many round trips.
+    pub fn set_round_trip(&self, rtt: Duration) {
+        self.state
+            .round_trip_ms
+            .store(rtt.as_millis() as u64, std::sync::atomic::Ordering::SeqCst);
+        self.fault_with_delay("/", 200, usize::MAX, rtt);
+    }
+
+    /// The requests that came over HTTP/2 so far.
+    pub fn http2_requests(&self) -> usize {
+        self.state
+            .http2_requests
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.state
+            .connections
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn start(dirs: &[&Path], auth: Auth, tls_versions: Option<Versions>) -> FakeApi {
+        let https = tls_versions.is_some();
         let token = match &auth {
             Auth::Token(t) => Some(t.clone()),
             _ => None,
@@ -590,8 +638,20 @@ impl FakeApi {
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
             token: token.clone(),
+            connections: Default::default(),
+            http2_requests: Default::default(),
+            round_trip_ms: Default::default(),
         });
-        let tls = https.then(|| tls(&auth));
+        let http1_only = tls_versions == Some(Versions::Http1);
+        let tls = https.then(|| {
+            let mut t = tls(&auth);
+            Arc::get_mut(&mut t.config).unwrap().alpn_protocols = if http1_only {
+                vec![b"http/1.1".to_vec()]
+            } else {
+                vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+            };
+            t
+        });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
@@ -610,12 +670,29 @@ impl FakeApi {
                     let Ok((stream, _)) = listener.accept().await else {
                         continue;
                     };
+                    serve_state
+                        .connections
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let state = serve_state.clone();
                     let acceptor = acceptor.clone();
                     tokio::spawn(async move {
+                        // A far server: TCP's and TLS's handshakes take a round trip each.
+                        let rtt = state
+                            .round_trip_ms
+                            .load(std::sync::atomic::Ordering::SeqCst);
+                        if rtt > 0 {
+                            tokio::time::sleep(Duration::from_millis(2 * rtt)).await;
+                        }
                         let service =
                             hyper::service::service_fn(move |req| handle(state.clone(), req));
-                        let http = hyper::server::conn::http1::Builder::new();
+                        // HTTP/2 when the client asks for it (ALPN, or its preface), as
+                        // kube-apiserver answers; HTTP/1.1 only where that is all it offers.
+                        let mut http = hyper_util::server::conn::auto::Builder::new(
+                            hyper_util::rt::TokioExecutor::new(),
+                        );
+                        if http1_only {
+                            http = http.http1_only();
+                        }
                         match acceptor {
                             Some(acceptor) => {
                                 if let Ok(tls) = acceptor.accept(stream).await {

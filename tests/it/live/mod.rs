@@ -77,6 +77,7 @@ fn rotation_json(flag: &str, path: &Path) -> Output {
 
 mod clusters;
 mod failures;
+mod http2;
 mod multicluster;
 mod parity;
 mod requests;

@@ -20,6 +20,7 @@ use crate::fake_api::documents;
 
 mod crds;
 mod helm;
+mod http2;
 mod incluster;
 mod multicluster;
 mod paging;
