@@ -100,6 +100,22 @@ fn main() {
             connections,
             connections / 3
         );
+        // The targets: at most 1.2 times one cluster's time; one connection per cluster.
+        if let Some(o) = one {
+            let x = t.as_secs_f64() / o.as_secs_f64();
+            println!(
+                "    target: at most 1.2x one cluster: {}",
+                if x <= 1.2 { "met" } else { "missed" }
+            );
+        }
+        println!(
+            "    target: {n} connections a run: {}",
+            if connections == 3 * n {
+                "met"
+            } else {
+                "missed"
+            }
+        );
         let before: usize = servers.iter().map(fake_api::FakeApi::connections).sum();
         let h1 = run(binary, &kubeconfig, n, &["--http1"]);
         let connections = servers
