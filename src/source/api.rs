@@ -54,6 +54,8 @@ fn is_connect_error(e: &kube::Error) -> bool {
         if let Some(client) = s.downcast_ref::<hyper_util::client::legacy::Error>() {
             connect |= client.is_connect();
         }
+        // The HTTP/2 connection's own (transport.rs).
+        connect |= s.is::<super::transport::ConnectFailed>();
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             match io.kind() {
                 std::io::ErrorKind::TimedOut => return false,
@@ -66,6 +68,22 @@ fn is_connect_error(e: &kube::Error) -> bool {
         source = s.source();
     }
     connect
+}
+
+/// An error with its causes (`a: b: c`), each said once: hyper's connect error says only
+/// "client error (Connect)", its causes why (refused, a certificate the CA did not sign).
+fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
 }
 
 /// The most one answer may hold: a page of 500 pods is about 5 MB.
@@ -199,7 +217,7 @@ pub(super) async fn get_with(
                 }
             },
             Ok(Err(e)) if is_connect_error(&e) => {
-                return Err(GiveUp::Unreachable(e.to_string()));
+                return Err(GiveUp::Unreachable(with_causes(&e)));
             }
             Ok(Err(e)) => e.to_string(),
         };

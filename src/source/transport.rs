@@ -82,6 +82,24 @@ fn connector(config: &Config) -> anyhow::Result<HttpsConnector<HttpConnector>> {
     Ok(builder.enable_all_versions().wrap_connector(http))
 }
 
+/// A connection that could not be made (refused, unreachable, a TLS handshake that failed, a
+/// connect timeout), told apart from a failed request as hyper-util's pool tells it
+/// (`is_connect`): the API requests give up on the first, and retry the second.
+#[derive(Debug)]
+pub struct ConnectFailed(BoxError);
+
+impl std::fmt::Display for ConnectFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("client error (Connect)")
+    }
+}
+
+impl std::error::Error for ConnectFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
 /// How the cluster is reached once the first connection has told.
 enum State {
     /// Not connected yet (or the h2 connection closed).
@@ -155,7 +173,8 @@ impl Shared {
             connector.call(uri).await
         })
         .await
-        .map_err(|_| -> BoxError { "connection timed out".into() })??;
+        .map_err(|_| ConnectFailed(std::io::Error::from(std::io::ErrorKind::TimedOut).into()))?
+        .map_err(ConnectFailed)?;
         if !io.connected().is_negotiated_h2() {
             // HTTP/1.1 (or plain http://): the pool opens its own connections.
             *state = State::Http1;

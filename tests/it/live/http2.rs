@@ -110,3 +110,42 @@ fn http1_where_the_server_offers_only_that_and_with_the_flag() {
     assert_eq!(report(&o, "h2"), report(&offline, "offline"));
     assert!(new.http2_requests() > 5);
 }
+
+/// A server whose certificate the kubeconfig's CA did not sign: a clear error at once, over
+/// HTTP/2 as over HTTP/1.1, not retries until the deadline.
+#[test]
+fn a_server_certificate_from_another_ca_is_refused_at_once() {
+    let _serial = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let server = FakeApi::serve_tls(&[&fixture("healthy")], Auth::Token("t".into()));
+    let other = FakeApi::serve_tls(&[&fixture("healthy")], Auth::Token("t".into()));
+    let k = kubeconfig(tmp.path(), &[("a", Some(&server))]);
+    // The CA of another server.
+    let text = std::fs::read_to_string(&k).unwrap();
+    let k2 = kubeconfig(tmp.path(), &[("b", Some(&other))]);
+    let other_text = std::fs::read_to_string(&k2).unwrap();
+    let ca = |t: &str| {
+        t.split("certificate-authority-data")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .find(|s| s.len() > 100)
+            .unwrap()
+            .to_string()
+    };
+    let wrong = tmp.path().join("wrong.kubeconfig");
+    std::fs::write(&wrong, text.replace(&ca(&text), &ca(&other_text))).unwrap();
+    for extra in [&[][..], &["--http1"][..]] {
+        let started = std::time::Instant::now();
+        let o = check(&wrong, extra);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains("certificate"), "{extra:?}: {err}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{extra:?}: took {:?} (the timeout is 20 s): {err}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(server.requests().len(), 0);
+}
