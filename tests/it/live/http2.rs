@@ -149,3 +149,47 @@ fn a_server_certificate_from_another_ca_is_refused_at_once() {
     }
     assert_eq!(server.requests().len(), 0);
 }
+
+/// The kubeconfig's other settings reach the HTTP/2 connection: an exec plugin's token and
+/// `tls-server-name` (the name the server's certificate is checked against).
+#[test]
+fn exec_plugins_and_tls_server_name_apply_over_http2() {
+    let _serial = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let server = FakeApi::serve_tls(&[&fixture("healthy")], Auth::Token("from-exec".into()));
+    let k = kubeconfig(tmp.path(), &[("a", Some(&server))]);
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&k).unwrap()).unwrap();
+    let plugin = tmp.path().join("credential.sh");
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"from-exec\"}}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    config["users"][0]["user"] = serde_json::json!({"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "command": plugin,
+        "interactiveMode": "Never",
+    }});
+    // The server's certificate names localhost and 127.0.0.1.
+    config["clusters"][0]["cluster"]["tls-server-name"] = serde_json::json!("localhost");
+    let exec = tmp.path().join("exec.kubeconfig");
+    std::fs::write(&exec, config.to_string()).unwrap();
+    let o = check(&exec, &[]);
+    let offline = check_json_from(&fixture("healthy"));
+    assert_eq!(
+        report(&o, "exec"),
+        report(&offline, "offline"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(server.connections(), 1);
+    assert_eq!(server.http2_requests(), server.requests().len());
+    // A name the certificate does not hold: refused, so the setting is in use.
+    config["clusters"][0]["cluster"]["tls-server-name"] = serde_json::json!("elsewhere.example");
+    std::fs::write(&exec, config.to_string()).unwrap();
+    let o = check(&exec, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("certificate"), "{}", stderr(&o));
+}
