@@ -475,3 +475,32 @@ fn promtool_runs_the_prometheus_rules_with_the_values_thresholds() {
     let (ok, out) = promtool(&["test", "rules", test.to_str().unwrap()], None).unwrap();
     assert!(ok, "{out}");
 }
+
+/// Moving the exporter's port moves everything that names it: the container, the Service, and
+/// the prometheus.io annotation a Prometheus without the Operator scrapes by.
+#[test]
+fn the_exporter_port_is_named_everywhere_it_is_used() {
+    let Some(objects) = render(&["mode=exporter", "exporter.port=9500"]) else {
+        return;
+    };
+    let deployment = find(&objects, "Deployment").unwrap();
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["ports"][0]["containerPort"], 9500);
+    assert!(
+        args(&deployment["spec"]["template"]["spec"])
+            .contains(&"--listen=0.0.0.0:9500".to_string())
+    );
+    let service = find(&objects, "Service").unwrap();
+    assert_eq!(service["spec"]["ports"][0]["port"], 9500);
+    assert_eq!(
+        service["metadata"]["annotations"]["prometheus.io/port"],
+        "9500"
+    );
+    // Without the annotations, none is left behind.
+    let plain = render(&[
+        "mode=exporter",
+        "exporter.service.prometheusAnnotations=false",
+    ])
+    .unwrap();
+    assert!(find(&plain, "Service").unwrap()["metadata"]["annotations"].is_null());
+}
