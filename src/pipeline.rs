@@ -161,8 +161,7 @@ fn follow_links(request: &Request, reads: &[Read]) -> anyhow::Result<Vec<(String
     let rt = runtime()?;
     Ok(rt.block_on(async {
         let tasks = wanted.iter().map(|(name, ns, raw, _)| async move {
-            let loaded =
-                source::follow::load_linked(raw, name, ns, (*timeout, *http), limits).await;
+            let loaded = source::follow::load_linked(raw, name, ns, *timeout, *http, limits).await;
             (name.clone(), loaded)
         });
         futures::future::join_all(tasks).await

@@ -22,7 +22,8 @@ pub async fn load_linked(
     kubeconfig: &SecretBytes,
     name: &str,
     linkerd_ns: &str,
-    (timeout, http): (Duration, super::transport::Http),
+    timeout: Duration,
+    http: super::transport::Http,
     limits: Limits,
 ) -> Loaded {
     let mut snap = Snapshot::new(linkerd_ns);

@@ -230,6 +230,20 @@ fn matrix_case(
     }
     assert_eq!(has("PrometheusRule/meshcert"), monitors, "{sets:?}");
     assert_eq!(has("ConfigMap/meshcert-dashboard"), monitors, "{sets:?}");
+    if let Some(dashboard) = objects
+        .iter()
+        .find(|o| o["metadata"]["name"] == "meshcert-dashboard")
+    {
+        // Grafana's sidecar loads it by its label; it is deploy/grafana/meshcert.json.
+        assert_eq!(dashboard["metadata"]["labels"]["grafana_dashboard"], "1");
+        let shipped: Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join("deploy/grafana/meshcert.json")).unwrap(),
+        )
+        .unwrap();
+        let carried: Value =
+            serde_json::from_str(dashboard["data"]["meshcert.json"].as_str().unwrap()).unwrap();
+        assert_eq!(carried, shipped);
+    }
     for pod in pod_specs(objects) {
         assert_eq!(pod["serviceAccountName"], "meshcert");
         assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{sets:?}");

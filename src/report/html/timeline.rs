@@ -248,22 +248,24 @@ pub fn svg(
         row_svg(&mut out, row, i, margins, at, &x);
     }
     if let Some(i) = rows.iter().position(|r| r.role() == CertRole::Issuer) {
-        let y = TOP + ROW_H * i as f64;
         for l in loaded {
-            let Ok(t) = DateTime::parse_from_rfc3339(&l.loaded_not_after) else {
-                continue;
-            };
-            let lx = x(t.to_utc()).clamp(LABEL_W, LABEL_W + PLOT_W);
             let state = if l.current { "current" } else { "stale" };
-            let _ = writeln!(
-                out,
-                "<line class=\"loaded-issuer {state}\" data-pod=\"{pod}\" x1=\"{lx:.1}\" y1=\"{:.1}\" x2=\"{lx:.1}\" y2=\"{:.1}\"><title>issuer loaded by pod {ns}/{pod}: expires {} ({state}; the stored issuer expires {})</title></line>",
-                y + 2.0,
-                y + 24.0,
-                esc(&l.loaded_not_after),
-                esc(&l.stored_not_after),
-                ns = esc(&l.namespace),
-                pod = esc(&l.pod),
+            mark(
+                &mut out,
+                i,
+                &l.loaded_not_after,
+                &x,
+                &format!(
+                    "class=\"loaded-issuer {state}\" data-pod=\"{}\"",
+                    esc(&l.pod)
+                ),
+                &format!(
+                    "issuer loaded by pod {}/{}: expires {} ({state}; the stored issuer expires {})",
+                    esc(&l.namespace),
+                    esc(&l.pod),
+                    esc(&l.loaded_not_after),
+                    esc(&l.stored_not_after),
+                ),
             );
         }
     }
@@ -271,19 +273,19 @@ pub fn svg(
         let row = rows.iter().position(|row| {
             r.sha256_fingerprint.as_deref() == Some(row.detail.facts.sha256_fingerprint.as_str())
         });
-        let (Some(i), Ok(t)) = (row, DateTime::parse_from_rfc3339(&r.renewal_time)) else {
-            continue;
-        };
-        let y = TOP + ROW_H * i as f64;
-        let rx = x(t.to_utc()).clamp(LABEL_W, LABEL_W + PLOT_W);
-        let _ = writeln!(
-            out,
-            "<line class=\"anchor-renewal\" x1=\"{rx:.1}\" y1=\"{:.1}\" x2=\"{rx:.1}\" y2=\"{:.1}\"><title>{} renews this anchor unattended at {} ({})</title></line>",
-            y + 2.0,
-            y + 24.0,
-            esc(&r.certificate),
-            esc(&r.renewal_time),
-            esc(&r.basis),
+        let Some(i) = row else { continue };
+        mark(
+            &mut out,
+            i,
+            &r.renewal_time,
+            &x,
+            "class=\"anchor-renewal\"",
+            &format!(
+                "{} renews this anchor unattended at {} ({})",
+                esc(&r.certificate),
+                esc(&r.renewal_time),
+                esc(&r.basis),
+            ),
         );
     }
     let now = x(at);
@@ -396,6 +398,29 @@ fn clip(s: &str, n: usize) -> String {
         c.push('…');
         c
     }
+}
+
+/// A mark on row `row` at `instant` (RFC 3339; none when it does not parse), kept inside the
+/// plot: a short vertical line with `attributes` and a tooltip (`title`, already escaped).
+fn mark(
+    out: &mut String,
+    row: usize,
+    instant: &str,
+    x: &impl Fn(DateTime<Utc>) -> f64,
+    attributes: &str,
+    title: &str,
+) {
+    let Ok(t) = DateTime::parse_from_rfc3339(instant) else {
+        return;
+    };
+    let y = TOP + ROW_H * row as f64;
+    let mx = x(t.to_utc()).clamp(LABEL_W, LABEL_W + PLOT_W);
+    let _ = writeln!(
+        out,
+        "<line {attributes} x1=\"{mx:.1}\" y1=\"{:.1}\" x2=\"{mx:.1}\" y2=\"{:.1}\"><title>{title}</title></line>",
+        y + 2.0,
+        y + 24.0,
+    );
 }
 
 #[cfg(test)]

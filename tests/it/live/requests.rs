@@ -544,12 +544,23 @@ fn deploy_base_rbac_grants_exactly_what_the_registry_reads() {
     ]
     .into();
     let expected = rbac_grants("linkerd", &extensions);
-    let text = std::fs::read_to_string(root().join("deploy/base/rbac.yaml")).unwrap();
-    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap();
+    let granted =
+        grants_of(&std::fs::read_to_string(root().join("deploy/base/rbac.yaml")).unwrap());
+    let missing: Vec<&Grant> = expected.iter().filter(|g| !granted.contains(g)).collect();
+    let extra: Vec<&Grant> = granted.iter().filter(|g| !expected.contains(g)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "deploy/base/rbac.yaml and the reads disagree:\n  not granted: {missing:#?}\n  granted, never read: {extra:#?}"
+    );
+}
+
+/// What the RBAC objects of `yaml` grant, one rule atom each, sorted, each once.
+fn grants_of(yaml: &str) -> Vec<meshcert_checks::reads::Grant> {
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(yaml).unwrap();
     let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
-    let mut granted: Vec<Grant> = crate::common::rbac::atoms(&docs)
+    let mut granted: Vec<meshcert_checks::reads::Grant> = crate::common::rbac::atoms(&docs)
         .into_iter()
-        .map(|a| Grant {
+        .map(|a| meshcert_checks::reads::Grant {
             namespace: docs[a.doc]["metadata"]["namespace"]
                 .as_str()
                 .map(String::from),
@@ -561,12 +572,7 @@ fn deploy_base_rbac_grants_exactly_what_the_registry_reads() {
         .collect();
     granted.sort();
     granted.dedup();
-    let missing: Vec<&Grant> = expected.iter().filter(|g| !granted.contains(g)).collect();
-    let extra: Vec<&Grant> = granted.iter().filter(|g| !expected.contains(g)).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "deploy/base/rbac.yaml and the reads disagree:\n  not granted: {missing:#?}\n  granted, never read: {extra:#?}"
-    );
+    granted
 }
 
 /// Each opt-in file of deploy/base/opt-in grants exactly what `reads::opt_in_grants` says it
@@ -574,28 +580,13 @@ fn deploy_base_rbac_grants_exactly_what_the_registry_reads() {
 #[test]
 fn the_opt_in_rbac_files_grant_exactly_their_reads() {
     use meshcert_checks::reads::{Grant, opt_in_grants};
-    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
     let expected = opt_in_grants("linkerd", "cert-manager");
     let mut files: Vec<&str> = expected.iter().map(|(f, _)| *f).collect();
     files.dedup();
     assert_eq!(files.len(), 4, "{files:?}");
     for file in files {
         let text = std::fs::read_to_string(root().join("deploy/base/opt-in").join(file)).unwrap();
-        let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap();
-        let mut granted: Vec<Grant> = crate::common::rbac::atoms(&docs)
-            .into_iter()
-            .map(|a| Grant {
-                namespace: docs[a.doc]["metadata"]["namespace"]
-                    .as_str()
-                    .map(String::from),
-                group: leak(&a.group),
-                resource: leak(&a.resource),
-                verb: leak(&a.verb),
-                name: a.name,
-            })
-            .collect();
-        granted.sort();
-        granted.dedup();
+        let granted = grants_of(&text);
         let mut wanted: Vec<Grant> = expected
             .iter()
             .filter(|(f, _)| *f == file)
